@@ -1,0 +1,128 @@
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+import { AppError, ArmError } from '../errors.js';
+import { withTimeout } from '../util/timeout.js';
+import { mapArmError } from './errors.js';
+
+/** A subscription as the tools return it. */
+export interface SubscriptionInfo {
+  subscriptionId: string;
+  displayName: string;
+  state: string;
+  tenantId: string;
+}
+
+/** A resource group as the tools return it. */
+export interface ResourceGroupInfo {
+  name: string;
+  location: string;
+  provisioningState: string | undefined;
+  id: string;
+}
+
+/** A resource as the tools return it. */
+export interface ResourceInfo {
+  name: string;
+  type: string;
+  location: string | undefined;
+  resourceGroup: string | undefined;
+  id: string;
+}
+
+/** A list that may have been cut at the item limit. */
+export interface Listing<T> {
+  items: T[];
+  truncated: boolean;
+}
+
+/** Options of the ARM client. */
+export interface ArmClientOptions {
+  endpoint: string;
+  /** Time budget of one whole listing (all pages and retries). */
+  timeoutMs: number;
+  /** Most items one listing returns, so a huge tenant cannot exhaust memory or the MCP response. */
+  maxItems?: number;
+}
+
+const RESOURCE_GROUP_IN_ID = /\/resourceGroups\/([^/]+)/i;
+
+/** Azure Resource Manager calls for one user, authenticated with that user's OBO token. */
+export class ArmClient {
+  readonly #credential: TokenCredential;
+  readonly #maxItems: number;
+
+  constructor(
+    getToken: () => Promise<AccessToken>,
+    private readonly options: ArmClientOptions,
+  ) {
+    // Scopes are ignored: the OBO token is always for ARM's user_impersonation.
+    this.#credential = { getToken: () => getToken() };
+    this.#maxItems = options.maxItems ?? 1000;
+  }
+
+  /** Lists every subscription the user can see (all pages). */
+  listSubscriptions(): Promise<Listing<SubscriptionInfo>> {
+    return this.#collect('list your subscriptions', (abortSignal) => {
+      const client = new SubscriptionClient(this.#credential, this.#clientOptions());
+      return client.subscriptions.list({ abortSignal });
+    }, (s) => ({
+      subscriptionId: s.subscriptionId ?? '',
+      displayName: s.displayName ?? '',
+      state: s.state ?? 'Unknown',
+      tenantId: s.tenantId ?? '',
+    }));
+  }
+
+  /** Lists the resource groups of one subscription. */
+  listResourceGroups(subscriptionId: string): Promise<Listing<ResourceGroupInfo>> {
+    return this.#collect(`list resource groups of subscription ${subscriptionId}`, (abortSignal) => {
+      const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
+      return client.resourceGroups.list({ abortSignal });
+    }, (g) => ({
+      name: g.name ?? '',
+      location: g.location,
+      provisioningState: g.properties?.provisioningState,
+      id: g.id ?? '',
+    }));
+  }
+
+  /** Lists the resources of a subscription, or of one of its resource groups. */
+  listResources(subscriptionId: string, resourceGroup?: string): Promise<Listing<ResourceInfo>> {
+    const where = resourceGroup ? `resource group ${resourceGroup}` : `subscription ${subscriptionId}`;
+    return this.#collect(`list resources of ${where}`, (abortSignal) => {
+      const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
+      return resourceGroup
+        ? client.resources.listByResourceGroup(resourceGroup, { abortSignal })
+        : client.resources.list({ abortSignal });
+    }, (r) => ({
+      name: r.name ?? '',
+      type: r.type ?? '',
+      location: r.location,
+      resourceGroup: RESOURCE_GROUP_IN_ID.exec(r.id ?? '')?.[1],
+      id: r.id ?? '',
+    }));
+  }
+
+  #clientOptions() {
+    return { endpoint: this.options.endpoint, $host: this.options.endpoint, retryOptions: { maxRetries: 3, maxRetryDelayInMs: 8000 } };
+  }
+
+  async #collect<S, T>(what: string, list: (signal: AbortSignal) => AsyncIterable<S>, map: (item: S) => T): Promise<Listing<T>> {
+    try {
+      return await withTimeout('Azure Resource Manager', this.options.timeoutMs, async (signal) => {
+        const items: T[] = [];
+        for await (const item of list(signal)) {
+          if (items.length >= this.#maxItems) return { items, truncated: true };
+          items.push(map(item));
+        }
+        return { items, truncated: false };
+      });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'timeout') {
+        throw new ArmError('arm_timeout', `Azure Resource Manager did not answer in time to ${what}; retry shortly.`, { cause: error });
+      }
+      throw mapArmError(error, what);
+    }
+  }
+}

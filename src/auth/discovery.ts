@@ -1,0 +1,68 @@
+import { MetadataUnavailableError } from '../errors.js';
+import { withTimeout } from '../util/timeout.js';
+
+/** The parts of an OpenID Connect discovery document the verifier needs. */
+export interface OidcConfiguration {
+  issuer: string;
+  jwks_uri: string;
+}
+
+/** The v1 and v2 issuers of the tenant, with their key sets. */
+export interface TenantMetadata {
+  v1: OidcConfiguration;
+  v2: OidcConfiguration;
+  /** The tenant's GUID, read from the v2 issuer (ENTRA_TENANT_ID may be a domain name). */
+  tenantGuid: string;
+}
+
+const TENANT_IN_V2_ISSUER = /\/([0-9a-f-]{36})\/v2\.0\/?$/i;
+
+async function fetchConfiguration(url: string, timeoutMs: number): Promise<OidcConfiguration> {
+  const body = await withTimeout('Entra ID discovery', timeoutMs, async (signal) => {
+    const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
+    if (!response.ok) {
+      throw new MetadataUnavailableError(`Entra ID discovery answered HTTP ${response.status}`);
+    }
+    return (await response.json()) as Partial<OidcConfiguration>;
+  });
+  if (typeof body.issuer !== 'string' || typeof body.jwks_uri !== 'string') {
+    throw new MetadataUnavailableError('Entra ID discovery document lacks issuer or jwks_uri');
+  }
+  return { issuer: body.issuer, jwks_uri: body.jwks_uri };
+}
+
+/**
+ * Loads the tenant's v1 and v2 discovery documents once per process; a failed load is retried on the next
+ * request rather than cached, so the server recovers by itself when Entra ID is reachable again.
+ */
+export class TenantDiscovery {
+  #metadata: Promise<TenantMetadata> | undefined;
+
+  constructor(
+    private readonly authorityHost: string,
+    private readonly tenantId: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Returns the tenant metadata, loading it on first use. */
+  get(): Promise<TenantMetadata> {
+    this.#metadata ??= this.#load().catch((error: unknown) => {
+      this.#metadata = undefined;
+      throw error instanceof MetadataUnavailableError
+        ? error
+        : new MetadataUnavailableError('Entra ID discovery failed', { cause: error });
+    });
+    return this.#metadata;
+  }
+
+  async #load(): Promise<TenantMetadata> {
+    const base = `${this.authorityHost}/${encodeURIComponent(this.tenantId)}`;
+    const [v2, v1] = await Promise.all([
+      fetchConfiguration(`${base}/v2.0/.well-known/openid-configuration`, this.timeoutMs),
+      fetchConfiguration(`${base}/.well-known/openid-configuration`, this.timeoutMs),
+    ]);
+    const tenantGuid = TENANT_IN_V2_ISSUER.exec(v2.issuer)?.[1];
+    if (!tenantGuid) throw new MetadataUnavailableError('Entra ID v2 issuer does not name a tenant');
+    return { v1, v2, tenantGuid: tenantGuid.toLowerCase() };
+  }
+}

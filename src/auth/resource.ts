@@ -1,0 +1,31 @@
+import type { Settings } from '../config/settings.js';
+
+/** Public identity of this protected resource: its `/mcp` URL and where its metadata lives (RFC 9728). */
+export interface ResourceUrls {
+  resource: string;
+  metadataUrl: string;
+}
+
+/** Derives the public `/mcp` URL (MCP_PUBLIC_URL wins) and its path-inserted metadata URL. */
+export function resourceUrls(settings: Settings, requestUrl: string): ResourceUrls {
+  const resource = settings.publicUrl ?? `${new URL(requestUrl).origin}/mcp`;
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
+  return { resource, metadataUrl: `${url.origin}/.well-known/oauth-protected-resource${path}` };
+}
+
+/** The full scope string clients must request, e.g. `api://<client-id>/execute`. */
+export function requiredScopeUri(settings: Settings): string {
+  return `api://${settings.clientId}/${settings.requiredScope}`;
+}
+
+/** The RFC 9728 Protected Resource Metadata document. */
+export function protectedResourceMetadata(settings: Settings, requestUrl: string): Record<string, unknown> {
+  return {
+    resource: resourceUrls(settings, requestUrl).resource,
+    authorization_servers: [`${settings.authorityHost}/${settings.tenantId}/v2.0`],
+    scopes_supported: [requiredScopeUri(settings)],
+    bearer_methods_supported: ['header'],
+    resource_name: 'azure-obo-mcp',
+  };
+}

@@ -1,0 +1,168 @@
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import { MetadataUnavailableError, TokenError } from '../errors.js';
+import type { TokenErrorCode } from '../errors.js';
+import type { TenantMetadata } from './discovery.js';
+
+/** Where the verifier gets the tenant's issuers and key-set URLs (TenantDiscovery in production). */
+export interface MetadataSource {
+  get(): Promise<TenantMetadata>;
+}
+
+/** The claims of a verified user token that the tools and the OBO exchange use. */
+export interface VerifiedUser {
+  /** The raw bearer token: the OBO assertion. Never log it. */
+  token: string;
+  oid: string;
+  tenantId: string;
+  upn: string | undefined;
+  name: string | undefined;
+  scopes: string[];
+  /** Token format version, from the issuer that signed it. */
+  version: '1.0' | '2.0';
+  /** Expiry, epoch seconds. */
+  expiresAt: number;
+  clientAppId: string | undefined;
+}
+
+/** What the verifier checks against. */
+export interface VerifierOptions {
+  clientId: string;
+  requiredScope: string;
+  /** Allowed clock skew, seconds. */
+  clockToleranceSec?: number;
+  /** Time budget of one JWKS download. */
+  timeoutMs: number;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+type RemoteJwks = ReturnType<typeof createRemoteJWKSet>;
+
+function claimString(payload: JWTPayload, name: string): string | undefined {
+  const value = payload[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Maps a jose failure to a stable token error code; key-set outages become MetadataUnavailableError. */
+function mapJoseError(error: unknown): Error {
+  if (error instanceof joseErrors.JWTExpired) return new TokenError('token_expired', 'Token has expired.');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    const byClaim: Record<string, TokenErrorCode> = {
+      nbf: 'token_not_yet_valid',
+      aud: 'token_bad_audience',
+      iss: 'token_bad_issuer',
+    };
+    const code = byClaim[error.claim] ?? 'token_invalid';
+    return new TokenError(code, `Token claim '${error.claim}' is not acceptable.`);
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new TokenError('token_bad_signature', 'Token signature is not valid.');
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+    return new TokenError('token_unknown_key', 'Token was not signed by a key of this tenant.');
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) {
+    return new TokenError('token_bad_algorithm', 'Token algorithm is not accepted.');
+  }
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+    return new MetadataUnavailableError('Entra ID signing keys could not be loaded', { cause: error });
+  }
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) {
+    return new TokenError('token_malformed', 'Token is not a well-formed JWT.');
+  }
+  if (error instanceof TypeError || (error instanceof Error && error.name === 'AbortError')) {
+    // fetch() of the key set failed (network, TLS): not the caller's fault.
+    return new MetadataUnavailableError('Entra ID signing keys could not be loaded', { cause: error });
+  }
+  return new TokenError('token_invalid', 'Token is not acceptable.');
+}
+
+/**
+ * Verifies Entra ID user access tokens for this API: RS256 signature from the tenant's published keys,
+ * v1 or v2 issuer, audience `<client-id>` or `api://<client-id>`, tenant, lifetime and the required scope.
+ */
+export class TokenVerifier {
+  readonly #keySets = new Map<string, RemoteJwks>();
+  readonly #audiences: string[];
+  readonly #tolerance: number;
+
+  constructor(
+    private readonly discovery: MetadataSource,
+    private readonly options: VerifierOptions,
+  ) {
+    this.#audiences = [options.clientId, `api://${options.clientId}`];
+    this.#tolerance = options.clockToleranceSec ?? 60;
+  }
+
+  /** Verifies `token`; throws TokenError (with a stable code) or MetadataUnavailableError. */
+  async verify(token: string | undefined): Promise<VerifiedUser> {
+    if (!token) throw new TokenError('token_missing', 'No bearer token was presented.');
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = decodeJwt(token);
+    } catch {
+      throw new TokenError('token_malformed', 'Token is not a well-formed JWT.');
+    }
+    // Checked before any key lookup: `none`, HS256 "signed" with the public key and friends stop here.
+    if (header.alg !== 'RS256') throw new TokenError('token_bad_algorithm', 'Token algorithm is not accepted.');
+
+    const metadata = await this.discovery.get();
+    const issuer = unverified.iss;
+    const config =
+      issuer === metadata.v2.issuer ? metadata.v2 : issuer === metadata.v1.issuer ? metadata.v1 : undefined;
+    if (!config) throw new TokenError('token_bad_issuer', 'Token was not issued by this tenant.');
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#keySet(config.jwks_uri), {
+        algorithms: ['RS256'],
+        issuer: config.issuer,
+        audience: this.#audiences,
+        clockTolerance: this.#tolerance,
+        requiredClaims: ['exp', 'iss', 'aud'],
+        ...(this.options.now ? { currentDate: this.options.now() } : {}),
+      }));
+    } catch (error) {
+      throw mapJoseError(error);
+    }
+
+    const tenantId = claimString(payload, 'tid');
+    if (tenantId?.toLowerCase() !== metadata.tenantGuid) {
+      throw new TokenError('token_bad_tenant', 'Token belongs to another tenant.');
+    }
+    const oid = claimString(payload, 'oid');
+    if (!oid) throw new TokenError('token_invalid', 'Token does not identify a user.');
+    const scopes = (claimString(payload, 'scp') ?? '').split(' ').filter(Boolean);
+    if (!scopes.includes(this.options.requiredScope)) {
+      throw new TokenError('insufficient_scope', `Token lacks the '${this.options.requiredScope}' scope.`);
+    }
+
+    return {
+      token,
+      oid,
+      tenantId,
+      upn: claimString(payload, 'preferred_username') ?? claimString(payload, 'upn') ?? claimString(payload, 'unique_name'),
+      name: claimString(payload, 'name'),
+      scopes,
+      version: config === metadata.v2 ? '2.0' : '1.0',
+      expiresAt: payload.exp ?? 0,
+      clientAppId: claimString(payload, 'azp') ?? claimString(payload, 'appid'),
+    };
+  }
+
+  #keySet(uri: string): RemoteJwks {
+    let keySet = this.#keySets.get(uri);
+    if (!keySet) {
+      keySet = createRemoteJWKSet(new URL(uri), {
+        timeoutDuration: this.options.timeoutMs,
+        cooldownDuration: 30_000,
+        cacheMaxAge: 24 * 3600_000,
+      });
+      this.#keySets.set(uri, keySet);
+    }
+    return keySet;
+  }
+}

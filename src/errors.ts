@@ -1,0 +1,125 @@
+/**
+ * Error families of the flow. Every error has a stable `code` that tests and the single mapping point
+ * (`src/mcp/error-mapping.ts`, `src/auth/challenge.ts`) rely on; messages are for humans and never carry
+ * a token, secret or assertion.
+ */
+export class AppError extends Error {
+  /** Stable, machine-readable error code. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A setting is missing or inconsistent; raised once at start. */
+export class ConfigError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config_invalid', message, options);
+  }
+}
+
+/** Codes of bearer-token failures. `insufficient_scope` maps to 403, the rest to 401. */
+export type TokenErrorCode =
+  | 'token_missing'
+  | 'token_malformed'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'token_bad_signature'
+  | 'token_unknown_key'
+  | 'token_bad_algorithm'
+  | 'token_bad_issuer'
+  | 'token_bad_audience'
+  | 'token_bad_tenant'
+  | 'token_invalid'
+  | 'insufficient_scope';
+
+/** The caller's bearer token was missing or not acceptable. */
+export class TokenError extends AppError {
+  declare readonly code: TokenErrorCode;
+  constructor(code: TokenErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Entra ID discovery/JWKS could not be reached: not the caller's fault, answered with 503. */
+export class MetadataUnavailableError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('metadata_unavailable', message, options);
+  }
+}
+
+/** Codes of On-Behalf-Of failures. */
+export type OboErrorCode =
+  | 'consent_required'
+  | 'interaction_required'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'unauthorized_client'
+  | 'invalid_scope'
+  | 'obo_unavailable'
+  | 'obo_failed';
+
+/** The On-Behalf-Of exchange with Entra ID failed. */
+export class OboError extends AppError {
+  declare readonly code: OboErrorCode;
+  /** The AADSTS number Entra returned, when there was one (safe to show). */
+  readonly aadsts: number | undefined;
+  constructor(code: OboErrorCode, message: string, options?: { cause?: unknown; aadsts?: number }) {
+    super(code, message, options);
+    this.aadsts = options?.aadsts;
+  }
+}
+
+/** Codes of client-credential failures (Key Vault, managed identity). */
+export type CredentialErrorCode =
+  | 'secret_not_found'
+  | 'keyvault_forbidden'
+  | 'keyvault_unavailable'
+  | 'identity_unavailable'
+  | 'credential_failed';
+
+/** The app's own client credential could not be obtained. */
+export class CredentialError extends AppError {
+  declare readonly code: CredentialErrorCode;
+  constructor(code: CredentialErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of Azure Resource Manager failures. */
+export type ArmErrorCode =
+  | 'arm_forbidden'
+  | 'arm_unauthorized'
+  | 'arm_not_found'
+  | 'arm_throttled'
+  | 'arm_timeout'
+  | 'arm_unavailable'
+  | 'arm_bad_request'
+  | 'arm_failed';
+
+/** An Azure Resource Manager call failed after the SDK pipeline's retries. */
+export class ArmError extends AppError {
+  declare readonly code: ArmErrorCode;
+  /** ARM's own error code (e.g. `AuthorizationFailed`), safe to show. */
+  readonly armCode: string | undefined;
+  readonly status: number | undefined;
+  constructor(
+    code: ArmErrorCode,
+    message: string,
+    options?: { cause?: unknown; armCode?: string; status?: number },
+  ) {
+    super(code, message, options);
+    this.armCode = options?.armCode;
+    this.status = options?.status;
+  }
+}
+
+/** An upstream call exceeded its time budget. */
+export class TimeoutError extends AppError {
+  constructor(what: string, ms: number, options?: { cause?: unknown }) {
+    super('timeout', `${what} did not answer within ${ms} ms`, options);
+  }
+}

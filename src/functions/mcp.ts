@@ -1,0 +1,28 @@
+import functions from '@azure/functions';
+import type { HttpFunctionOptions, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { handleMcpRequest } from '../mcp/handler.js';
+import { getRuntime } from '../runtime.js';
+import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
+
+/** HTTP trigger of `/mcp`: the bearer token is the authentication, so the function key is off. */
+export async function mcpHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const response = await handleMcpRequest(await toWebRequest(request), getRuntime(), contextLogger(context));
+    return await toResponseInit(response);
+  } catch (error) {
+    return internalError(context, error);
+  }
+}
+
+/** Registration of the `mcp` function (also served by the dev host). */
+export const mcpFunction: { name: string; options: HttpFunctionOptions } = {
+  name: 'mcp',
+  options: {
+    route: 'mcp',
+    methods: ['POST', 'GET', 'DELETE', 'OPTIONS'],
+    authLevel: 'anonymous',
+    handler: mcpHandler,
+  },
+};
+
+functions.app.http(mcpFunction.name, mcpFunction.options);

@@ -1,0 +1,41 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import * as z from 'zod';
+import type { ToolContext } from '../context.js';
+import { toolError } from '../error-mapping.js';
+
+const output = {
+  count: z.number().int(),
+  truncated: z.boolean().describe('True when the list was cut at the server limit'),
+  subscriptions: z.array(
+    z.object({ subscriptionId: z.string(), displayName: z.string(), state: z.string(), tenantId: z.string() }),
+  ),
+};
+
+/** `get_subscriptions`: the caller's Azure subscriptions, via an On-Behalf-Of ARM token. */
+export function registerGetSubscriptions(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'get_subscriptions',
+    {
+      title: 'Azure subscriptions',
+      description: 'Lists the Azure subscriptions the signed-in user can access (all pages), acting on behalf of the user.',
+      inputSchema: {},
+      outputSchema: output,
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    async () => {
+      try {
+        const { items, truncated } = await (await ctx.arm()).listSubscriptions();
+        const lines = items.map(
+          (s) => `Name: ${s.displayName}\n   ID: ${s.subscriptionId}\n   State: ${s.state}\n   Tenant: ${s.tenantId}`,
+        );
+        const text = [`Found ${items.length} subscription(s)${truncated ? ' (truncated)' : ''}`, ...lines].join('\n');
+        return {
+          content: [{ type: 'text', text }],
+          structuredContent: { count: items.length, truncated, subscriptions: items },
+        };
+      } catch (error) {
+        return toolError(error, 'get_subscriptions', ctx.logger);
+      }
+    },
+  );
+}

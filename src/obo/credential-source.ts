@@ -1,0 +1,20 @@
+import type { ClientAssertionCallback } from '@azure/msal-node';
+
+/** What MSAL needs to authenticate the app: a secret, or a callback producing a signed assertion. */
+export type MsalClientCredential = { clientSecret: string } | { clientAssertion: ClientAssertionCallback };
+
+/** The app's current credential, with a key that changes whenever the credential does. */
+export interface CurrentCredential {
+  /** Non-secret identity of the credential (a fingerprint), used to key MSAL applications. */
+  key: string;
+  credential: MsalClientCredential;
+}
+
+/** A pluggable source of the app's client credential for the On-Behalf-Of exchange. */
+export interface ClientCredentialSource {
+  readonly mode: 'secret' | 'keyvault' | 'managed-identity';
+  /** Returns the current credential, reading it from its store when needed. */
+  get(): Promise<CurrentCredential>;
+  /** Entra rejected the credential with `key`; returns true when reading it again may help (rotation). */
+  invalidate(key: string): boolean;
+}

@@ -1,0 +1,47 @@
+import type { TokenCredential } from '@azure/identity';
+import { CredentialError } from '../errors.js';
+import { withTimeout } from '../util/timeout.js';
+import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
+import { identityError } from './errors.js';
+
+/** The audience Entra ID expects of a federated identity credential's assertion. */
+export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
+
+/**
+ * OBO_CREDENTIAL=managed-identity: no secret exists. The app registration trusts the managed identity
+ * through a federated identity credential, and each client assertion is a fresh managed-identity token for
+ * `api://AzureADTokenExchange` (cached by @azure/identity, so no second cache here).
+ */
+export class ManagedIdentityAssertionSource implements ClientCredentialSource {
+  readonly mode = 'managed-identity' as const;
+  readonly #current: CurrentCredential;
+
+  constructor(identity: TokenCredential, timeoutMs: number) {
+    this.#current = {
+      key: 'managed-identity',
+      credential: {
+        clientAssertion: async () => {
+          try {
+            const token = await withTimeout('Managed identity endpoint', timeoutMs, (abortSignal) =>
+              identity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal }),
+            );
+            if (!token) throw new CredentialError('identity_unavailable', 'The managed identity returned no token.');
+            return token.token;
+          } catch (error) {
+            throw error instanceof CredentialError ? error : identityError(error);
+          }
+        },
+      },
+    };
+  }
+
+  /** Returns the assertion callback. */
+  get(): Promise<CurrentCredential> {
+    return Promise.resolve(this.#current);
+  }
+
+  /** Assertions are minted per use; nothing cached here to drop. */
+  invalidate(): boolean {
+    return false;
+  }
+}

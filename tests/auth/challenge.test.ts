@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildChallenge } from '../../src/auth/challenge.js';
+import { protectedResourceMetadata, resourceUrls } from '../../src/auth/resource.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { MetadataUnavailableError, TokenError } from '../../src/errors.js';
+
+const settings = loadSettings({
+  ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+  ENTRA_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  OBO_CREDENTIAL: 'secret',
+  OBO_CLIENT_SECRET: 'x',
+});
+const URL_ = 'https://app.example.test/mcp';
+
+describe('challenges', () => {
+  it('401 without error code when no token was sent', () => {
+    const c = buildChallenge(new TokenError('token_missing', 'm'), settings, URL_);
+    assert.equal(c.status, 401);
+    assert.equal(
+      c.headers['WWW-Authenticate'],
+      'Bearer resource_metadata="https://app.example.test/.well-known/oauth-protected-resource/mcp", scope="api://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/execute"',
+    );
+  });
+
+  it('401 invalid_token for a bad token', () => {
+    const c = buildChallenge(new TokenError('token_expired', 'm'), settings, URL_);
+    assert.equal(c.status, 401);
+    assert.match(c.headers['WWW-Authenticate'] ?? '', /^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="[^"]+"$/);
+    assert.equal(c.body.error, 'invalid_token');
+  });
+
+  it('403 insufficient_scope for a token without the scope', () => {
+    const c = buildChallenge(new TokenError('insufficient_scope', 'm'), settings, URL_);
+    assert.equal(c.status, 403);
+    assert.match(c.headers['WWW-Authenticate'] ?? '', /error="insufficient_scope"/);
+  });
+
+  it('503 with Retry-After when signing keys are unavailable', () => {
+    const c = buildChallenge(new MetadataUnavailableError('x'), settings, URL_);
+    assert.equal(c.status, 503);
+    assert.equal(c.headers['Retry-After'], '5');
+  });
+});
+
+describe('protected resource metadata', () => {
+  it('derives the resource from the request, path-inserted metadata URL', () => {
+    assert.deepEqual(resourceUrls(settings, 'http://localhost:7071/.well-known/oauth-protected-resource'), {
+      resource: 'http://localhost:7071/mcp',
+      metadataUrl: 'http://localhost:7071/.well-known/oauth-protected-resource/mcp',
+    });
+  });
+
+  it('prefers MCP_PUBLIC_URL', () => {
+    const s = { ...settings, publicUrl: 'https://public.example.test/mcp' };
+    const doc = protectedResourceMetadata(s, 'http://internal:8080/.well-known/oauth-protected-resource');
+    assert.deepEqual(doc, {
+      resource: 'https://public.example.test/mcp',
+      authorization_servers: ['https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0'],
+      scopes_supported: ['api://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/execute'],
+      bearer_methods_supported: ['header'],
+      resource_name: 'azure-obo-mcp',
+    });
+  });
+});

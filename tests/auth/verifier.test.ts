@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import type { JWK, CryptoKey } from 'jose';
+import { createHmac } from 'node:crypto';
+import { TokenVerifier } from '../../src/auth/verifier.js';
+import type { TenantMetadata } from '../../src/auth/discovery.js';
+import { MetadataUnavailableError, TokenError } from '../../src/errors.js';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+const NOW = 1_800_000_000; // frozen clock, epoch seconds
+const V2_ISS = `https://login.example.test/${TENANT}/v2.0`;
+const V1_ISS = `https://sts.windows.net/${TENANT}/`;
+const KID = 'real-kid';
+
+let server: Server;
+let jwksUrl: string;
+let signingKey: CryptoKey;
+let publicJwk: JWK;
+let jwksRequests = 0;
+
+function b64url(input: string | Buffer): string {
+  return Buffer.from(input).toString('base64url');
+}
+
+function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    iss: V2_ISS,
+    aud: CLIENT,
+    tid: TENANT,
+    oid: 'user-oid-1',
+    preferred_username: 'alice@contoso.test',
+    name: 'Alice',
+    scp: 'execute',
+    ver: '2.0',
+    iat: NOW - 60,
+    nbf: NOW - 60,
+    exp: NOW + 3600,
+    ...overrides,
+  };
+}
+
+async function sign(payload: Record<string, unknown>, key: CryptoKey = signingKey, kid = KID): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
+}
+
+function verifier(metadata?: Partial<TenantMetadata>): TokenVerifier {
+  const full: TenantMetadata = {
+    v1: { issuer: V1_ISS, jwks_uri: jwksUrl },
+    v2: { issuer: V2_ISS, jwks_uri: jwksUrl },
+    tenantGuid: TENANT,
+    ...metadata,
+  };
+  return new TokenVerifier(
+    { get: () => Promise.resolve(full) },
+    { clientId: CLIENT, requiredScope: 'execute', timeoutMs: 2000, now: () => new Date(NOW * 1000) },
+  );
+}
+
+async function rejects(token: string | undefined, code: string, v = verifier()): Promise<void> {
+  await assert.rejects(v.verify(token), (error: unknown) => {
+    assert.ok(error instanceof TokenError, `expected TokenError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+before(async () => {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  signingKey = pair.privateKey;
+  publicJwk = { ...(await exportJWK(pair.publicKey)), kid: KID, alg: 'RS256', use: 'sig' };
+  server = createServer((_req, res) => {
+    jwksRequests++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: [publicJwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/keys`;
+});
+
+after(() => server.close());
+
+describe('TokenVerifier accepts', () => {
+  it('a v2 token (aud = client id)', async () => {
+    const user = await verifier().verify(await sign(claims()));
+    assert.equal(user.oid, 'user-oid-1');
+    assert.equal(user.version, '2.0');
+    assert.equal(user.upn, 'alice@contoso.test');
+    assert.deepEqual(user.scopes, ['execute']);
+  });
+
+  it('a v1 token (aud = api://client id, sts.windows.net issuer, upn claim)', async () => {
+    const token = await sign(
+      claims({ iss: V1_ISS, aud: `api://${CLIENT}`, ver: '1.0', preferred_username: undefined, upn: 'bob@contoso.test' }),
+    );
+    const user = await verifier().verify(token);
+    assert.equal(user.version, '1.0');
+    assert.equal(user.upn, 'bob@contoso.test');
+  });
+
+  it('a token with several scopes, one of them required', async () => {
+    const user = await verifier().verify(await sign(claims({ scp: 'read execute write' })));
+    assert.deepEqual(user.scopes, ['read', 'execute', 'write']);
+  });
+
+  it('a token expired within the clock tolerance', async () => {
+    await verifier().verify(await sign(claims({ exp: NOW - 30 })));
+  });
+});
+
+describe('TokenVerifier rejects', () => {
+  const table: [string, () => Promise<string | undefined>, string][] = [
+    ['no token', () => Promise.resolve(undefined), 'token_missing'],
+    ['garbage', () => Promise.resolve('not-a-jwt'), 'token_malformed'],
+    ['three garbage segments', () => Promise.resolve('a.b.c'), 'token_malformed'],
+    ['expired', () => sign(claims({ exp: NOW - 600 })), 'token_expired'],
+    ['not yet valid', () => sign(claims({ nbf: NOW + 600 })), 'token_not_yet_valid'],
+    ['wrong audience', () => sign(claims({ aud: 'https://management.azure.com/' })), 'token_bad_audience'],
+    ['unknown issuer', () => sign(claims({ iss: 'https://evil.example/' })), 'token_bad_issuer'],
+    ['v1 issuer of another tenant', () => sign(claims({ iss: 'https://sts.windows.net/99999999-2222-3333-4444-555555555555/' })), 'token_bad_issuer'],
+    ['right issuer, other tid claim', () => sign(claims({ tid: '99999999-2222-3333-4444-555555555555' })), 'token_bad_tenant'],
+    ['missing scope', () => sign(claims({ scp: 'read' })), 'insufficient_scope'],
+    ['no scp (app-only token)', () => sign(claims({ scp: undefined, roles: ['execute'] })), 'insufficient_scope'],
+    ['scope as a substring only', () => sign(claims({ scp: 'executeall' })), 'insufficient_scope'],
+    ['no oid', () => sign(claims({ oid: undefined })), 'token_invalid'],
+    [
+      'alg none',
+      () => Promise.resolve(`${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify(claims()))}.`),
+      'token_bad_algorithm',
+    ],
+    [
+      'HS256 signed with the public key',
+      () => {
+        const head = b64url(JSON.stringify({ alg: 'HS256', kid: KID, typ: 'JWT' }));
+        const body = b64url(JSON.stringify(claims()));
+        const mac = createHmac('sha256', JSON.stringify(publicJwk)).update(`${head}.${body}`).digest('base64url');
+        return Promise.resolve(`${head}.${body}.${mac}`);
+      },
+      'token_bad_algorithm',
+    ],
+    [
+      'attacker key with a real kid',
+      async () => {
+        const attacker = await generateKeyPair('RS256');
+        return sign(claims(), attacker.privateKey, KID);
+      },
+      'token_bad_signature',
+    ],
+    [
+      'unknown kid',
+      async () => {
+        const attacker = await generateKeyPair('RS256');
+        return sign(claims(), attacker.privateKey, 'unknown-kid');
+      },
+      'token_unknown_key',
+    ],
+    [
+      'tampered payload',
+      async () => {
+        const [h, , s] = (await sign(claims())).split('.');
+        return `${h}.${b64url(JSON.stringify(claims({ oid: 'someone-else' })))}.${s}`;
+      },
+      'token_bad_signature',
+    ],
+    [
+      'tampered signature',
+      async () => {
+        const [h, p, s = ''] = (await sign(claims())).split('.');
+        const flipped = (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
+        return `${h}.${p}.${flipped}`;
+      },
+      'token_bad_signature',
+    ],
+  ];
+
+  for (const [name, make, code] of table) {
+    it(`${name} → ${code}`, async () => {
+      await rejects(await make(), code);
+    });
+  }
+
+  it('a token from a key-set outage as metadata_unavailable (503), not as the caller’s fault', async () => {
+    const v = verifier({ v2: { issuer: V2_ISS, jwks_uri: 'http://127.0.0.1:1/keys' } });
+    await assert.rejects(v.verify(await sign(claims())), (error: unknown) => {
+      assert.ok(error instanceof MetadataUnavailableError);
+      assert.equal(error.code, 'metadata_unavailable');
+      return true;
+    });
+  });
+
+  it('unknown kids do not hammer the key endpoint (cooldown)', async () => {
+    const v = verifier();
+    await v.verify(await sign(claims()));
+    const before = jwksRequests;
+    const attacker = await generateKeyPair('RS256');
+    for (let i = 0; i < 5; i++) await rejects(await sign(claims(), attacker.privateKey, `kid-${i}`), 'token_unknown_key', v);
+    assert.ok(jwksRequests - before <= 1, `JWKS fetched ${jwksRequests - before} times`);
+  });
+});

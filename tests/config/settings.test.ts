@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadSettings } from '../../src/config/settings.js';
+import { ConfigError } from '../../src/errors.js';
+
+const BASE = {
+  ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+  ENTRA_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  OBO_CREDENTIAL: 'secret',
+  OBO_CLIENT_SECRET: 'super-secret-value-123',
+};
+
+function fails(env: Record<string, string>, name: string): void {
+  assert.throws(
+    () => loadSettings(env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.code, 'config_invalid');
+      assert.ok(error.message.includes(name), `message should name ${name}: ${error.message}`);
+      for (const [key, value] of Object.entries(env)) {
+        // Mode names are an enumeration, not data; every other value must stay out of the message.
+        if (key !== 'OBO_CREDENTIAL' && value.length > 8) assert.ok(!error.message.includes(value), `message echoes ${key}`);
+      }
+      return true;
+    },
+  );
+}
+
+describe('loadSettings', () => {
+  it('applies defaults', () => {
+    const s = loadSettings(BASE);
+    assert.equal(s.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(s.armEndpoint, 'https://management.azure.com');
+    assert.equal(s.requiredScope, 'execute');
+    assert.deepEqual(s.allowedOrigins, []);
+    assert.deepEqual(s.credential, { mode: 'secret', secret: BASE.OBO_CLIENT_SECRET });
+    assert.equal(s.publicUrl, undefined);
+  });
+
+  it('names each missing required setting', () => {
+    fails({ ...BASE, ENTRA_TENANT_ID: '' }, 'ENTRA_TENANT_ID');
+    fails({ ...BASE, ENTRA_CLIENT_ID: ' ' }, 'ENTRA_CLIENT_ID');
+    fails({ ...BASE, OBO_CLIENT_SECRET: '' }, 'OBO_CLIENT_SECRET');
+  });
+
+  it('rejects bad values by name, without echoing them', () => {
+    fails({ ...BASE, ENTRA_CLIENT_ID: 'not-a-guid-at-all' }, 'ENTRA_CLIENT_ID');
+    fails({ ...BASE, ENTRA_TENANT_ID: 'common' }, 'ENTRA_TENANT_ID');
+    fails({ ...BASE, ENTRA_AUTHORITY_HOST: 'http://login.example.test' }, 'ENTRA_AUTHORITY_HOST');
+    fails({ ...BASE, ARM_ENDPOINT: 'not a url at all' }, 'ARM_ENDPOINT');
+    fails({ ...BASE, OBO_CREDENTIAL: 'password123456' }, 'OBO_CREDENTIAL');
+    fails({ ...BASE, UPSTREAM_TIMEOUT_MS: '-5' }, 'UPSTREAM_TIMEOUT_MS');
+    fails({ ...BASE, ENTRA_REQUIRED_SCOPE: 'a b' }, 'ENTRA_REQUIRED_SCOPE');
+  });
+
+  it('keyvault is the default mode and needs KEY_VAULT_URL', () => {
+    const { OBO_CREDENTIAL: _m, OBO_CLIENT_SECRET: _s, ...rest } = BASE;
+    fails(rest, 'KEY_VAULT_URL');
+    const s = loadSettings({ ...rest, KEY_VAULT_URL: 'https://kv-test.vault.azure.net/' });
+    assert.deepEqual(s.credential, {
+      mode: 'keyvault',
+      vaultUrl: 'https://kv-test.vault.azure.net',
+      secretName: 'obo-client-secret',
+      secretTtlMs: 3_600_000,
+      managedIdentityClientId: undefined,
+    });
+  });
+
+  it('refuses a client secret setting next to keyvault or managed-identity mode', () => {
+    fails({ ...BASE, OBO_CREDENTIAL: 'keyvault', KEY_VAULT_URL: 'https://kv.vault.azure.net' }, 'OBO_CLIENT_SECRET');
+    fails({ ...BASE, OBO_CREDENTIAL: 'managed-identity' }, 'OBO_CLIENT_SECRET');
+  });
+
+  it('managed-identity mode takes an optional GUID client id', () => {
+    const { OBO_CLIENT_SECRET: _s, ...rest } = BASE;
+    const s = loadSettings({ ...rest, OBO_CREDENTIAL: 'managed-identity', MANAGED_IDENTITY_CLIENT_ID: BASE.ENTRA_CLIENT_ID });
+    assert.deepEqual(s.credential, { mode: 'managed-identity', managedIdentityClientId: BASE.ENTRA_CLIENT_ID });
+    fails({ ...rest, OBO_CREDENTIAL: 'managed-identity', MANAGED_IDENTITY_CLIENT_ID: 'nope' }, 'MANAGED_IDENTITY_CLIENT_ID');
+  });
+
+  it('parses origins and the public URL', () => {
+    const s = loadSettings({ ...BASE, MCP_ALLOWED_ORIGINS: 'https://a.test/, https://b.test', MCP_PUBLIC_URL: 'https://app.test/mcp' });
+    assert.deepEqual(s.allowedOrigins, ['https://a.test', 'https://b.test']);
+    assert.equal(s.publicUrl, 'https://app.test/mcp');
+  });
+});

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ServerError } from '@azure/msal-node';
+import { mapArmError } from '../../src/arm/errors.js';
+import { ArmError, OboError } from '../../src/errors.js';
+import { mapMsalError } from '../../src/obo/obo-client.js';
+
+function server(code: string, message: string, sub = ''): ServerError {
+  return new ServerError(code, 'corr', message, sub);
+}
+
+describe('mapMsalError', () => {
+  const table: [ServerError, string][] = [
+    [server('invalid_grant', 'AADSTS65001: The user or administrator has not consented', 'consent_required'), 'consent_required'],
+    [server('invalid_grant', 'AADSTS50013: Assertion failed signature validation.'), 'invalid_grant'],
+    [server('interaction_required', 'AADSTS50076: MFA required'), 'interaction_required'],
+    [server('invalid_client', 'AADSTS7000215: Invalid client secret provided.'), 'invalid_client'],
+    [server('unauthorized_client', 'AADSTS700016: app not found'), 'unauthorized_client'],
+    [server('invalid_scope', 'AADSTS70011: scope'), 'invalid_scope'],
+    [server('temporarily_unavailable', 'AADSTS90000: hmm'), 'obo_failed'],
+  ];
+  for (const [error, code] of table) {
+    it(`${error.errorCode}/${error.subError || '-'} → ${code}`, () => {
+      const mapped = mapMsalError(error);
+      assert.ok(mapped instanceof OboError);
+      assert.equal(mapped.code, code);
+    });
+  }
+
+  it('keeps the AADSTS number, and never the raw message', () => {
+    const mapped = mapMsalError(server('invalid_client', 'AADSTS7000222: secret expired eyJhbGciOi.eyJzdWIi.sig'));
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.aadsts, 7000222);
+    assert.ok(!mapped.message.includes('eyJ'));
+  });
+});
+
+describe('mapArmError', () => {
+  const rest = (statusCode: number, code: string) => Object.assign(new Error('raw upstream message'), { name: 'RestError', statusCode, code });
+  const table: [unknown, string][] = [
+    [rest(403, 'AuthorizationFailed'), 'arm_forbidden'],
+    [rest(401, 'InvalidAuthenticationToken'), 'arm_unauthorized'],
+    [rest(404, 'SubscriptionNotFound'), 'arm_not_found'],
+    [rest(429, 'TooManyRequests'), 'arm_throttled'],
+    [rest(503, 'ServiceUnavailable'), 'arm_unavailable'],
+    [Object.assign(new Error('aborted'), { name: 'AbortError' }), 'arm_timeout'],
+  ];
+  for (const [error, code] of table) {
+    it(`→ ${code}`, () => {
+      const mapped = mapArmError(error, 'list things');
+      assert.ok(mapped instanceof ArmError);
+      assert.equal(mapped.code, code);
+      assert.ok(!mapped.message.includes('raw upstream message'));
+    });
+  }
+  it('names the RBAC fix for AuthorizationFailed', () => {
+    const mapped = mapArmError(rest(403, 'AuthorizationFailed'), 'list things') as ArmError;
+    assert.equal(mapped.armCode, 'AuthorizationFailed');
+    assert.match(mapped.message, /RBAC/);
+  });
+});
