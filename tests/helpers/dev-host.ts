@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A dev host (`npm run serve`) running in a child process, with everything it logged. */
+export interface DevHost {
+  url: string;
+  mcpUrl: string;
+  logs: () => string;
+  stop: () => Promise<void>;
+  process: ChildProcess;
+}
+
+/** Starts `src/host/serve.ts` in a child process with `env` (plus PORT=0) and waits until it listens. */
+export async function startDevHost(env: Record<string, string>): Promise<DevHost> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
+    cwd: ROOT,
+    // Only what the server needs: a clean environment keeps the test honest about settings.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dev host did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /listening: (http:\/\/[^\s]+)\/mcp/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dev host exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    mcpUrl: `${url}/mcp`,
+    logs: () => output,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs `src/host/serve.ts` expecting it to fail at start; returns its exit code and output. */
+export function runDevHostExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
