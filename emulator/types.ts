@@ -1,0 +1,158 @@
+// Public types of the emulator, and the shared state its services read and write.
+import type { SigningKey } from './signing.js';
+
+export type ServiceName = 'entra' | 'arm' | 'keyvault' | 'identity';
+export type CredentialMode = 'secret' | 'keyvault' | 'managed-identity';
+
+export interface EmulatorResource {
+  name: string;
+  /** Full ARM type, e.g. `Microsoft.Storage/storageAccounts`. */
+  type: string;
+  location: string;
+}
+
+export interface EmulatorResourceGroup {
+  name: string;
+  location: string;
+  resources?: EmulatorResource[];
+}
+
+export interface EmulatorSubscription {
+  subscriptionId: string;
+  displayName: string;
+  state?: 'Enabled' | 'Disabled' | 'Warned' | 'PastDue';
+  resourceGroups?: EmulatorResourceGroup[];
+}
+
+export interface EmulatorUser {
+  oid: string;
+  upn: string;
+  name: string;
+  subscriptions: EmulatorSubscription[];
+  /** OBO for this user fails with invalid_grant / consent_required (AADSTS65001). */
+  consentRequired?: boolean;
+  /** Every ARM call with this user's token fails with 403 AuthorizationFailed. */
+  armForbidden?: boolean;
+}
+
+export interface EmulatorOptions {
+  tenantId?: string;
+  /** The app registration (GUID) that exposes the API and does OBO; also the public client of the CLI. */
+  clientId?: string;
+  clientSecret?: string;
+  users?: EmulatorUser[];
+  /** ARM page size for every list (default 2). `$top` overrides it per request. */
+  armPageSize?: number;
+  /** Where the CA and token-signing key live (default process.env.EMULATOR_CA_DIR ?? a temp dir). */
+  caDir?: string;
+  /** oid or upn of the user who approves every device code as soon as it is issued. */
+  autoApproveDeviceCode?: string;
+  /** "Allow public client flows" of the app registration (default true). */
+  publicClientFlowsEnabled?: boolean;
+  /** Delegated scopes the API exposes (default ['execute']). */
+  exposedScopes?: string[];
+  managedIdentity?: { clientId: string; principalId: string };
+  /** Key Vault secret that holds the app's client secret at start (default 'obo-client-secret'). */
+  keyVaultSecretName?: string;
+  /** Lifetime of every token issued (default 3600). */
+  tokenLifetimeSec?: number;
+  /** Access token version for the app's own API (the manifest's accessTokenAcceptedVersion; default 2). */
+  userTokenVersion?: 1 | 2;
+  /** `interval` of device code responses, i.e. MSAL's polling period (default 1; real Entra says 5). */
+  deviceCodeIntervalSec?: number;
+  /** `expires_in` of device codes (default 900, like Entra). */
+  deviceCodeLifetimeSec?: number;
+  /** Fixed ports (default: random). Useful to restart an emulator where SDKs cached its URLs. */
+  ports?: Partial<Record<ServiceName, number>>;
+  /** Fixed X-IDENTITY-HEADER value (default: random per start). */
+  identityHeader?: string;
+}
+
+export interface TokenRequestRecord {
+  /** The `grant_type` sent, or '' when absent; 'devicecode' for the device authorization endpoint. */
+  grantType: string;
+  /** Names of the form parameters (sorted). Values are never stored. */
+  paramNames: string[];
+  clientAuth: 'secret' | 'assertion' | 'none';
+  ok: boolean;
+  /** OAuth error code, e.g. 'invalid_client'. */
+  error?: string;
+  /** AADSTS number, e.g. 7000215. */
+  errorCode?: number;
+}
+
+export interface Fault {
+  status: number;
+  retryAfterSec?: number;
+  /** How many requests get the fault (default 1). */
+  times?: number;
+  /** Response body (JSON); default: the service's own error shape for that status. */
+  body?: unknown;
+}
+
+export interface VaultSecret {
+  /** Name as first written (Key Vault names are case-insensitive). */
+  name: string;
+  /** Oldest first; the last one is current. */
+  versions: SecretVersion[];
+}
+
+export interface SecretVersion {
+  version: string;
+  value: string;
+  created: number;
+  updated: number;
+}
+
+export interface DeviceCodeEntry {
+  deviceCode: string;
+  userCode: string;
+  scopes: string[];
+  expiresAt: number;
+  approvedBy?: string; // oid
+  redeemed: boolean;
+}
+
+export interface RefreshTokenEntry {
+  oid: string;
+  clientId: string;
+  confidential: boolean;
+}
+
+export interface EmulatorState {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  entraUrl: string;
+  armUrl: string;
+  keyVaultUrl: string;
+  identityEndpoint: string;
+  identityHeader: string;
+  managedIdentity: { clientId: string; principalId: string };
+  users: EmulatorUser[];
+  armPageSize: number;
+  publicClientFlowsEnabled: boolean;
+  exposedScopes: string[];
+  tokenLifetimeSec: number;
+  userTokenVersion: 1 | 2;
+  deviceCodeIntervalSec: number;
+  deviceCodeLifetimeSec: number;
+  autoApproveDeviceCode: string | undefined;
+  keyVaultSecretName: string;
+  key: SigningKey;
+  counts: Map<string, number>;
+  tokenRequests: TokenRequestRecord[];
+  deviceCodes: Map<string, DeviceCodeEntry>;
+  refreshTokens: Map<string, RefreshTokenEntry>;
+  /** Keyed by lower-case name. */
+  vault: Map<string, VaultSecret>;
+}
+
+export function findUser(state: Pick<EmulatorState, 'users'>, idOrUpn: string): EmulatorUser | undefined {
+  const needle = idOrUpn.toLowerCase();
+  return state.users.find((u) => u.oid.toLowerCase() === needle || u.upn.toLowerCase() === needle);
+}
+
+export function bump(state: Pick<EmulatorState, 'counts'>, key: string): void {
+  state.counts.set(key, (state.counts.get(key) ?? 0) + 1);
+}
