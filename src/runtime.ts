@@ -15,8 +15,16 @@ export interface Runtime {
 }
 
 /** Builds the process-wide services from validated settings. */
-export function createRuntime(settings: Settings, logger: Logger = consoleLogger, env: NodeJS.ProcessEnv = process.env): Runtime {
-  const discovery = new TenantDiscovery(settings.authorityHost, settings.tenantId, settings.upstreamTimeoutMs);
+export function createRuntime(
+  settings: Settings,
+  logger: Logger = consoleLogger,
+  env: NodeJS.ProcessEnv = process.env,
+): Runtime {
+  const discovery = new TenantDiscovery(
+    settings.authorityHost,
+    settings.tenantId,
+    settings.upstreamTimeoutMs,
+  );
   const verifier = new TokenVerifier(discovery, {
     clientId: settings.clientId,
     requiredScope: settings.requiredScope,

@@ -63,52 +63,72 @@ export class ArmClient {
 
   /** Lists every subscription the user can see (all pages). */
   listSubscriptions(): Promise<Listing<SubscriptionInfo>> {
-    return this.#collect('list your subscriptions', (abortSignal) => {
-      const client = new SubscriptionClient(this.#credential, this.#clientOptions());
-      return client.subscriptions.list({ abortSignal });
-    }, (s) => ({
-      subscriptionId: s.subscriptionId ?? '',
-      displayName: s.displayName ?? '',
-      state: s.state ?? 'Unknown',
-      tenantId: s.tenantId ?? '',
-    }));
+    return this.#collect(
+      'list your subscriptions',
+      (abortSignal) => {
+        const client = new SubscriptionClient(this.#credential, this.#clientOptions());
+        return client.subscriptions.list({ abortSignal });
+      },
+      (s) => ({
+        subscriptionId: s.subscriptionId ?? '',
+        displayName: s.displayName ?? '',
+        state: s.state ?? 'Unknown',
+        tenantId: s.tenantId ?? '',
+      }),
+    );
   }
 
   /** Lists the resource groups of one subscription. */
   listResourceGroups(subscriptionId: string): Promise<Listing<ResourceGroupInfo>> {
-    return this.#collect(`list resource groups of subscription ${subscriptionId}`, (abortSignal) => {
-      const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
-      return client.resourceGroups.list({ abortSignal });
-    }, (g) => ({
-      name: g.name ?? '',
-      location: g.location,
-      provisioningState: g.properties?.provisioningState,
-      id: g.id ?? '',
-    }));
+    return this.#collect(
+      `list resource groups of subscription ${subscriptionId}`,
+      (abortSignal) => {
+        const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
+        return client.resourceGroups.list({ abortSignal });
+      },
+      (g) => ({
+        name: g.name ?? '',
+        location: g.location,
+        provisioningState: g.properties?.provisioningState,
+        id: g.id ?? '',
+      }),
+    );
   }
 
   /** Lists the resources of a subscription, or of one of its resource groups. */
   listResources(subscriptionId: string, resourceGroup?: string): Promise<Listing<ResourceInfo>> {
     const where = resourceGroup ? `resource group ${resourceGroup}` : `subscription ${subscriptionId}`;
-    return this.#collect(`list resources of ${where}`, (abortSignal) => {
-      const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
-      return resourceGroup
-        ? client.resources.listByResourceGroup(resourceGroup, { abortSignal })
-        : client.resources.list({ abortSignal });
-    }, (r) => ({
-      name: r.name ?? '',
-      type: r.type ?? '',
-      location: r.location,
-      resourceGroup: RESOURCE_GROUP_IN_ID.exec(r.id ?? '')?.[1],
-      id: r.id ?? '',
-    }));
+    return this.#collect(
+      `list resources of ${where}`,
+      (abortSignal) => {
+        const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
+        return resourceGroup
+          ? client.resources.listByResourceGroup(resourceGroup, { abortSignal })
+          : client.resources.list({ abortSignal });
+      },
+      (r) => ({
+        name: r.name ?? '',
+        type: r.type ?? '',
+        location: r.location,
+        resourceGroup: RESOURCE_GROUP_IN_ID.exec(r.id ?? '')?.[1],
+        id: r.id ?? '',
+      }),
+    );
   }
 
   #clientOptions() {
-    return { endpoint: this.options.endpoint, $host: this.options.endpoint, retryOptions: { maxRetries: 3, maxRetryDelayInMs: 8000 } };
+    return {
+      endpoint: this.options.endpoint,
+      $host: this.options.endpoint,
+      retryOptions: { maxRetries: 3, maxRetryDelayInMs: 8000 },
+    };
   }
 
-  async #collect<S, T>(what: string, list: (signal: AbortSignal) => AsyncIterable<S>, map: (item: S) => T): Promise<Listing<T>> {
+  async #collect<S, T>(
+    what: string,
+    list: (signal: AbortSignal) => AsyncIterable<S>,
+    map: (item: S) => T,
+  ): Promise<Listing<T>> {
     try {
       return await withTimeout('Azure Resource Manager', this.options.timeoutMs, async (signal) => {
         const items: T[] = [];
@@ -120,7 +140,11 @@ export class ArmClient {
       });
     } catch (error) {
       if (error instanceof AppError && error.code === 'timeout') {
-        throw new ArmError('arm_timeout', `Azure Resource Manager did not answer in time to ${what}; retry shortly.`, { cause: error });
+        throw new ArmError(
+          'arm_timeout',
+          `Azure Resource Manager did not answer in time to ${what}; retry shortly.`,
+          { cause: error },
+        );
       }
       throw mapArmError(error, what);
     }

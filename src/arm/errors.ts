@@ -17,19 +17,43 @@ export function mapArmError(error: unknown, what: string): AppError {
     );
   }
   if (status === 401) {
-    return new ArmError('arm_unauthorized', `Azure Resource Manager rejected the delegated token${tag}; sign in again.`, options);
+    return new ArmError(
+      'arm_unauthorized',
+      `Azure Resource Manager rejected the delegated token${tag}; sign in again.`,
+      options,
+    );
   }
   if (status === 404) {
-    return new ArmError('arm_not_found', `Not found while trying to ${what}${tag}; check the subscription and resource group names.`, options);
+    return new ArmError(
+      'arm_not_found',
+      `Not found while trying to ${what}${tag}; check the subscription and resource group names.`,
+      options,
+    );
   }
   if (status === 429) {
-    return new ArmError('arm_throttled', 'Azure Resource Manager is throttling requests even after retries; wait a minute and retry.', options);
+    return new ArmError(
+      'arm_throttled',
+      'Azure Resource Manager is throttling requests even after retries; wait a minute and retry.',
+      options,
+    );
   }
   if (status === 400) {
-    return new ArmError('arm_bad_request', `Azure Resource Manager rejected the request to ${what}${tag}.`, options);
+    return new ArmError(
+      'arm_bad_request',
+      `Azure Resource Manager rejected the request to ${what}${tag}.`,
+      options,
+    );
   }
-  if (e.name === 'AbortError' || e.name === 'TimeoutError' || (error as { code?: string }).code === 'timeout') {
-    return new ArmError('arm_timeout', `Azure Resource Manager did not answer in time to ${what}; retry shortly.`, options);
+  if (
+    e.name === 'AbortError' ||
+    e.name === 'TimeoutError' ||
+    (error as { code?: string }).code === 'timeout'
+  ) {
+    return new ArmError(
+      'arm_timeout',
+      `Azure Resource Manager did not answer in time to ${what}; retry shortly.`,
+      options,
+    );
   }
   if (status === undefined || status >= 500) {
     return new ArmError('arm_unavailable', `Azure Resource Manager is unavailable; retry shortly.`, options);

@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings.js';
-import { MetadataUnavailableError, TokenError } from '../errors.js';
+import type { TokenError } from '../errors.js';
+import { MetadataUnavailableError } from '../errors.js';
 import { requiredScopeUri, resourceUrls } from './resource.js';
 
 /** An HTTP answer to a request that did not get past authentication. */
@@ -28,14 +29,21 @@ function quote(value: string): string {
  * Builds the 401/403/503 answer for an authentication failure, with an RFC 6750 / RFC 9728
  * `WWW-Authenticate` challenge pointing at the protected resource metadata.
  */
-export function buildChallenge(error: TokenError | MetadataUnavailableError, settings: Settings, requestUrl: string): Challenge {
+export function buildChallenge(
+  error: TokenError | MetadataUnavailableError,
+  settings: Settings,
+  requestUrl: string,
+): Challenge {
   const { metadataUrl } = resourceUrls(settings, requestUrl);
   const scope = requiredScopeUri(settings);
   if (error instanceof MetadataUnavailableError) {
     return {
       status: 503,
       headers: { 'Retry-After': '5' },
-      body: { error: 'temporarily_unavailable', error_description: 'Token signing keys are unavailable; retry shortly.' },
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: 'Token signing keys are unavailable; retry shortly.',
+      },
     };
   }
   const params: string[] = [];

@@ -107,7 +107,8 @@ export class TokenVerifier {
       throw new TokenError('token_malformed', 'Token is not a well-formed JWT.');
     }
     // Checked before any key lookup: `none`, HS256 "signed" with the public key and friends stop here.
-    if (header.alg !== 'RS256') throw new TokenError('token_bad_algorithm', 'Token algorithm is not accepted.');
+    if (header.alg !== 'RS256')
+      throw new TokenError('token_bad_algorithm', 'Token algorithm is not accepted.');
 
     const metadata = await this.discovery.get();
     const issuer = unverified.iss;
@@ -144,7 +145,10 @@ export class TokenVerifier {
       token,
       oid,
       tenantId,
-      upn: claimString(payload, 'preferred_username') ?? claimString(payload, 'upn') ?? claimString(payload, 'unique_name'),
+      upn:
+        claimString(payload, 'preferred_username') ??
+        claimString(payload, 'upn') ??
+        claimString(payload, 'unique_name'),
       name: claimString(payload, 'name'),
       scopes,
       version: config === metadata.v2 ? '2.0' : '1.0',

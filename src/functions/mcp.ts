@@ -5,9 +5,16 @@ import { getRuntime } from '../runtime.js';
 import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
 
 /** HTTP trigger of `/mcp`: the bearer token is the authentication, so the function key is off. */
-export async function mcpHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function mcpHandler(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
-    const response = await handleMcpRequest(await toWebRequest(request), getRuntime(), contextLogger(context));
+    const response = await handleMcpRequest(
+      await toWebRequest(request),
+      getRuntime(),
+      contextLogger(context),
+    );
     return await toResponseInit(response);
   } catch (error) {
     return internalError(context, error);

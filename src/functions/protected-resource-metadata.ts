@@ -5,7 +5,10 @@ import { getRuntime } from '../runtime.js';
 import { internalError } from './adapter.js';
 
 /** RFC 9728 Protected Resource Metadata: tells MCP clients which authorization server and scope to use. */
-export function protectedResourceMetadataHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export function protectedResourceMetadataHandler(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const { settings } = getRuntime();
     return Promise.resolve({

@@ -17,12 +17,14 @@ interface Route {
 }
 
 /** The Functions app's HTTP functions, as registered with the host (routePrefix ""). */
-export const routes: Route[] = [mcpFunction, ...metadataFunctions].map(({ name, options }: { name: string; options: HttpFunctionOptions }) => ({
-  name,
-  path: `/${options.route ?? name}`.toLowerCase(),
-  methods: (options.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
-  handler: options.handler,
-}));
+export const routes: Route[] = [mcpFunction, ...metadataFunctions].map(
+  ({ name, options }: { name: string; options: HttpFunctionOptions }) => ({
+    name,
+    path: `/${options.route ?? name}`.toLowerCase(),
+    methods: (options.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+    handler: options.handler,
+  }),
+);
 
 /** Upper bound of a request body the dev host buffers (the handler applies the configured limit). */
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
@@ -50,16 +52,25 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, origin: strin
   const route = routes.find((r) => r.path === path);
   if (!route) return send(res, 404, JSON.stringify({ error: 'not_found' }));
   const method = (req.method ?? 'GET').toUpperCase();
-  if (!route.methods.includes(method)) return send(res, 405, JSON.stringify({ error: 'method_not_allowed' }), { Allow: route.methods.join(', ') });
+  if (!route.methods.includes(method))
+    return send(res, 405, JSON.stringify({ error: 'method_not_allowed' }), {
+      Allow: route.methods.join(', '),
+    });
 
   const body = method === 'GET' || method === 'HEAD' ? new Uint8Array() : await readBody(req);
-  if (body === 'too_large') return send(res, 413, JSON.stringify({ error: 'request_too_large' }), { Connection: 'close' });
+  if (body === 'too_large')
+    return send(res, 413, JSON.stringify({ error: 'request_too_large' }), { Connection: 'close' });
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  const request = new HttpRequest({ method, url: url.toString(), headers, ...(body.length ? { body: { bytes: body } } : {}) });
+  const request = new HttpRequest({
+    method,
+    url: url.toString(),
+    headers,
+    ...(body.length ? { body: { bytes: body } } : {}),
+  });
   const invocationId = randomUUID();
   const context = new InvocationContext({
     invocationId,
@@ -75,7 +86,10 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, origin: strin
 }
 
 /** Starts the dev host; resolves once it listens. */
-export function startDevHost(options: { port: number; host?: string }): Promise<{ server: Server; url: string }> {
+export function startDevHost(options: {
+  port: number;
+  host?: string;
+}): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${host}:${options.port}`}`;

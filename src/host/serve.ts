@@ -16,13 +16,17 @@ async function main(): Promise<void> {
   const { startDevHost } = await import('./dev-server.js');
   const port = Number(process.env.PORT ?? 7071);
   const { server, url } = await startDevHost({ port, host: process.env.HOST ?? '127.0.0.1' });
-  console.log(`azure-obo-mcp dev host listening: ${url}/mcp (metadata: ${url}/.well-known/oauth-protected-resource/mcp)`);
+  console.log(
+    `azure-obo-mcp dev host listening: ${url}/mcp (metadata: ${url}/.well-known/oauth-protected-resource/mcp)`,
+  );
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {
-  console.error(`azure-obo-mcp: dev host failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `azure-obo-mcp: dev host failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -22,6 +22,11 @@ export function toolError(error: unknown, tool: string, logger: Logger): CallToo
   logger.error(`tool ${tool} failed unexpectedly (incident ${incident}): ${message}`);
   return {
     isError: true,
-    content: [{ type: 'text', text: `The tool failed unexpectedly; retry, and report incident ${incident} if it persists. [internal_error]` }],
+    content: [
+      {
+        type: 'text',
+        text: `The tool failed unexpectedly; retry, and report incident ${incident} if it persists. [internal_error]`,
+      },
+    ],
   };
 }

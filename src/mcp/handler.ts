@@ -14,7 +14,12 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+function jsonRpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return json(status, { jsonrpc: '2.0', id: null, error: { code, message } }, headers);
 }
 
@@ -45,30 +50,44 @@ async function readBody(request: Request, maxBytes: number): Promise<ArrayBuffer
  * Handles one request to `/mcp`: method and origin checks, bearer verification, then a fresh stateless
  * MCP server and transport for this request only.
  */
-export async function handleMcpRequest(request: Request, runtime: Runtime, logger: Logger): Promise<Response> {
+export async function handleMcpRequest(
+  request: Request,
+  runtime: Runtime,
+  logger: Logger,
+): Promise<Response> {
   const { settings } = runtime;
   const origin = request.headers.get('origin');
   const originAllowed = origin === null || settings.allowedOrigins.includes(origin.replace(/\/+$/, ''));
 
   if (request.method === 'OPTIONS') {
-    if (!origin || !originAllowed) return json(403, { error: 'origin_not_allowed', error_description: 'This origin may not call the MCP endpoint.' });
+    if (!origin || !originAllowed)
+      return json(403, {
+        error: 'origin_not_allowed',
+        error_description: 'This origin may not call the MCP endpoint.',
+      });
     return new Response(null, {
       status: 204,
       headers: {
         ...corsHeaders(origin),
         'Access-Control-Allow-Methods': 'POST',
-        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id',
+        'Access-Control-Allow-Headers':
+          'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id',
         'Access-Control-Max-Age': '600',
       },
     });
   }
   if (request.method !== 'POST') {
     // Stateless server: no SSE stream to open (GET) and no session to end (DELETE).
-    return jsonRpcError(405, -32000, 'Method not allowed: this stateless MCP endpoint accepts POST only.', { Allow: 'POST' });
+    return jsonRpcError(405, -32000, 'Method not allowed: this stateless MCP endpoint accepts POST only.', {
+      Allow: 'POST',
+    });
   }
   if (!originAllowed) {
     // DNS-rebinding protection (MCP transport spec): browsers always send Origin.
-    return json(403, { error: 'origin_not_allowed', error_description: 'This origin may not call the MCP endpoint.' });
+    return json(403, {
+      error: 'origin_not_allowed',
+      error_description: 'This origin may not call the MCP endpoint.',
+    });
   }
   const cors = corsHeaders(origin);
 
@@ -86,7 +105,12 @@ export async function handleMcpRequest(request: Request, runtime: Runtime, logge
 
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^application\/json\b/i.test(contentType)) {
-    return jsonRpcError(415, -32700, 'Unsupported Media Type: send the JSON-RPC message as application/json.', cors);
+    return jsonRpcError(
+      415,
+      -32700,
+      'Unsupported Media Type: send the JSON-RPC message as application/json.',
+      cors,
+    );
   }
   const body = await readBody(request, settings.maxBodyBytes);
   if (body === 'too_large') {
@@ -118,13 +142,19 @@ export async function handleMcpRequest(request: Request, runtime: Runtime, logge
     await server.connect(transport);
     const headers = new Headers(request.headers);
     const forwarded = new Request(request.url, { method: 'POST', headers });
-    const response = await transport.handleRequest(forwarded, { parsedBody: parsed, authInfo: toAuthInfo(user) });
+    const response = await transport.handleRequest(forwarded, {
+      parsedBody: parsed,
+      authInfo: toAuthInfo(user),
+    });
     const out = new Headers(response.headers);
     for (const [k, v] of Object.entries(cors)) out.set(k, v);
     out.set('Cache-Control', 'no-store');
     // Buffer the (JSON) answer so the server can be closed before the response leaves.
     const text = await response.text();
-    return new Response(response.status === 202 || text === '' ? null : text, { status: response.status, headers: out });
+    return new Response(response.status === 202 || text === '' ? null : text, {
+      status: response.status,
+      headers: out,
+    });
   } finally {
     await server.close();
   }

@@ -7,7 +7,11 @@ import { ManagedIdentityAssertionSource } from './mi-assertion-source.js';
 import { SecretCredentialSource } from './secret-source.js';
 
 /** Builds the credential source OBO_CREDENTIAL asks for. */
-export function createCredentialSource(settings: Settings, logger: Logger, env: NodeJS.ProcessEnv = process.env): ClientCredentialSource {
+export function createCredentialSource(
+  settings: Settings,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): ClientCredentialSource {
   const { credential, upstreamTimeoutMs } = settings;
   switch (credential.mode) {
     case 'secret':
@@ -24,6 +28,9 @@ export function createCredentialSource(settings: Settings, logger: Logger, env: 
         identity: serverIdentity(credential.managedIdentityClientId, env),
       });
     case 'managed-identity':
-      return new ManagedIdentityAssertionSource(managedIdentityCredential(credential.managedIdentityClientId), upstreamTimeoutMs);
+      return new ManagedIdentityAssertionSource(
+        managedIdentityCredential(credential.managedIdentityClientId),
+        upstreamTimeoutMs,
+      );
   }
 }

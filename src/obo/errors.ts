@@ -3,7 +3,11 @@ import { CredentialError } from '../errors.js';
 /** True for failures raised by @azure/identity while getting the server's own token. */
 function isIdentityFailure(error: unknown): boolean {
   const name = error instanceof Error ? error.name : '';
-  return name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError';
+  return (
+    name === 'CredentialUnavailableError' ||
+    name === 'AuthenticationError' ||
+    name === 'AggregateAuthenticationError'
+  );
 }
 
 /** Maps an @azure/identity failure to a CredentialError that says to retry. */
@@ -34,5 +38,7 @@ export function keyVaultError(error: unknown, vaultUrl: string, secretName: stri
       { cause: error },
     );
   }
-  return new CredentialError('keyvault_unavailable', 'Key Vault could not be reached; retry shortly.', { cause: error });
+  return new CredentialError('keyvault_unavailable', 'Key Vault could not be reached; retry shortly.', {
+    cause: error,
+  });
 }

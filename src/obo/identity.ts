@@ -1,4 +1,9 @@
-import { AzureCliCredential, AzureDeveloperCliCredential, ChainedTokenCredential, ManagedIdentityCredential } from '@azure/identity';
+import {
+  AzureCliCredential,
+  AzureDeveloperCliCredential,
+  ChainedTokenCredential,
+  ManagedIdentityCredential,
+} from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 
 /** True where a managed identity endpoint is configured (App Service, Functions, Container Apps). */
@@ -13,7 +18,10 @@ export function runsWithManagedIdentity(env: NodeJS.ProcessEnv = process.env): b
  * (the common case), then Azure Developer CLI (after `azd auth login`). Unlike DefaultAzureCredential, the
  * chain never reads AZURE_CLIENT_SECRET-style environment credentials, so nothing can silently substitute.
  */
-export function serverIdentity(managedIdentityClientId: string | undefined, env: NodeJS.ProcessEnv = process.env): TokenCredential {
+export function serverIdentity(
+  managedIdentityClientId: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): TokenCredential {
   if (runsWithManagedIdentity(env)) {
     return managedIdentityCredential(managedIdentityClientId);
   }
@@ -24,5 +32,7 @@ export function serverIdentity(managedIdentityClientId: string | undefined, env:
 export function managedIdentityCredential(clientId: string | undefined): TokenCredential {
   // Few retries: the caller's time budget is seconds, and a later request simply tries again.
   const options = { retryOptions: { maxRetries: 1 } };
-  return clientId ? new ManagedIdentityCredential({ clientId, ...options }) : new ManagedIdentityCredential(options);
+  return clientId
+    ? new ManagedIdentityCredential({ clientId, ...options })
+    : new ManagedIdentityCredential(options);
 }

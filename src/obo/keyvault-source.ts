@@ -68,7 +68,10 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
         this.#client.getSecret(secretName, { abortSignal }),
       );
       if (!secret.value) {
-        throw new CredentialError('secret_not_found', `Configuration error: secret '${secretName}' in Key Vault ${vaultUrl} is empty.`);
+        throw new CredentialError(
+          'secret_not_found',
+          `Configuration error: secret '${secretName}' in Key Vault ${vaultUrl} is empty.`,
+        );
       }
       const key = `keyvault:${fingerprint(secret.value)}`;
       this.#currentKey = key;

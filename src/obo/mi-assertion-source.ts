@@ -25,7 +25,8 @@ export class ManagedIdentityAssertionSource implements ClientCredentialSource {
             const token = await withTimeout('Managed identity endpoint', timeoutMs, (abortSignal) =>
               identity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal }),
             );
-            if (!token) throw new CredentialError('identity_unavailable', 'The managed identity returned no token.');
+            if (!token)
+              throw new CredentialError('identity_unavailable', 'The managed identity returned no token.');
             return token.token;
           } catch (error) {
             throw error instanceof CredentialError ? error : identityError(error);

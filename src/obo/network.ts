@@ -8,7 +8,11 @@ export class TimeoutNetworkClient implements INetworkModule {
   constructor(private readonly timeoutMs: number) {}
 
   /** GET with the smaller of MSAL's and our time budget. */
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     return this.#send<T>(url, 'GET', options, Math.min(timeout ?? this.timeoutMs, this.timeoutMs));
   }
 
@@ -17,7 +21,12 @@ export class TimeoutNetworkClient implements INetworkModule {
     return this.#send<T>(url, 'POST', options, this.timeoutMs);
   }
 
-  async #send<T>(url: string, method: string, options: NetworkRequestOptions | undefined, ms: number): Promise<NetworkResponse<T>> {
+  async #send<T>(
+    url: string,
+    method: string,
+    options: NetworkRequestOptions | undefined,
+    ms: number,
+  ): Promise<NetworkResponse<T>> {
     const response = await fetch(url, {
       method,
       headers: options?.headers ?? {},
@@ -30,7 +39,10 @@ export class TimeoutNetworkClient implements INetworkModule {
       body = text ? JSON.parse(text) : {};
     } catch {
       // Entra answers JSON; anything else (a proxy's HTML error page) must not crash MSAL's parser.
-      body = { error: 'invalid_response', error_description: `Unexpected non-JSON answer (HTTP ${response.status})` };
+      body = {
+        error: 'invalid_response',
+        error_description: `Unexpected non-JSON answer (HTTP ${response.status})`,
+      };
     }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));

@@ -94,6 +94,7 @@ export function mapMsalError(error: unknown): AppError {
       'invalid_scope',
       'The app registration lacks the Azure Service Management user_impersonation permission.',
     ],
+    temporarily_unavailable: ['obo_unavailable', 'Entra ID is temporarily unavailable; retry shortly.'],
     invalid_resource: [
       'invalid_scope',
       'The app registration lacks the Azure Service Management user_impersonation permission.',
@@ -101,10 +102,19 @@ export function mapMsalError(error: unknown): AppError {
   };
   const entry = e.errorCode ? byCode[e.errorCode] : undefined;
   if (entry) return new OboError(entry[0], `${entry[1]}${tag}`, known);
-  const network = ['network_error', 'endpoints_resolution_error', 'openid_config_error', 'authority_network_error'];
+  const network = [
+    'network_error',
+    'endpoints_resolution_error',
+    'openid_config_error',
+    'authority_network_error',
+  ];
   const isAbort = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
   if (isAbort || (e.errorCode && network.some((n) => e.errorCode?.includes(n)))) {
-    return new OboError('obo_unavailable', 'Entra ID could not be reached for the On-Behalf-Of exchange; retry shortly.', known);
+    return new OboError(
+      'obo_unavailable',
+      'Entra ID could not be reached for the On-Behalf-Of exchange; retry shortly.',
+      known,
+    );
   }
   return new OboError('obo_failed', `The On-Behalf-Of exchange failed${tag}.`, known);
 }
@@ -140,13 +150,20 @@ export class OboClient {
       return await this.#acquire(first, assertion);
     } catch (error) {
       const mapped = mapMsalError(error);
+      if (mapped instanceof OboError && mapped.code === 'obo_unavailable') {
+        // MSAL remembers a 429/5xx per app and scopes (not per user) and would replay it to every user for up
+        // to a minute; a fresh application forgets it, so only this request fails.
+        this.#app = undefined;
+      }
       const rotated =
         mapped instanceof OboError &&
         mapped.code === 'invalid_client' &&
         mapped.aadsts !== undefined &&
         ROTATION_CODES.has(mapped.aadsts);
       if (!rotated || !this.options.source.invalidate(first.key)) throw mapped;
-      this.options.logger.warn(`OBO: client credential ${first.key} rejected (AADSTS${mapped.aadsts}); re-reading it once.`);
+      this.options.logger.warn(
+        `OBO: client credential ${first.key} rejected (AADSTS${mapped.aadsts}); re-reading it once.`,
+      );
       const second = await this.#credential();
       try {
         return await this.#acquire(second, assertion);
@@ -162,8 +179,10 @@ export class OboClient {
 
   async #acquire(current: CurrentCredential, assertion: string): Promise<ArmAccessToken> {
     const cca = this.#application(current);
-    const result: AuthenticationResult | null = await withTimeout('Entra ID token endpoint', this.options.timeoutMs, () =>
-      cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [ARM_SCOPE], skipCache: true }),
+    const result: AuthenticationResult | null = await withTimeout(
+      'Entra ID token endpoint',
+      this.options.timeoutMs,
+      () => cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [ARM_SCOPE], skipCache: true }),
     );
     if (!result?.accessToken) throw new OboError('obo_failed', 'Entra ID returned no access token.');
     const expiresOn = result.expiresOn?.getTime() ?? this.#now() + 5 * 60_000;

@@ -13,7 +13,8 @@ export function fingerprint(value: string): string {
 }
 
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
-const SECRET_PARAMS = /((?:client_secret|assertion|client_assertion|access_token|refresh_token|code)=)[^&\s"]+/gi;
+const SECRET_PARAMS =
+  /((?:client_secret|assertion|client_assertion|access_token|refresh_token|code)=)[^&\s"]+/gi;
 
 /** Removes anything token- or secret-shaped from free text (e.g. an upstream error message). */
 export function redact(text: string): string {

@@ -1,7 +1,11 @@
 import { TimeoutError } from '../errors.js';
 
 /** Runs `work` with an AbortSignal that fires after `ms`; rejects with TimeoutError when it does. */
-export async function withTimeout<T>(what: string, ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withTimeout<T>(
+  what: string,
+  ms: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {

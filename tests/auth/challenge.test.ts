@@ -26,7 +26,10 @@ describe('challenges', () => {
   it('401 invalid_token for a bad token', () => {
     const c = buildChallenge(new TokenError('token_expired', 'm'), settings, URL_);
     assert.equal(c.status, 401);
-    assert.match(c.headers['WWW-Authenticate'] ?? '', /^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="[^"]+"$/);
+    assert.match(
+      c.headers['WWW-Authenticate'] ?? '',
+      /^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="[^"]+"$/,
+    );
     assert.equal(c.body.error, 'invalid_token');
   });
 

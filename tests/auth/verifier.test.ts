@@ -44,7 +44,11 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
   };
 }
 
-async function sign(payload: Record<string, unknown>, key: CryptoKey = signingKey, kid = KID): Promise<string> {
+async function sign(
+  payload: Record<string, unknown>,
+  key: CryptoKey = signingKey,
+  kid = KID,
+): Promise<string> {
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
 }
 
@@ -95,7 +99,13 @@ describe('TokenVerifier accepts', () => {
 
   it('a v1 token (aud = api://client id, sts.windows.net issuer, upn claim)', async () => {
     const token = await sign(
-      claims({ iss: V1_ISS, aud: `api://${CLIENT}`, ver: '1.0', preferred_username: undefined, upn: 'bob@contoso.test' }),
+      claims({
+        iss: V1_ISS,
+        aud: `api://${CLIENT}`,
+        ver: '1.0',
+        preferred_username: undefined,
+        upn: 'bob@contoso.test',
+      }),
     );
     const user = await verifier().verify(token);
     assert.equal(user.version, '1.0');
@@ -121,15 +131,30 @@ describe('TokenVerifier rejects', () => {
     ['not yet valid', () => sign(claims({ nbf: NOW + 600 })), 'token_not_yet_valid'],
     ['wrong audience', () => sign(claims({ aud: 'https://management.azure.com/' })), 'token_bad_audience'],
     ['unknown issuer', () => sign(claims({ iss: 'https://evil.example/' })), 'token_bad_issuer'],
-    ['v1 issuer of another tenant', () => sign(claims({ iss: 'https://sts.windows.net/99999999-2222-3333-4444-555555555555/' })), 'token_bad_issuer'],
-    ['right issuer, other tid claim', () => sign(claims({ tid: '99999999-2222-3333-4444-555555555555' })), 'token_bad_tenant'],
+    [
+      'v1 issuer of another tenant',
+      () => sign(claims({ iss: 'https://sts.windows.net/99999999-2222-3333-4444-555555555555/' })),
+      'token_bad_issuer',
+    ],
+    [
+      'right issuer, other tid claim',
+      () => sign(claims({ tid: '99999999-2222-3333-4444-555555555555' })),
+      'token_bad_tenant',
+    ],
     ['missing scope', () => sign(claims({ scp: 'read' })), 'insufficient_scope'],
-    ['no scp (app-only token)', () => sign(claims({ scp: undefined, roles: ['execute'] })), 'insufficient_scope'],
+    [
+      'no scp (app-only token)',
+      () => sign(claims({ scp: undefined, roles: ['execute'] })),
+      'insufficient_scope',
+    ],
     ['scope as a substring only', () => sign(claims({ scp: 'executeall' })), 'insufficient_scope'],
     ['no oid', () => sign(claims({ oid: undefined })), 'token_invalid'],
     [
       'alg none',
-      () => Promise.resolve(`${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify(claims()))}.`),
+      () =>
+        Promise.resolve(
+          `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify(claims()))}.`,
+        ),
       'token_bad_algorithm',
     ],
     [
@@ -137,7 +162,9 @@ describe('TokenVerifier rejects', () => {
       () => {
         const head = b64url(JSON.stringify({ alg: 'HS256', kid: KID, typ: 'JWT' }));
         const body = b64url(JSON.stringify(claims()));
-        const mac = createHmac('sha256', JSON.stringify(publicJwk)).update(`${head}.${body}`).digest('base64url');
+        const mac = createHmac('sha256', JSON.stringify(publicJwk))
+          .update(`${head}.${body}`)
+          .digest('base64url');
         return Promise.resolve(`${head}.${body}.${mac}`);
       },
       'token_bad_algorithm',
@@ -197,7 +224,8 @@ describe('TokenVerifier rejects', () => {
     await v.verify(await sign(claims()));
     const before = jwksRequests;
     const attacker = await generateKeyPair('RS256');
-    for (let i = 0; i < 5; i++) await rejects(await sign(claims(), attacker.privateKey, `kid-${i}`), 'token_unknown_key', v);
+    for (let i = 0; i < 5; i++)
+      await rejects(await sign(claims(), attacker.privateKey, `kid-${i}`), 'token_unknown_key', v);
     assert.ok(jwksRequests - before <= 1, `JWKS fetched ${jwksRequests - before} times`);
   });
 });

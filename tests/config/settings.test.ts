@@ -19,7 +19,8 @@ function fails(env: Record<string, string>, name: string): void {
       assert.ok(error.message.includes(name), `message should name ${name}: ${error.message}`);
       for (const [key, value] of Object.entries(env)) {
         // Mode names are an enumeration, not data; every other value must stay out of the message.
-        if (key !== 'OBO_CREDENTIAL' && value.length > 8) assert.ok(!error.message.includes(value), `message echoes ${key}`);
+        if (key !== 'OBO_CREDENTIAL' && value.length > 8)
+          assert.ok(!error.message.includes(value), `message echoes ${key}`);
       }
       return true;
     },
@@ -67,19 +68,36 @@ describe('loadSettings', () => {
   });
 
   it('refuses a client secret setting next to keyvault or managed-identity mode', () => {
-    fails({ ...BASE, OBO_CREDENTIAL: 'keyvault', KEY_VAULT_URL: 'https://kv.vault.azure.net' }, 'OBO_CLIENT_SECRET');
+    fails(
+      { ...BASE, OBO_CREDENTIAL: 'keyvault', KEY_VAULT_URL: 'https://kv.vault.azure.net' },
+      'OBO_CLIENT_SECRET',
+    );
     fails({ ...BASE, OBO_CREDENTIAL: 'managed-identity' }, 'OBO_CLIENT_SECRET');
   });
 
   it('managed-identity mode takes an optional GUID client id', () => {
     const { OBO_CLIENT_SECRET: _s, ...rest } = BASE;
-    const s = loadSettings({ ...rest, OBO_CREDENTIAL: 'managed-identity', MANAGED_IDENTITY_CLIENT_ID: BASE.ENTRA_CLIENT_ID });
-    assert.deepEqual(s.credential, { mode: 'managed-identity', managedIdentityClientId: BASE.ENTRA_CLIENT_ID });
-    fails({ ...rest, OBO_CREDENTIAL: 'managed-identity', MANAGED_IDENTITY_CLIENT_ID: 'nope' }, 'MANAGED_IDENTITY_CLIENT_ID');
+    const s = loadSettings({
+      ...rest,
+      OBO_CREDENTIAL: 'managed-identity',
+      MANAGED_IDENTITY_CLIENT_ID: BASE.ENTRA_CLIENT_ID,
+    });
+    assert.deepEqual(s.credential, {
+      mode: 'managed-identity',
+      managedIdentityClientId: BASE.ENTRA_CLIENT_ID,
+    });
+    fails(
+      { ...rest, OBO_CREDENTIAL: 'managed-identity', MANAGED_IDENTITY_CLIENT_ID: 'nope' },
+      'MANAGED_IDENTITY_CLIENT_ID',
+    );
   });
 
   it('parses origins and the public URL', () => {
-    const s = loadSettings({ ...BASE, MCP_ALLOWED_ORIGINS: 'https://a.test/, https://b.test', MCP_PUBLIC_URL: 'https://app.test/mcp' });
+    const s = loadSettings({
+      ...BASE,
+      MCP_ALLOWED_ORIGINS: 'https://a.test/, https://b.test',
+      MCP_PUBLIC_URL: 'https://app.test/mcp',
+    });
     assert.deepEqual(s.allowedOrigins, ['https://a.test', 'https://b.test']);
     assert.equal(s.publicUrl, 'https://app.test/mcp');
   });

@@ -49,7 +49,14 @@ describe('MCP Inspector CLI', () => {
   it('lists the tools with a bearer header', async () => {
     const token = await emulator.issueUserToken({});
     const { code, stdout, stderr } = await inspector([
-      host.mcpUrl, '--transport', 'http', '--header', `Authorization: Bearer ${token}`, '--method', 'tools/list', '--stored-auth-only',
+      host.mcpUrl,
+      '--transport',
+      'http',
+      '--header',
+      `Authorization: Bearer ${token}`,
+      '--method',
+      'tools/list',
+      '--stored-auth-only',
     ]);
     assert.equal(code, 0, stderr);
     const names = (JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name).sort();
@@ -59,8 +66,16 @@ describe('MCP Inspector CLI', () => {
   it('calls get_subscriptions on behalf of the user', async () => {
     const token = await emulator.issueUserToken({});
     const { code, stdout, stderr } = await inspector([
-      host.mcpUrl, '--transport', 'http', '--header', `Authorization: Bearer ${token}`,
-      '--method', 'tools/call', '--tool-name', 'get_subscriptions', '--stored-auth-only',
+      host.mcpUrl,
+      '--transport',
+      'http',
+      '--header',
+      `Authorization: Bearer ${token}`,
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'get_subscriptions',
+      '--stored-auth-only',
     ]);
     assert.equal(code, 0, stderr);
     const result = JSON.parse(stdout) as { structuredContent: { count: number } };
@@ -68,7 +83,14 @@ describe('MCP Inspector CLI', () => {
   });
 
   it('fails with the server challenge when no token is sent', async () => {
-    const { code } = await inspector([host.mcpUrl, '--transport', 'http', '--method', 'tools/list', '--stored-auth-only']);
+    const { code } = await inspector([
+      host.mcpUrl,
+      '--transport',
+      'http',
+      '--method',
+      'tools/list',
+      '--stored-auth-only',
+    ]);
     assert.notEqual(code, 0);
   });
 });

@@ -35,9 +35,18 @@ const INITIALIZE = {
 };
 
 before(async () => {
-  const carol = { oid: 'ca201000-0000-4000-8000-0000000ca201', upn: 'carol@contoso.example', name: 'Carol', subscriptions: [], consentRequired: true };
+  const carol = {
+    oid: 'ca201000-0000-4000-8000-0000000ca201',
+    upn: 'carol@contoso.example',
+    name: 'Carol',
+    subscriptions: [],
+    consentRequired: true,
+  };
   emulator = await startEmulator({ users: [...defaultUsers(), carol] });
-  host = await startDevHost({ ...emulator.env('secret'), MCP_ALLOWED_ORIGINS: 'https://allowed.example.test' });
+  host = await startDevHost({
+    ...emulator.env('secret'),
+    MCP_ALLOWED_ORIGINS: 'https://allowed.example.test',
+  });
 });
 
 after(async () => {
@@ -53,7 +62,12 @@ describe('MCP over the dev host', () => {
     assert.equal(client.getServerVersion()?.name, 'azure-obo-mcp');
     await client.ping();
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['get_subscriptions', 'get_user_info', 'list_resource_groups', 'list_resources']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), [
+      'get_subscriptions',
+      'get_user_info',
+      'list_resource_groups',
+      'list_resources',
+    ]);
     for (const tool of tools) {
       assert.ok(tool.description, `${tool.name} has a description`);
       assert.ok(tool.outputSchema, `${tool.name} has an output schema`);
@@ -85,7 +99,10 @@ describe('MCP over the dev host', () => {
       const client = await connect(host.mcpUrl, await token({ version }));
       const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
       assert.equal(result.isError, undefined, textOf(result));
-      const out = result.structuredContent as { count: number; subscriptions: { subscriptionId: string; displayName: string; state: string; tenantId: string }[] };
+      const out = result.structuredContent as {
+        count: number;
+        subscriptions: { subscriptionId: string; displayName: string; state: string; tenantId: string }[];
+      };
       assert.equal(out.count, user.subscriptions.length);
       assert.ok(out.count > 2, 'the default user spans two ARM pages');
       assert.deepEqual(
@@ -117,12 +134,16 @@ describe('MCP over the dev host', () => {
         Array.from({ length: 3 }, () => client.callTool({ name: 'get_subscriptions', arguments: {} })),
       );
       await client.close();
-      return results.map((r) => (r.structuredContent as { subscriptions: { subscriptionId: string }[] }).subscriptions.map((s) => s.subscriptionId).sort());
+      return results.map((r) =>
+        (r.structuredContent as { subscriptions: { subscriptionId: string }[] }).subscriptions
+          .map((s) => s.subscriptionId)
+          .sort(),
+      );
     };
     const [a, b] = await Promise.all([run(alice), run(bob)]);
     const expected = (u: typeof alice) => u.subscriptions.map((s) => s.subscriptionId).sort();
-    for (const ids of a!) assert.deepEqual(ids, expected(alice));
-    for (const ids of b!) assert.deepEqual(ids, expected(bob));
+    for (const ids of a) assert.deepEqual(ids, expected(alice));
+    for (const ids of b) assert.deepEqual(ids, expected(bob));
     assert.equal(emulator.counts()['entra.token.obo'], 2, 'concurrent calls by one user share one exchange');
   });
 
@@ -131,23 +152,37 @@ describe('MCP over the dev host', () => {
     const sub = user.subscriptions.find((s) => (s.resourceGroups ?? []).length > 0);
     assert.ok(sub, 'the default user has a subscription with resource groups');
     const client = await connect(host.mcpUrl, await token());
-    const groups = await client.callTool({ name: 'list_resource_groups', arguments: { subscriptionId: sub.subscriptionId } });
+    const groups = await client.callTool({
+      name: 'list_resource_groups',
+      arguments: { subscriptionId: sub.subscriptionId },
+    });
     assert.equal(groups.isError, undefined, textOf(groups));
-    const names = (groups.structuredContent as { resourceGroups: { name: string }[] }).resourceGroups.map((g) => g.name).sort();
+    const names = (groups.structuredContent as { resourceGroups: { name: string }[] }).resourceGroups
+      .map((g) => g.name)
+      .sort();
     assert.deepEqual(names, (sub.resourceGroups ?? []).map((g) => g.name).sort());
     const rg = sub.resourceGroups![0]!;
-    const resources = await client.callTool({ name: 'list_resources', arguments: { subscriptionId: sub.subscriptionId, resourceGroup: rg.name } });
+    const resources = await client.callTool({
+      name: 'list_resources',
+      arguments: { subscriptionId: sub.subscriptionId, resourceGroup: rg.name },
+    });
     assert.equal(resources.isError, undefined, textOf(resources));
     const out = resources.structuredContent as { resources: { name: string; resourceGroup?: string }[] };
     assert.deepEqual(out.resources.map((r) => r.name).sort(), (rg.resources ?? []).map((r) => r.name).sort());
-    const all = await client.callTool({ name: 'list_resources', arguments: { subscriptionId: sub.subscriptionId } });
+    const all = await client.callTool({
+      name: 'list_resources',
+      arguments: { subscriptionId: sub.subscriptionId },
+    });
     assert.equal(all.isError, undefined, textOf(all));
     await client.close();
   });
 
   it('rejects bad tool input with a tool error, not a crash', async () => {
     const client = await connect(host.mcpUrl, await token());
-    const result = await client.callTool({ name: 'list_resource_groups', arguments: { subscriptionId: '../../etc' } });
+    const result = await client.callTool({
+      name: 'list_resource_groups',
+      arguments: { subscriptionId: '../../etc' },
+    });
     assert.equal(result.isError, true);
     await client.close();
   });
@@ -155,7 +190,10 @@ describe('MCP over the dev host', () => {
   it("another user's subscription is an isError tool result with an RBAC hint", async () => {
     const [alice, bob] = emulator.users;
     const client = await connect(host.mcpUrl, await token({ user: alice!.oid }));
-    const result = await client.callTool({ name: 'list_resource_groups', arguments: { subscriptionId: bob!.subscriptions[0]!.subscriptionId } });
+    const result = await client.callTool({
+      name: 'list_resource_groups',
+      arguments: { subscriptionId: bob!.subscriptions[0]!.subscriptionId },
+    });
     assert.equal(result.isError, true);
     assert.match(textOf(result), /\[arm_(forbidden|not_found)\]/);
     await client.close();
@@ -233,7 +271,10 @@ describe('HTTP contract of /mcp', () => {
     const t = await token();
     const bad = await post(INITIALIZE, { Authorization: `Bearer ${t}`, Origin: 'https://evil.example.test' });
     assert.equal(bad.status, 403);
-    const good = await post(INITIALIZE, { Authorization: `Bearer ${t}`, Origin: 'https://allowed.example.test' });
+    const good = await post(INITIALIZE, {
+      Authorization: `Bearer ${t}`,
+      Origin: 'https://allowed.example.test',
+    });
     assert.equal(good.status, 200);
     assert.equal(good.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
   });
@@ -253,7 +294,10 @@ describe('HTTP contract of /mcp', () => {
   });
 
   it('serves protected resource metadata at both well-known paths', async () => {
-    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+    for (const path of [
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+    ]) {
       const res = await fetch(`${host.url}${path}`);
       assert.equal(res.status, 200, path);
       assert.deepEqual(await res.json(), {

@@ -54,7 +54,9 @@ export async function startDevHost(env: Record<string, string>): Promise<DevHost
 }
 
 /** Runs `src/host/serve.ts` expecting it to fail at start; returns its exit code and output. */
-export function runDevHostExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export function runDevHostExpectingFailure(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },

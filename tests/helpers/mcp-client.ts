@@ -12,7 +12,7 @@ export async function connect(url: string, token: string): Promise<Client> {
 }
 
 /** The text of a tool result's first content item. */
-export function textOf(result: { content?: unknown }): string {
-  const content = result.content as { type: string; text?: string }[] | undefined;
+export function textOf(result: object): string {
+  const content = (result as { content?: unknown }).content as { type: string; text?: string }[] | undefined;
   return content?.find((c) => c.type === 'text')?.text ?? '';
 }

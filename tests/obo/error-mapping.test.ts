@@ -11,13 +11,17 @@ function server(code: string, message: string, sub = ''): ServerError {
 
 describe('mapMsalError', () => {
   const table: [ServerError, string][] = [
-    [server('invalid_grant', 'AADSTS65001: The user or administrator has not consented', 'consent_required'), 'consent_required'],
+    [
+      server('invalid_grant', 'AADSTS65001: The user or administrator has not consented', 'consent_required'),
+      'consent_required',
+    ],
     [server('invalid_grant', 'AADSTS50013: Assertion failed signature validation.'), 'invalid_grant'],
     [server('interaction_required', 'AADSTS50076: MFA required'), 'interaction_required'],
     [server('invalid_client', 'AADSTS7000215: Invalid client secret provided.'), 'invalid_client'],
     [server('unauthorized_client', 'AADSTS700016: app not found'), 'unauthorized_client'],
     [server('invalid_scope', 'AADSTS70011: scope'), 'invalid_scope'],
-    [server('temporarily_unavailable', 'AADSTS90000: hmm'), 'obo_failed'],
+    [server('temporarily_unavailable', 'AADSTS90033: busy'), 'obo_unavailable'],
+    [server('server_error', 'AADSTS90000: hmm'), 'obo_failed'],
   ];
   for (const [error, code] of table) {
     it(`${error.errorCode}/${error.subError || '-'} → ${code}`, () => {
@@ -28,7 +32,9 @@ describe('mapMsalError', () => {
   }
 
   it('keeps the AADSTS number, and never the raw message', () => {
-    const mapped = mapMsalError(server('invalid_client', 'AADSTS7000222: secret expired eyJhbGciOi.eyJzdWIi.sig'));
+    const mapped = mapMsalError(
+      server('invalid_client', 'AADSTS7000222: secret expired eyJhbGciOi.eyJzdWIi.sig'),
+    );
     assert.ok(mapped instanceof OboError);
     assert.equal(mapped.aadsts, 7000222);
     assert.ok(!mapped.message.includes('eyJ'));
@@ -36,7 +42,8 @@ describe('mapMsalError', () => {
 });
 
 describe('mapArmError', () => {
-  const rest = (statusCode: number, code: string) => Object.assign(new Error('raw upstream message'), { name: 'RestError', statusCode, code });
+  const rest = (statusCode: number, code: string) =>
+    Object.assign(new Error('raw upstream message'), { name: 'RestError', statusCode, code });
   const table: [unknown, string][] = [
     [rest(403, 'AuthorizationFailed'), 'arm_forbidden'],
     [rest(401, 'InvalidAuthenticationToken'), 'arm_unauthorized'],

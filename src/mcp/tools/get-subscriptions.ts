@@ -7,7 +7,12 @@ const output = {
   count: z.number().int(),
   truncated: z.boolean().describe('True when the list was cut at the server limit'),
   subscriptions: z.array(
-    z.object({ subscriptionId: z.string(), displayName: z.string(), state: z.string(), tenantId: z.string() }),
+    z.object({
+      subscriptionId: z.string(),
+      displayName: z.string(),
+      state: z.string(),
+      tenantId: z.string(),
+    }),
   ),
 };
 
@@ -17,7 +22,8 @@ export function registerGetSubscriptions(server: McpServer, ctx: ToolContext): v
     'get_subscriptions',
     {
       title: 'Azure subscriptions',
-      description: 'Lists the Azure subscriptions the signed-in user can access (all pages), acting on behalf of the user.',
+      description:
+        'Lists the Azure subscriptions the signed-in user can access (all pages), acting on behalf of the user.',
       inputSchema: {},
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: true },
@@ -26,9 +32,13 @@ export function registerGetSubscriptions(server: McpServer, ctx: ToolContext): v
       try {
         const { items, truncated } = await (await ctx.arm()).listSubscriptions();
         const lines = items.map(
-          (s) => `Name: ${s.displayName}\n   ID: ${s.subscriptionId}\n   State: ${s.state}\n   Tenant: ${s.tenantId}`,
+          (s) =>
+            `Name: ${s.displayName}\n   ID: ${s.subscriptionId}\n   State: ${s.state}\n   Tenant: ${s.tenantId}`,
         );
-        const text = [`Found ${items.length} subscription(s)${truncated ? ' (truncated)' : ''}`, ...lines].join('\n');
+        const text = [
+          `Found ${items.length} subscription(s)${truncated ? ' (truncated)' : ''}`,
+          ...lines,
+        ].join('\n');
         return {
           content: [{ type: 'text', text }],
           structuredContent: { count: items.length, truncated, subscriptions: items },

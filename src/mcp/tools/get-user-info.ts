@@ -17,7 +17,8 @@ export function registerGetUserInfo(server: McpServer, ctx: ToolContext): void {
     'get_user_info',
     {
       title: 'Signed-in user',
-      description: 'Returns the signed-in user (UPN, name, object id, tenant, scopes, token version) from the verified access token.',
+      description:
+        'Returns the signed-in user (UPN, name, object id, tenant, scopes, token version) from the verified access token.',
       inputSchema: {},
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },

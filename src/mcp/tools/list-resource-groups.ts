@@ -9,7 +9,12 @@ const output = {
   count: z.number().int(),
   truncated: z.boolean(),
   resourceGroups: z.array(
-    z.object({ name: z.string(), location: z.string(), provisioningState: z.string().optional(), id: z.string() }),
+    z.object({
+      name: z.string(),
+      location: z.string(),
+      provisioningState: z.string().optional(),
+      id: z.string(),
+    }),
   ),
 };
 
@@ -33,7 +38,12 @@ export function registerListResourceGroups(server: McpServer, ctx: ToolContext):
         ].join('\n');
         return {
           content: [{ type: 'text', text }],
-          structuredContent: { subscriptionId: args.subscriptionId, count: items.length, truncated, resourceGroups: items },
+          structuredContent: {
+            subscriptionId: args.subscriptionId,
+            count: items.length,
+            truncated,
+            resourceGroups: items,
+          },
         };
       } catch (error) {
         return toolError(error, 'list_resource_groups', ctx.logger);

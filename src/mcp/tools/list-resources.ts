@@ -34,8 +34,12 @@ export function registerListResources(server: McpServer, ctx: ToolContext): void
     },
     async (args) => {
       try {
-        const { items, truncated } = await (await ctx.arm()).listResources(args.subscriptionId, args.resourceGroup);
-        const scope = args.resourceGroup ? `resource group ${args.resourceGroup}` : `subscription ${args.subscriptionId}`;
+        const { items, truncated } = await (
+          await ctx.arm()
+        ).listResources(args.subscriptionId, args.resourceGroup);
+        const scope = args.resourceGroup
+          ? `resource group ${args.resourceGroup}`
+          : `subscription ${args.subscriptionId}`;
         const text = [
           `Found ${items.length} resource(s) in ${scope}${truncated ? ' (truncated)' : ''}`,
           ...items.map((r) => `- ${r.name} [${r.type}]${r.location ? ` (${r.location})` : ''}`),

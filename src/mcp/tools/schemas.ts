@@ -3,7 +3,10 @@ import * as z from 'zod';
 /** An Azure subscription id (GUID). */
 export const subscriptionId = z
   .string()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a subscription GUID')
+  .regex(
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+    'must be a subscription GUID',
+  )
   .describe('Subscription id (GUID), e.g. from get_subscriptions');
 
 /** A resource group name, as ARM allows it. */
