@@ -1,0 +1,247 @@
+// azure-obo-mcp: everything `azd up` (or `az deployment sub create`) needs, in one subscription-scope
+// deployment that also creates the resource group. Subscription scope because the resource group is part
+// of the environment: azd names it rg-<environment>, tags it, and `azd down` deletes it whole.
+//
+// Resources: user-assigned managed identity, storage account (AzureWebJobsStorage + Flex deployment
+// container, keyless), Log Analytics + Application Insights (Entra-authenticated ingestion), Key Vault (RBAC),
+// Flex Consumption plan + Function App, and in Entra ID (Microsoft Graph extension) the app registration,
+// its service principal and, in managed-identity mode, its federated identity credential.
+
+targetScope = 'subscription'
+
+extension microsoftGraphV1
+
+@minLength(1)
+@maxLength(40)
+@description('Name of the azd environment; names the resource group and seeds unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region of all resources. It must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('How the server authenticates itself for On-Behalf-Of: `managed-identity` (federated credential trusting the app\'s managed identity; no secret exists) or `keyvault` (client secret in Key Vault, written by scripts/infra/set-obo-secret.sh).')
+@allowed([
+  'managed-identity'
+  'keyvault'
+])
+param oboCredential string = 'managed-identity'
+
+@description('Name of the Key Vault secret holding the OBO client secret (keyvault mode).')
+param keyVaultSecretName string = 'obo-client-secret'
+
+@description('Turn on Key Vault purge protection. Irreversible for the vault, and it blocks `azd down --purge` until the retention period has passed.')
+param enableKeyVaultPurgeProtection bool = false
+
+@description('Client applications pre-authorized for the `execute` scope. Default: Visual Studio Code.')
+param preAuthorizedClientIds string[] = [
+  'aebc6443-996d-45c2-90f0-388ff96faa56'
+]
+
+@description('Stable GUID of the `execute` scope. The default is derived from the environment and stays the same across deployments.')
+param executeScopeId string = guid(subscription().id, environmentName, 'execute-scope')
+
+@description('Display name of the app registration.')
+param appDisplayName string = 'azure-obo-mcp (${environmentName})'
+
+@description('Grant tenant-wide admin consent to the delegated permissions (Azure Service Management user_impersonation; Graph User.Read openid profile email). Requires a deployer allowed to grant consent; otherwise grant it once with `az ad app permission admin-consent`.')
+param grantAdminConsent bool = false
+
+@description('Browser origins allowed to call /mcp (MCP_ALLOWED_ORIGINS, comma-separated). Empty: none (VS Code and the CLI are not browsers).')
+param mcpAllowedOrigins string = ''
+
+@description('Object ID of the deploying principal: made an owner of the app registration and, in keyvault mode, allowed to write the secret. Empty: neither.')
+param deployerObjectId string = deployer().objectId
+
+@description('Node.js major version of the Functions runtime.')
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '22'
+
+@description('Memory of each Flex Consumption instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound of Flex Consumption instances.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var requiredScope = 'execute'
+var functionAppName = 'func-${resourceToken}'
+var deploymentContainerName = 'app-package-${resourceToken}'
+var useKeyVault = oboCredential == 'keyvault'
+var identityName = 'id-${resourceToken}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module entraApp 'modules/entra-app.bicep' = {
+  name: 'entra-app'
+  scope: rg
+  params: {
+    uniqueName: 'azure-obo-mcp-${environmentName}-${resourceToken}'
+    displayName: appDisplayName
+    executeScopeId: executeScopeId
+    scopeValue: requiredScope
+    preAuthorizedClientIds: preAuthorizedClientIds
+    publicClientRedirectUris: [
+      'http://localhost'
+    ]
+    ownerObjectId: deployerObjectId
+    createFederatedCredential: !useKeyVault
+    managedIdentityPrincipalId: identity.outputs.principalId
+    grantAdminConsent: grantAdminConsent
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    identityName: identityName
+  }
+  dependsOn: [
+    identity
+  ]
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    deploymentContainerName: deploymentContainerName
+    location: location
+    tags: tags
+    identityName: identityName
+  }
+  dependsOn: [
+    identity
+  ]
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    enablePurgeProtection: enableKeyVaultPurgeProtection
+    grantSecretAccess: useKeyVault
+    identityName: identityName
+    deployerPrincipalId: deployerObjectId
+  }
+  dependsOn: [
+    identity
+  ]
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    azdServiceName: 'api'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    nodeVersion: nodeVersion
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    server: {
+      tenantId: tenant().tenantId
+      clientId: entraApp.outputs.appId
+      requiredScope: requiredScope
+      credential: useKeyVault ? 'keyvault' : 'managed-identity'
+      keyVaultUrl: useKeyVault ? keyVault.outputs.uri : ''
+      keyVaultSecretName: useKeyVault ? keyVaultSecretName : ''
+      allowedOrigins: mcpAllowedOrigins
+    }
+  }
+}
+
+var host = functionApp.outputs.defaultHostName
+
+@description('URL of the MCP endpoint (streamable HTTP).')
+output MCP_URL string = 'https://${host}/mcp'
+
+@description('Protected resource metadata (RFC 9728) of the MCP endpoint.')
+output MCP_METADATA_URL string = 'https://${host}/.well-known/oauth-protected-resource/mcp'
+
+@description('Application (client) ID of the app registration.')
+output ENTRA_CLIENT_ID string = entraApp.outputs.appId
+
+@description('Identifier URI (token audience) of the app registration.')
+output ENTRA_APP_ID_URI string = entraApp.outputs.identifierUri
+
+@description('Tenant of the app registration.')
+output ENTRA_TENANT_ID string = tenant().tenantId
+
+@description('Tenant ID for azd.')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('OBO credential mode the app runs with (read by the postprovision hook).')
+output OBO_CREDENTIAL string = oboCredential
+
+@description('Key Vault URL (KEY_VAULT_URL); the vault exists in both modes, the app reads it in keyvault mode.')
+output KEY_VAULT_URL string = keyVault.outputs.uri
+
+@description('Key Vault name (used by scripts/infra/set-obo-secret.sh).')
+output KEY_VAULT_NAME string = keyVault.outputs.name
+
+@description('Secret name of the OBO client secret.')
+output KEY_VAULT_SECRET_NAME string = keyVaultSecretName
+
+@description('Client ID of the user-assigned managed identity.')
+output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+
+@description('Resource group of the environment.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
+@description('Region of the environment.')
+output AZURE_LOCATION string = location
+
+@description('Name of the Function App.')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('Name of the Function App as azd service `api`.')
+output SERVICE_API_NAME string = functionApp.outputs.name

@@ -1,0 +1,175 @@
+// Entra ID app registration of the MCP server (Microsoft Graph Bicep extension), its service principal and,
+// in managed-identity mode, the federated identity credential that lets the Function App's user-assigned
+// identity act as the app's client credential (no secret).
+//
+// The app is declared twice with the same uniqueName: the identifier URI api://<appId> needs the appId,
+// which exists only once the app does. Both declarations carry the full definition so that neither pass
+// undoes the other on a re-deployment (Graph applies only the properties a declaration sets).
+
+extension microsoftGraphV1
+
+@description('Immutable tenant-unique key of the app registration (Graph uniqueName).')
+param uniqueName string
+
+@description('Display name of the app registration.')
+param displayName string
+
+@description('Stable GUID of the delegated scope `execute`. Keep it across deployments: tokens and grants refer to it.')
+param executeScopeId string
+
+@description('Value of the delegated scope the server requires (ENTRA_REQUIRED_SCOPE).')
+param scopeValue string
+
+@description('Client application IDs pre-authorized for the scope (no consent prompt).')
+param preAuthorizedClientIds string[]
+
+@description('Redirect URIs of the public client (the CLI): loopback for interactive sign-in. Device code needs none.')
+param publicClientRedirectUris string[]
+
+@description('Object ID to add as an owner of the app registration (the deploying principal), so it can manage credentials later. Empty: none.')
+param ownerObjectId string
+
+@description('Create the federated identity credential trusting the managed identity (OBO_CREDENTIAL=managed-identity).')
+param createFederatedCredential bool
+
+@description('Principal (object) ID of the user-assigned managed identity: subject of the federated credential.')
+param managedIdentityPrincipalId string
+
+@description('Grant tenant-wide admin consent for the delegated permissions the OBO flow needs. Needs a deployer allowed to grant consent (e.g. Privileged Role Administrator or Cloud Application Administrator with DelegatedPermissionGrant.ReadWrite.All).')
+param grantAdminConsent bool
+
+// Well-known first-party application IDs and delegated permission (scope) IDs.
+var azureServiceManagementAppId = '797f4846-ba00-4fd7-ba43-dac1f8f63013'
+var azureServiceManagementUserImpersonation = '41094075-9dad-400e-a0bd-54e686782033'
+var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
+var graphScopes = {
+  'User.Read': 'e1fe6dd8-ba31-4d61-89e7-88639da4683d'
+  openid: '37f7f235-527c-4136-accd-4a02d197296e'
+  profile: '14dad69e-099b-42c9-810b-d002981feec1'
+  email: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0'
+}
+
+var api = {
+  requestedAccessTokenVersion: 2
+  oauth2PermissionScopes: [
+    {
+      id: executeScopeId
+      value: scopeValue
+      type: 'User'
+      isEnabled: true
+      adminConsentDisplayName: 'Use Azure Resource Manager tools as the signed-in user'
+      adminConsentDescription: 'Allows the application to call the MCP server, which reads Azure Resource Manager data (subscriptions, resource groups, resources) on behalf of the signed-in user, with that user\'s permissions.'
+      userConsentDisplayName: 'Use Azure Resource Manager tools as you'
+      userConsentDescription: 'Allows the application to call the MCP server, which reads your Azure subscriptions, resource groups and resources on your behalf, with your permissions.'
+    }
+  ]
+  preAuthorizedApplications: map(preAuthorizedClientIds, clientId => {
+    appId: clientId
+    delegatedPermissionIds: [
+      executeScopeId
+    ]
+  })
+}
+
+var requiredResourceAccess = [
+  {
+    resourceAppId: azureServiceManagementAppId
+    resourceAccess: [
+      {
+        id: azureServiceManagementUserImpersonation
+        type: 'Scope'
+      }
+    ]
+  }
+  {
+    resourceAppId: microsoftGraphAppId
+    resourceAccess: map(items(graphScopes), scope => {
+      id: scope.value
+      type: 'Scope'
+    })
+  }
+]
+
+var owners = empty(ownerObjectId)
+  ? null
+  : {
+      relationshipSemantics: 'append'
+      relationships: [
+        ownerObjectId
+      ]
+    }
+
+resource app 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: uniqueName
+  displayName: displayName
+  signInAudience: 'AzureADMyOrg'
+  isFallbackPublicClient: true
+  publicClient: {
+    redirectUris: publicClientRedirectUris
+  }
+  api: api
+  requiredResourceAccess: requiredResourceAccess
+  owners: owners
+}
+
+// Second pass: same app (same uniqueName), now with its identifier URI.
+resource appWithIdentifierUri 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: app.uniqueName
+  displayName: displayName
+  signInAudience: 'AzureADMyOrg'
+  isFallbackPublicClient: true
+  publicClient: {
+    redirectUris: publicClientRedirectUris
+  }
+  api: api
+  requiredResourceAccess: requiredResourceAccess
+  owners: owners
+  identifierUris: [
+    'api://${app.appId}'
+  ]
+}
+
+resource servicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
+  appId: appWithIdentifierUri.appId
+}
+
+resource managedIdentityCredential 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0' = if (createFederatedCredential) {
+  name: '${appWithIdentifierUri.uniqueName}/function-app-managed-identity'
+  description: 'The Function App user-assigned managed identity acts as this app\'s client credential for On-Behalf-Of.'
+  audiences: [
+    'api://AzureADTokenExchange'
+  ]
+  issuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  subject: managedIdentityPrincipalId
+}
+
+resource armServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
+  appId: azureServiceManagementAppId
+}
+
+resource graphServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
+  appId: microsoftGraphAppId
+}
+
+resource armConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
+  clientId: servicePrincipal.id
+  consentType: 'AllPrincipals'
+  resourceId: armServicePrincipal.id
+  scope: 'user_impersonation'
+}
+
+resource graphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
+  clientId: servicePrincipal.id
+  consentType: 'AllPrincipals'
+  resourceId: graphServicePrincipal.id
+  scope: join(objectKeys(graphScopes), ' ')
+}
+
+@description('Application (client) ID: ENTRA_CLIENT_ID.')
+output appId string = appWithIdentifierUri.appId
+
+@description('Identifier URI (token audience) of the app.')
+output identifierUri string = 'api://${app.appId}'
+
+@description('Object ID of the service principal.')
+output servicePrincipalId string = servicePrincipal.id
