@@ -1,0 +1,203 @@
+import { parseArgs } from 'node:util';
+import { ClientError, EXIT_CODE_HELP } from './exit-codes.js';
+
+/** Default MCP endpoint: the dev host of `npm run serve` (or `func start`). */
+export const DEFAULT_SERVER = 'http://localhost:7071/mcp';
+/** Default Entra ID authority host (public cloud). */
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
+/** What the CLI was asked to do. */
+export type Command = 'run' | 'call' | 'logout' | 'help';
+
+/** The parsed command line, merged with ENTRA_* environment variables. */
+export interface CliOptions {
+  command: Command;
+  server: string;
+  clientId: string | undefined;
+  tenantId: string | undefined;
+  authorityHost: string;
+  /** True when the authority host was given explicitly (flag or env), not defaulted. */
+  authorityHostExplicit: boolean;
+  /** Scope to request instead of discovering it from the server. */
+  scope: string | undefined;
+  /** Token cache file; undefined = the default location. */
+  cache: string | undefined;
+  clearCache: boolean;
+  yes: boolean;
+  json: boolean;
+  showToken: boolean;
+  verbose: boolean;
+  /** Tool to call (`call <tool>` or `--tool`). */
+  tool: string | undefined;
+  /** Arguments of the tool call, a JSON object. */
+  toolArgs: Record<string, unknown>;
+  /** Time budget of each MCP request, in milliseconds. */
+  timeoutMs: number;
+}
+
+/** `azure-obo-mcp --help`. */
+export const USAGE = `Usage: azure-obo-mcp [run] [options]
+       azure-obo-mcp call <tool> ['<json arguments>'] [options]
+       azure-obo-mcp logout [--cache <file>]
+
+Signs in to Entra ID (device code, then silently from the token cache), connects to the
+azure-obo-mcp server with the token, and calls get_user_info and get_subscriptions
+(or the tool given with "call").
+
+Options:
+  --server <url>          MCP endpoint (default ${DEFAULT_SERVER})
+  --client-id <guid>      app registration (public client) id   [env ENTRA_CLIENT_ID]
+  --tenant-id <id>        tenant id or domain                    [env ENTRA_TENANT_ID]
+  --authority-host <url>  Entra ID authority host                [env ENTRA_AUTHORITY_HOST]
+                          (default ${DEFAULT_AUTHORITY_HOST})
+  --scope <scope>         scope to request (default: discovered from the server's
+                          protected resource metadata, else api://<client-id>/execute)
+  --cache <file>          token cache file (default $XDG_CACHE_HOME/azure-obo-mcp/token-cache.json)
+  --clear-cache           delete the token cache first (forces a new sign-in)
+  --tool <name>           call this tool instead of the default flow (same as "call <name>")
+  --args <json>           arguments of --tool, a JSON object
+  -y, --yes               do not ask before contacting the MCP server
+  --json                  print one JSON document on stdout (progress is not printed)
+  --show-token            print the full access token (default: a redacted prefix)
+  --timeout <seconds>     time budget of each MCP request (default 30)
+  -v, --verbose           print stack traces and MSAL diagnostics on stderr
+  -h, --help              show this help
+
+Exit codes:
+${EXIT_CODE_HELP.join('\n')}
+`;
+
+function usageError(message: string): ClientError {
+  return new ClientError('usage', message, { fix: 'Run azure-obo-mcp --help for usage.' });
+}
+
+function parseToolArgs(raw: string | undefined): Record<string, unknown> {
+  if (raw === undefined || raw.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw usageError(`Tool arguments are not valid JSON: ${raw.length > 80 ? `${raw.slice(0, 80)}…` : raw}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw usageError('Tool arguments must be a JSON object, e.g. \'{"subscriptionId":"..."}\'.');
+  }
+  return value as Record<string, unknown>;
+}
+
+function httpUrl(name: string, value: string, protocols: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError(`${name} is not a valid URL: ${value}`);
+  }
+  if (!protocols.includes(url.protocol))
+    throw usageError(`${name} must be a ${protocols.join(' or ')}// URL: ${value}`);
+  return value.replace(/\/+$/, '');
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** Parses argv (without node and script) and the environment into options; throws a usage ClientError. */
+export function parseCliArgs(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        server: { type: 'string' },
+        'client-id': { type: 'string' },
+        'tenant-id': { type: 'string' },
+        'authority-host': { type: 'string' },
+        scope: { type: 'string' },
+        cache: { type: 'string' },
+        'clear-cache': { type: 'boolean', default: false },
+        tool: { type: 'string' },
+        args: { type: 'string' },
+        yes: { type: 'boolean', short: 'y', default: false },
+        json: { type: 'boolean', default: false },
+        'show-token': { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw usageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  const [first, ...rest] = positionals;
+
+  let command: Command = 'run';
+  let tool = nonEmpty(values.tool);
+  let rawArgs = values.args;
+  switch (first) {
+    case undefined:
+    case 'run':
+      if (rest.length > 0) throw usageError(`Unexpected argument: ${rest[0]}`);
+      break;
+    case 'call': {
+      const [name, json, ...extra] = rest;
+      if (!name && !tool)
+        throw usageError('call needs a tool name, e.g. azure-obo-mcp call get_subscriptions');
+      if (extra.length > 0) throw usageError(`Unexpected argument: ${extra[0]}`);
+      if (name) tool = name;
+      if (json !== undefined) rawArgs = json;
+      break;
+    }
+    case 'logout':
+      if (rest.length > 0) throw usageError(`Unexpected argument: ${rest[0]}`);
+      command = 'logout';
+      break;
+    case 'help':
+      command = 'help';
+      break;
+    default:
+      throw usageError(`Unknown command: ${first} (commands: run, call, logout, help)`);
+  }
+  if (values.help) command = 'help';
+  if (command === 'run' && tool) command = 'call';
+  if (rawArgs !== undefined && command !== 'call')
+    throw usageError('--args needs a tool (call <tool> or --tool <name>).');
+
+  let timeoutMs = 30_000;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw usageError('--timeout must be a positive number of seconds.');
+    timeoutMs = Math.round(seconds * 1000);
+  }
+
+  const authorityFromUser = nonEmpty(values['authority-host']) ?? nonEmpty(env.ENTRA_AUTHORITY_HOST);
+  const server = nonEmpty(values.server) ?? DEFAULT_SERVER;
+  return {
+    command,
+    server:
+      command === 'help' || command === 'logout' ? server : httpUrl('--server', server, ['http:', 'https:']),
+    clientId: nonEmpty(values['client-id']) ?? nonEmpty(env.ENTRA_CLIENT_ID),
+    tenantId: nonEmpty(values['tenant-id']) ?? nonEmpty(env.ENTRA_TENANT_ID),
+    authorityHost: authorityFromUser
+      ? httpUrl('--authority-host', authorityFromUser, ['https:'])
+      : DEFAULT_AUTHORITY_HOST,
+    authorityHostExplicit: authorityFromUser !== undefined,
+    scope: nonEmpty(values.scope),
+    cache: nonEmpty(values.cache),
+    clearCache: values['clear-cache'],
+    yes: values.yes,
+    json: values.json,
+    showToken: values['show-token'],
+    verbose: values.verbose,
+    tool,
+    toolArgs: command === 'call' ? parseToolArgs(rawArgs) : {},
+    timeoutMs,
+  };
+}

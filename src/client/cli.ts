@@ -1,0 +1,268 @@
+#!/usr/bin/env node
+// azure-obo-mcp: the command-line client of the azure-obo-mcp server (the TypeScript obo_client.py).
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { USAGE, parseCliArgs } from './args.js';
+import type { CliOptions } from './args.js';
+import { defaultCachePath, removeCache } from './cache-plugin.js';
+import { ClientError, ExitCode } from './exit-codes.js';
+import { McpSession } from './mcp-session.js';
+import type { ToolResult } from './mcp-session.js';
+import {
+  errorDocument,
+  errorLines,
+  subscriptionLines,
+  subscriptionsOf,
+  tokenLine,
+  toolsLine,
+  userLines,
+  redactToken,
+} from './output.js';
+import { confirm } from './prompt.js';
+import { discoverScope } from './scope-discovery.js';
+import type { ScopeDiscovery } from './scope-discovery.js';
+import { signIn } from './sign-in.js';
+import type { SignInResult } from './sign-in.js';
+
+/** Where the CLI writes: progress goes to stdout, or nowhere with --json (which prints one document). */
+interface Out {
+  line: (text: string) => void;
+  note: (text: string) => void;
+}
+
+function output(opts: Pick<CliOptions, 'json'>): Out {
+  return {
+    line: (text) => {
+      if (!opts.json) process.stdout.write(`${text}\n`);
+    },
+    note: (text) => process.stderr.write(`${text}\n`),
+  };
+}
+
+function printJson(doc: unknown): void {
+  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+}
+
+const SCOPE_SOURCES: Record<ScopeDiscovery['source'], string> = {
+  flag: 'from --scope',
+  metadata: "from the server's protected resource metadata",
+  challenge: "from the server's WWW-Authenticate challenge",
+  fallback: 'default',
+};
+
+const TOKEN_SOURCES: Record<SignInResult['source'], string> = {
+  cache: '✓ Token acquired silently from cache',
+  refresh: '✓ Token refreshed silently (refresh token from cache)',
+  device_code: '✓ Token acquired with device code sign-in',
+};
+
+function tokenJson(token: SignInResult, showToken: boolean): Record<string, unknown> {
+  return {
+    source: token.source,
+    username: token.username ?? null,
+    expiresOn: token.expiresOn?.toISOString() ?? null,
+    ...(showToken ? { accessToken: token.accessToken } : { preview: redactToken(token.accessToken) }),
+  };
+}
+
+function toolFailure(name: string, result: ToolResult): ClientError {
+  return new ClientError('tool', `Tool ${name} returned an error: ${result.text || '(no message)'}`, {
+    fix: 'See the message above; azure-obo-mcp --help lists the tools and how to pass arguments.',
+    details: {
+      tool: name,
+      result: { isError: true, text: result.text, structuredContent: result.structuredContent ?? null },
+    },
+  });
+}
+
+async function logout(opts: CliOptions, out: Out): Promise<number> {
+  const path = opts.cache ?? defaultCachePath();
+  const removed = await removeCache(path);
+  if (opts.json) printJson({ ok: true, command: 'logout', cache: path, removed });
+  else
+    out.line(
+      removed
+        ? `✓ Signed out: removed the token cache ${path}`
+        : `No token cache at ${path}; nothing to remove.`,
+    );
+  return ExitCode.ok;
+}
+
+async function run(opts: CliOptions, out: Out): Promise<number> {
+  const cachePath = opts.cache ?? defaultCachePath();
+  out.line('Starting Azure OBO MCP Client');
+  if (opts.clearCache && (await removeCache(cachePath))) out.line(`✓ Removed the token cache ${cachePath}`);
+  if (!opts.clientId) {
+    throw new ClientError('usage', 'Missing the app registration (client) id.', {
+      fix: 'Set ENTRA_CLIENT_ID or pass --client-id <guid>.',
+    });
+  }
+
+  const discovery: ScopeDiscovery = opts.scope
+    ? { scope: opts.scope, source: 'flag', reachable: true }
+    : await discoverScope(opts.server, {
+        clientId: opts.clientId,
+        authorityHost: opts.authorityHost,
+        timeoutMs: Math.min(opts.timeoutMs, 10_000),
+      });
+  if (discovery.note && !opts.json) out.note(`Note: using the default scope: ${discovery.note}.`);
+  out.line(`Scope: ${discovery.scope} (${SCOPE_SOURCES[discovery.source]})`);
+  const tenantId = opts.tenantId ?? discovery.tenantId;
+  if (!tenantId)
+    throw new ClientError('usage', 'Missing the tenant id.', {
+      fix: 'Set ENTRA_TENANT_ID or pass --tenant-id <guid or domain>.',
+    });
+
+  out.line('Acquiring Azure token...');
+  const token = await signIn({
+    clientId: opts.clientId,
+    tenantId,
+    authorityHost: opts.authorityHost,
+    scope: discovery.scope,
+    cachePath,
+    cacheIsDefault: opts.cache === undefined,
+    verbose: opts.verbose,
+    onDeviceCode: (message) => out.note(message),
+    onNote: (message) => out.note(message),
+  });
+  out.line(TOKEN_SOURCES[token.source]);
+  if (token.username) out.line(`✓ Account: ${token.username}`);
+  out.line(tokenLine(token.accessToken, token.expiresOn, opts.showToken));
+  const base = {
+    server: opts.server,
+    scope: discovery.scope,
+    scopeSource: discovery.source,
+    token: tokenJson(token, opts.showToken),
+  };
+
+  if (!opts.yes) {
+    const answer = await confirm('Continue with MCP server testing? (y/N): ');
+    if (answer !== 'yes') {
+      const why =
+        answer === 'no-tty'
+          ? 'stdin is not a terminal; pass --yes to continue without asking.'
+          : 'not confirmed.';
+      out.note(`Stopped before contacting the MCP server: ${why}`);
+      if (opts.json) printJson({ ok: true, stopped: why, ...base });
+      return ExitCode.ok;
+    }
+  }
+
+  out.line(`Connecting to MCP server: ${opts.server}`);
+  const session = await McpSession.connect(opts.server, token.accessToken, opts.timeoutMs);
+  try {
+    out.line('✓ Connected to MCP server successfully');
+    const serverInfo = session.serverVersion ?? null;
+    if (opts.command === 'call' && opts.tool) {
+      out.line(`Calling ${opts.tool} tool...`);
+      const result = await session.callTool(opts.tool, opts.toolArgs);
+      const failure = result.isError ? toolFailure(opts.tool, result) : undefined;
+      if (opts.json) {
+        const call = {
+          tool: opts.tool,
+          arguments: opts.toolArgs,
+          result: {
+            isError: result.isError,
+            text: result.text,
+            structuredContent: result.structuredContent ?? null,
+          },
+        };
+        printJson(
+          failure
+            ? { ...errorDocument(failure), ...base, serverInfo, ...call }
+            : { ok: true, ...base, serverInfo, ...call },
+        );
+      } else if (!failure) {
+        out.line(result.text || JSON.stringify(result.structuredContent ?? result.content, null, 2));
+      }
+      if (failure) {
+        if (!opts.json) for (const l of errorLines(failure, opts.verbose)) out.note(l);
+        return failure.exitCode;
+      }
+      return ExitCode.ok;
+    }
+
+    out.line('Testing server ping...');
+    await session.ping();
+    out.line('✓ Server responded to ping');
+    out.line('Listing available tools...');
+    const tools = await session.listTools();
+    out.line(toolsLine(tools));
+    out.line('Getting user information...');
+    const user = await session.callTool('get_user_info', {});
+    if (user.isError) throw toolFailure('get_user_info', user);
+    for (const l of userLines(user.structuredContent)) out.line(l);
+    out.line('Calling get_subscriptions tool...');
+    const subs = await session.callTool('get_subscriptions', {});
+    if (subs.isError) throw toolFailure('get_subscriptions', subs);
+    const { subscriptions, truncated } = subscriptionsOf(subs.structuredContent);
+    for (const l of subscriptionLines(subscriptions, truncated)) out.line(l);
+    if (opts.json) {
+      printJson({
+        ok: true,
+        ...base,
+        serverInfo,
+        tools,
+        user: user.structuredContent ?? null,
+        count: subscriptions.length,
+        truncated,
+        subscriptions,
+      });
+    }
+    return ExitCode.ok;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let opts: CliOptions | undefined;
+  try {
+    opts = parseCliArgs(argv);
+    const out = output(opts);
+    if (opts.command === 'help') {
+      process.stdout.write(USAGE);
+      return ExitCode.ok;
+    }
+    if (opts.command === 'logout') return await logout(opts, out);
+    return await run(opts, out);
+  } catch (error) {
+    const verbose = opts?.verbose ?? argv.includes('--verbose');
+    for (const l of errorLines(error, verbose)) process.stderr.write(`${l}\n`);
+    const failure =
+      error instanceof ClientError
+        ? error
+        : new ClientError('generic', error instanceof Error ? error.message : String(error));
+    if (opts?.json ?? argv.includes('--json')) printJson(errorDocument(failure));
+    return failure.exitCode;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const interrupted = () => {
+    process.stderr.write('\nInterrupted.\n');
+    process.exit(ExitCode.interrupted);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`✗ ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = ExitCode.generic;
+    },
+  );
+}

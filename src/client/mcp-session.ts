@@ -1,0 +1,199 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ClientError } from './exit-codes.js';
+import { describeNetworkError, parseBearerChallenge } from './scope-discovery.js';
+
+/** Client name and version announced in `initialize`. */
+export const CLIENT_INFO = { name: 'azure-obo-mcp-cli', version: '0.1.0' } as const;
+
+/** A tool call's result, as the CLI reports it. */
+export interface ToolResult {
+  isError: boolean;
+  text: string;
+  structuredContent: Record<string, unknown> | undefined;
+  content: unknown[];
+}
+
+/** What the transport saw of the last rejected request. */
+interface Rejection {
+  status: number;
+  wwwAuthenticate: string | null;
+}
+
+/** An MCP session with the server over streamable HTTP, authenticated with a bearer token. */
+export class McpSession {
+  private constructor(
+    private readonly client: Client,
+    private readonly server: string,
+    private readonly timeoutMs: number,
+    private readonly state: { rejection?: Rejection; networkFailure?: string },
+  ) {}
+
+  /** Connects (initialize) to `server` with `token`; throws a ClientError on 401/403 or an unreachable server. */
+  static async connect(server: string, token: string, timeoutMs: number): Promise<McpSession> {
+    const state: { rejection?: Rejection; networkFailure?: string } = {};
+    const recordingFetch: FetchLike = async (url, init) => {
+      let res: Response;
+      try {
+        res = await fetch(url, init);
+      } catch (error) {
+        state.networkFailure = describeNetworkError(error);
+        throw error;
+      }
+      if (res.status >= 400)
+        state.rejection = { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate') };
+      return res;
+    };
+    const transport = new StreamableHTTPClientTransport(new URL(server), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      fetch: recordingFetch,
+    });
+    const client = new Client(CLIENT_INFO);
+    const session = new McpSession(client, server, timeoutMs, state);
+    try {
+      await client.connect(transport, { timeout: timeoutMs });
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw session.explain(error);
+    }
+    return session;
+  }
+
+  /** Server name and version from `initialize`. */
+  get serverVersion(): { name: string; version: string } | undefined {
+    return this.client.getServerVersion();
+  }
+
+  /** JSON-RPC ping. */
+  async ping(): Promise<void> {
+    await this.run(() => this.client.ping({ timeout: this.timeoutMs }));
+  }
+
+  /** Names of the server's tools, sorted. */
+  async listTools(): Promise<string[]> {
+    const { tools } = await this.run(() => this.client.listTools(undefined, { timeout: this.timeoutMs }));
+    return tools.map((t) => t.name).sort();
+  }
+
+  /** Calls a tool; an `isError` result is returned, not thrown (the caller decides). */
+  async callTool(name: string, args: Record<string, unknown>): Promise<ToolResult> {
+    const result = await this.run(
+      () => this.client.callTool({ name, arguments: args }, undefined, { timeout: this.timeoutMs }),
+      name,
+    );
+    const content = Array.isArray(result.content) ? (result.content as unknown[]) : [];
+    const text = content
+      .filter(
+        (c): c is { type: 'text'; text: string } =>
+          (c as { type?: unknown }).type === 'text' && typeof (c as { text?: unknown }).text === 'string',
+      )
+      .map((c) => c.text)
+      .join('\n');
+    const structured = result.structuredContent;
+    return {
+      isError: result.isError === true,
+      text,
+      structuredContent:
+        typeof structured === 'object' && structured !== null
+          ? (structured as Record<string, unknown>)
+          : undefined,
+      content,
+    };
+  }
+
+  /** Closes the session (stateless server: nothing to terminate). */
+  async close(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+  }
+
+  private async run<T>(fn: () => Promise<T>, tool?: string): Promise<T> {
+    this.state.rejection = undefined;
+    this.state.networkFailure = undefined;
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.explain(error, tool);
+    }
+  }
+
+  /** Maps a transport or protocol failure to a ClientError with cause and fix. */
+  private explain(error: unknown, tool?: string): ClientError {
+    const { rejection, networkFailure } = this.state;
+    if (rejection && (rejection.status === 401 || rejection.status === 403)) {
+      const challenge = parseBearerChallenge(rejection.wwwAuthenticate) ?? {};
+      const what =
+        rejection.status === 403 ? 'refused (403 Forbidden)' : 'rejected the token (401 Unauthorized)';
+      const said = [challenge.error, challenge.errorDescription?.replace(/[.\s]+$/, '')]
+        .filter(Boolean)
+        .join(': ');
+      const fix =
+        rejection.status === 403 && challenge.error !== 'insufficient_scope'
+          ? 'The request was refused before authentication (e.g. an Origin not in MCP_ALLOWED_ORIGINS); check the server configuration.'
+          : `Request the scope the server names${challenge.scope ? ` (${challenge.scope})` : ''}: check that ENTRA_CLIENT_ID / ENTRA_TENANT_ID match the server's settings, then run "azure-obo-mcp logout" and sign in again.`;
+      return new ClientError('server_auth', `The MCP server ${what}${said ? `: ${said}` : ''}.`, {
+        fix,
+        cause: error,
+        details: {
+          status: rejection.status,
+          wwwAuthenticate: rejection.wwwAuthenticate,
+          ...(challenge.error ? { error: challenge.error } : {}),
+          ...(challenge.scope ? { scope: challenge.scope } : {}),
+          ...(challenge.resourceMetadata ? { resourceMetadata: challenge.resourceMetadata } : {}),
+        },
+      });
+    }
+    if (networkFailure) {
+      return new ClientError(
+        'server_unreachable',
+        `Cannot reach the MCP server at ${this.server} (${networkFailure}).`,
+        {
+          fix: 'Is the server running (npm run serve, or func start)? Check --server.',
+          cause: error,
+        },
+      );
+    }
+    if (rejection && (rejection.status === 404 || rejection.status === 405)) {
+      return new ClientError(
+        'server_unreachable',
+        `${this.server} is not an MCP endpoint (HTTP ${rejection.status}).`,
+        {
+          fix: 'Check --server: the endpoint path is /mcp, e.g. http://localhost:7071/mcp.',
+          cause: error,
+        },
+      );
+    }
+    if (error instanceof McpError) {
+      if (error.code === -32001) {
+        return new ClientError(
+          'server_unreachable',
+          `The MCP server at ${this.server} did not answer in time.`,
+          { fix: 'Check the server, or raise --timeout.', cause: error },
+        );
+      }
+      return new ClientError(
+        tool ? 'tool' : 'generic',
+        `${tool ? `Tool ${tool} failed` : 'MCP request failed'}: ${error.message}`,
+        {
+          fix: tool
+            ? 'Check the tool name and arguments (azure-obo-mcp lists the tools).'
+            : 'Check the server logs.',
+          cause: error,
+        },
+      );
+    }
+    if (error instanceof StreamableHTTPError) {
+      return new ClientError('generic', `The MCP server answered HTTP ${error.code ?? '?'}.`, {
+        fix: 'Check the server logs.',
+        cause: error,
+      });
+    }
+    return new ClientError('generic', error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import { ClientError } from './exit-codes.js';
+
+/** The ─── rule between subscriptions, as in the Python demo's output. */
+export const RULE = '─'.repeat(80);
+
+/** A subscription as get_subscriptions returns it. */
+export interface Subscription {
+  subscriptionId: string;
+  displayName: string;
+  state: string;
+  tenantId: string;
+}
+
+/** A token shown without its secret part: a short prefix and "…". */
+export function redactToken(token: string): string {
+  return `${token.slice(0, 12)}…`;
+}
+
+/** The line that shows the token: redacted with its expiry, or in full with --show-token. */
+export function tokenLine(token: string, expiresOn: Date | null, showToken: boolean): string {
+  const expiry = expiresOn ? `expires ${expiresOn.toISOString()}` : 'expiry unknown';
+  if (showToken) return `Full Bearer Token: ${token}\n   (${expiry})`;
+  return `Bearer token: ${redactToken(token)} (${expiry}; --show-token prints it in full)`;
+}
+
+/** `Available tools: ['a', 'b']`, like the Python demo prints its list. */
+export function toolsLine(names: string[]): string {
+  return `Available tools: [${names.map((n) => `'${n}'`).join(', ')}]`;
+}
+
+/** The ✓ lines of get_user_info. */
+export function userLines(info: Record<string, unknown> | undefined): string[] {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : '(unknown)');
+  const scopes = Array.isArray(info?.scopes) ? info.scopes.join(' ') : '(unknown)';
+  return [
+    `✓ User: ${str(info?.upn)}`,
+    `✓ Name: ${str(info?.name)}`,
+    `✓ Tenant: ${str(info?.tenantId)}`,
+    `✓ Scopes: ${scopes}`,
+  ];
+}
+
+/** Reads the subscriptions out of get_subscriptions' structured content. */
+export function subscriptionsOf(structured: Record<string, unknown> | undefined): {
+  subscriptions: Subscription[];
+  truncated: boolean;
+} {
+  const list = Array.isArray(structured?.subscriptions) ? (structured.subscriptions as Subscription[]) : [];
+  return { subscriptions: list, truncated: structured?.truncated === true };
+}
+
+/** "✓ Found N subscriptions" and the ─── separated blocks with Name/ID/State/Tenant. */
+export function subscriptionLines(subscriptions: Subscription[], truncated: boolean): string[] {
+  const n = subscriptions.length;
+  const lines = [
+    `✓ Found ${n} subscription${n === 1 ? '' : 's'}${truncated ? ' (truncated at the server limit)' : ''}`,
+  ];
+  if (n === 0) return lines;
+  lines.push('Azure Subscriptions:', RULE);
+  for (const s of subscriptions) {
+    lines.push(
+      `Name: ${s.displayName}`,
+      `   ID: ${s.subscriptionId}`,
+      `   State: ${s.state}`,
+      `   Tenant: ${s.tenantId}`,
+      RULE,
+    );
+  }
+  return lines;
+}
+
+/** A failure for stderr: "✗ cause", "  Fix: ...", and the stack only when verbose. */
+export function errorLines(error: unknown, verbose: boolean): string[] {
+  const lines: string[] = [];
+  if (error instanceof ClientError) {
+    lines.push(`✗ ${error.message}`);
+    if (error.fix) lines.push(`  Fix: ${error.fix}`);
+    if (verbose) {
+      const www = error.details?.wwwAuthenticate;
+      if (typeof www === 'string') lines.push(`  WWW-Authenticate: ${www}`);
+      let cause: unknown = error.cause;
+      while (cause instanceof Error) {
+        lines.push(`  Caused by: ${cause.stack ?? cause.message}`);
+        cause = cause.cause;
+      }
+    }
+  } else {
+    lines.push(`✗ Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    if (verbose && error instanceof Error && error.stack) lines.push(error.stack);
+    else lines.push('  (run with --verbose for details)');
+  }
+  return lines;
+}
+
+/** The `--json` document of a failure. */
+export function errorDocument(error: ClientError): Record<string, unknown> {
+  return {
+    ok: false,
+    error: {
+      kind: error.kind,
+      exitCode: error.exitCode,
+      message: error.message,
+      ...(error.fix ? { fix: error.fix } : {}),
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
+}

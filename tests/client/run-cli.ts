@@ -1,0 +1,46 @@
+// Runs the client CLI (src/client/cli.ts) as a child process, the way users and the demo run it.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Emulator } from '../../emulator/index.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Exit code and output of one CLI run. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** The client's environment for `emulator`: ENTRA_* and the emulator's CA, HOME pointed at `home`. */
+export function clientEnv(emulator: Emulator, home: string): Record<string, string> {
+  return {
+    ENTRA_CLIENT_ID: emulator.clientId,
+    ENTRA_TENANT_ID: emulator.tenantId,
+    ENTRA_AUTHORITY_HOST: emulator.entraUrl,
+    NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+    HOME: home,
+  };
+}
+
+/** Runs `node --import tsx src/client/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
