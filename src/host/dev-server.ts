@@ -3,9 +3,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions from '@azure/functions';
-import type { HttpFunctionOptions, HttpHandler } from '@azure/functions';
-import { mcpFunction } from '../functions/mcp.js';
-import { metadataFunctions } from '../functions/protected-resource-metadata.js';
+import type { HttpHandler } from '@azure/functions';
+import type { HttpFunctionDefinition } from '../functions/index.js';
 
 const { HttpRequest, HttpResponse, InvocationContext } = functions;
 
@@ -16,15 +15,15 @@ interface Route {
   handler: HttpHandler;
 }
 
-/** The Functions app's HTTP functions, as registered with the host (routePrefix ""). */
-export const routes: Route[] = [mcpFunction, ...metadataFunctions].map(
-  ({ name, options }: { name: string; options: HttpFunctionOptions }) => ({
+/** Routes of the app's HTTP functions, as the Functions host maps them (routePrefix ""). */
+export function toRoutes(functionsList: HttpFunctionDefinition[]): Route[] {
+  return functionsList.map(({ name, options }) => ({
     name,
     path: `/${options.route ?? name}`.toLowerCase(),
     methods: (options.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
     handler: options.handler,
-  }),
-);
+  }));
+}
 
 /** Upper bound of a request body the dev host buffers (the handler applies the configured limit). */
 const MAX_BUFFERED_BODY = 16 * 1024 * 1024;
@@ -46,7 +45,12 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-async function dispatch(req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {
+async function dispatch(
+  routes: Route[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+): Promise<void> {
   const url = new URL(req.url ?? '/', origin);
   const path = url.pathname.toLowerCase().replace(/\/+$/, '');
   const route = routes.find((r) => r.path === path);
@@ -89,11 +93,14 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, origin: strin
 export function startDevHost(options: {
   port: number;
   host?: string;
+  /** The app's HTTP functions (src/functions/index.ts, or a bundle's). */
+  functions: HttpFunctionDefinition[];
 }): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
+  const routes = toRoutes(options.functions);
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${host}:${options.port}`}`;
-    dispatch(req, res, origin).catch((error: unknown) => {
+    dispatch(routes, req, res, origin).catch((error: unknown) => {
       console.error(`dev host: request failed: ${error instanceof Error ? error.name : 'unknown'}`);
       if (!res.headersSent) send(res, 500, JSON.stringify({ error: 'internal_error' }));
       else res.destroy();

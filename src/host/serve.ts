@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run serve`: the Functions app's HTTP handlers on plain node:http, without Azure Functions Core Tools.
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { HttpFunctionDefinition } from '../functions/index.js';
 import { getRuntime } from '../runtime.js';
 import { applyLocalSettings } from './local-settings.js';
 
@@ -13,9 +15,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Imported after settings are in place; registering functions outside the Functions host only warns.
+  // DEV_HOST_APP serves another build of the app instead, e.g. the deployment bundle dist/app/functions.mjs.
+  const appModule = process.env.DEV_HOST_APP
+    ? pathToFileURL(resolve(process.env.DEV_HOST_APP)).href
+    : '../functions/index.js';
+  const { httpFunctions } = (await import(appModule)) as { httpFunctions: HttpFunctionDefinition[] };
   const { startDevHost } = await import('./dev-server.js');
   const port = Number(process.env.PORT ?? 7071);
-  const { server, url } = await startDevHost({ port, host: process.env.HOST ?? '127.0.0.1' });
+  const { server, url } = await startDevHost({
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    functions: httpFunctions,
+  });
   console.log(
     `azure-obo-mcp dev host listening: ${url}/mcp (metadata: ${url}/.well-known/oauth-protected-resource/mcp)`,
   );

@@ -1,0 +1,64 @@
+// The deployment artifact: the esbuild bundle (package.json "main") must load without node_modules-relative
+// surprises and serve the same flow as the sources.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startEmulator } from '../../emulator/index.js';
+import type { Emulator } from '../../emulator/index.js';
+import { startDevHost } from '../helpers/dev-host.js';
+import type { DevHost } from '../helpers/dev-host.js';
+import { connect, textOf } from '../helpers/mcp-client.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let dir: string;
+let bundle: string;
+let emulator: Emulator;
+let host: DevHost;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bundle-'));
+  bundle = join(dir, 'functions.mjs');
+  const built = spawnSync(process.execPath, ['scripts/bundle.mjs', bundle], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  emulator = await startEmulator();
+  host = await startDevHost({ ...emulator.env('keyvault'), DEV_HOST_APP: bundle });
+});
+
+after(async () => {
+  await host?.stop();
+  await emulator?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('deployment bundle', () => {
+  it('is what package.json "main" names, and keeps only the worker module external', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
+    assert.equal(pkg.main, 'dist/app/functions.mjs');
+    const code = readFileSync(bundle, 'utf8');
+    const bareImports = [...code.matchAll(/^import .* from ["']([^"']+)["'];?$/gm)].map((m) => m[1]);
+    const allowed = (spec: string) =>
+      spec.startsWith('node:') || builtinModules.includes(spec) || spec === '@azure/functions-core';
+    for (const spec of bareImports) assert.ok(spec && allowed(spec), `unexpected external import ${spec}`);
+    assert.ok(statSync(bundle).size < 10 * 1024 * 1024);
+  });
+
+  it('serves the MCP flow end to end (keyvault mode)', async () => {
+    const client = await connect(host.mcpUrl, await emulator.issueUserToken({}));
+    const tools = await client.listTools();
+    assert.equal(tools.tools.length, 4);
+    const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.equal(
+      (result.structuredContent as { count: number }).count,
+      emulator.users[0]!.subscriptions.length,
+    );
+    await client.close();
+    const res = await fetch(`${host.url}/.well-known/oauth-protected-resource/mcp`);
+    assert.equal(res.status, 200);
+  });
+});
