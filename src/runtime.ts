@@ -35,6 +35,7 @@ export function createRuntime(
     clientId: settings.clientId,
     tenantId: settings.tenantId,
     authorityHost: settings.authorityHost,
+    armEndpoint: settings.armEndpoint,
     timeoutMs: settings.upstreamTimeoutMs,
     source,
     logger,

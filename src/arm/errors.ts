@@ -55,7 +55,18 @@ export function mapArmError(error: unknown, what: string): AppError {
       options,
     );
   }
-  if (status === undefined || status >= 500) {
+  const networkCodes = [
+    'REQUEST_SEND_ERROR',
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+  ];
+  if (
+    (status === undefined && networkCodes.includes(String(e.code))) ||
+    (status !== undefined && status >= 500)
+  ) {
     return new ArmError('arm_unavailable', `Azure Resource Manager is unavailable; retry shortly.`, options);
   }
   return new ArmError('arm_failed', `The request to ${what} failed${tag}.`, options);

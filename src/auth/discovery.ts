@@ -15,6 +15,7 @@ export interface TenantMetadata {
   tenantGuid: string;
 }
 
+const FAILURE_BACKOFF_MS = 2000;
 const TENANT_IN_V2_ISSUER = /\/([0-9a-f-]{36})\/v2\.0\/?$/i;
 
 async function fetchConfiguration(url: string, timeoutMs: number): Promise<OidcConfiguration> {
@@ -47,7 +48,8 @@ export class TenantDiscovery {
   /** Returns the tenant metadata, loading it on first use. */
   get(): Promise<TenantMetadata> {
     this.#metadata ??= this.#load().catch((error: unknown) => {
-      this.#metadata = undefined;
+      // Remember the failure briefly, so an outage costs one discovery attempt per few seconds, not per request.
+      setTimeout(() => (this.#metadata = undefined), FAILURE_BACKOFF_MS).unref();
       throw error instanceof MetadataUnavailableError
         ? error
         : new MetadataUnavailableError('Entra ID discovery failed', { cause: error });

@@ -163,7 +163,8 @@ export class TokenVerifier {
       keySet = createRemoteJWKSet(new URL(uri), {
         timeoutDuration: this.options.timeoutMs,
         cooldownDuration: 30_000,
-        cacheMaxAge: 24 * 3600_000,
+        // Re-read the key set hourly so a key Entra withdraws in an emergency stops verifying soon.
+        cacheMaxAge: 3600_000,
       });
       this.#keySets.set(uri, keySet);
     }

@@ -160,6 +160,14 @@ export function loadSettings(env: Env = process.env): Settings {
     .split(',')
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter(Boolean);
+  for (const origin of allowedOrigins) {
+    // An origin is scheme://host[:port]; "null" (opaque origins, sandboxed frames) or "*" would open the door.
+    if (!/^https?:\/\/[^/\s*]+$/i.test(origin)) {
+      throw new ConfigError(
+        'Setting MCP_ALLOWED_ORIGINS must list origins like https://app.example.com, comma-separated.',
+      );
+    }
+  }
 
   return {
     tenantId,

@@ -3,13 +3,22 @@ import type { Logger } from '../util/log.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
-/** Converts a Functions HttpRequest into a web-standard Request (the MCP SDK's transport speaks these). */
-export async function toWebRequest(request: HttpRequest): Promise<Request> {
+/**
+ * Converts a Functions HttpRequest into a web-standard Request (the MCP SDK's transport speaks these). The
+ * body stays a stream: the handler reads it only after the caller is authenticated, up to its size limit.
+ */
+export function toWebRequest(request: HttpRequest): Request {
   const method = request.method.toUpperCase();
-  const body = BODYLESS.has(method) ? undefined : await request.arrayBuffer();
   const headers = new Headers();
   request.headers.forEach((value, name) => headers.append(name, value));
-  return new Request(request.url, { method, headers, ...(body ? { body } : {}) });
+  const body = BODYLESS.has(method) ? null : request.body;
+  // `duplex: 'half'` is required by fetch for stream bodies (not yet in the DOM typings).
+  return new Request(request.url, {
+    method,
+    headers,
+    body,
+    ...(body ? { duplex: 'half' } : {}),
+  } as RequestInit);
 }
 
 /** Converts a web-standard Response into the Functions response shape. */

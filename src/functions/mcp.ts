@@ -10,11 +10,7 @@ export async function mcpHandler(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    const response = await handleMcpRequest(
-      await toWebRequest(request),
-      getRuntime(),
-      contextLogger(context),
-    );
+    const response = await handleMcpRequest(toWebRequest(request), getRuntime(), contextLogger(context));
     return await toResponseInit(response);
   } catch (error) {
     return internalError(context, error);

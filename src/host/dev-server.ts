@@ -51,7 +51,15 @@ async function dispatch(
   res: ServerResponse,
   origin: string,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', origin);
+  const target = req.url ?? '/';
+  let url: URL;
+  try {
+    // Only origin-form targets ("/path?query"): "//host/path" or absolute forms must not pick the host.
+    if (!target.startsWith('/') || target.startsWith('//')) throw new Error('not origin-form');
+    url = new URL(`${origin}${target}`);
+  } catch {
+    return send(res, 400, JSON.stringify({ error: 'bad_request' }));
+  }
   const path = url.pathname.toLowerCase().replace(/\/+$/, '');
   const route = routes.find((r) => r.path === path);
   if (!route) return send(res, 404, JSON.stringify({ error: 'not_found' }));

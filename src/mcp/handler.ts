@@ -8,6 +8,7 @@ import type { Logger } from '../util/log.js';
 import { toAuthInfo } from './context.js';
 import { createMcpServer } from './server.js';
 
+const MAX_BATCH = 10;
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -39,11 +40,25 @@ function corsHeaders(origin: string | null): Record<string, string> {
   };
 }
 
-async function readBody(request: Request, maxBytes: number): Promise<ArrayBuffer | 'too_large'> {
+/** Reads the body up to `maxBytes`, stopping (and cancelling the stream) as soon as it is exceeded. */
+async function readBody(request: Request, maxBytes: number): Promise<Uint8Array | 'too_large'> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) return 'too_large';
-  const body = await request.arrayBuffer();
-  return body.byteLength > maxBytes ? 'too_large' : body;
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return 'too_large';
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -121,6 +136,10 @@ export async function handleMcpRequest(
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
   } catch {
     return jsonRpcError(400, -32700, 'Parse error: the body is not valid JSON.', cors);
+  }
+  if (Array.isArray(parsed) && parsed.length > MAX_BATCH) {
+    // Batches left the MCP spec in 2025-06-18; older clients may still send small ones.
+    return jsonRpcError(400, -32600, `Invalid Request: batches are limited to ${MAX_BATCH} messages.`, cors);
   }
 
   const server = createMcpServer({

@@ -26,6 +26,7 @@ export function createCredentialSource(
         ttlMs: credential.secretTtlMs,
         timeoutMs: upstreamTimeoutMs,
         identity: serverIdentity(credential.managedIdentityClientId, env),
+        logger,
       });
     case 'managed-identity':
       return new ManagedIdentityAssertionSource(

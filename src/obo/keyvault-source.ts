@@ -1,11 +1,16 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
+import type { KeyVaultSecret, GetSecretOptions } from '@azure/keyvault-secrets';
 import { CredentialError } from '../errors.js';
 import { CoalescingCache } from '../util/cache.js';
 import { fingerprint } from '../util/log.js';
+import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { keyVaultError } from './errors.js';
+
+/** The one Key Vault call this source makes (injectable for tests). */
+export type SecretReader = Pick<SecretClient, 'getSecret'>;
 
 /** Options of the Key Vault credential source. */
 export interface KeyVaultSourceOptions {
@@ -14,10 +19,18 @@ export interface KeyVaultSourceOptions {
   ttlMs: number;
   timeoutMs: number;
   identity: TokenCredential;
+  logger: Logger;
+  /** Longest a last-good secret is served while Key Vault is unreachable (default 24 h). */
+  maxStaleMs?: number;
+  /** Least time between re-reads forced by Entra rejecting the secret (default 30 s). */
+  minForcedRereadMs?: number;
   now?: () => number;
+  client?: SecretReader;
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+// While Key Vault is down, a stale secret is re-checked this often.
+const STALE_RETRY_MS = 60_000;
 
 /** True for loopback hosts: the only vaults (emulators) whose challenge domain may go unchecked. */
 export function isLoopbackUrl(url: string): boolean {
@@ -26,58 +39,82 @@ export function isLoopbackUrl(url: string): boolean {
 
 /**
  * OBO_CREDENTIAL=keyvault: the client secret lives in Key Vault and is read with the server's identity.
- * It is cached for `ttlMs`; concurrent first requests share one read; a rejected secret is dropped so the
- * next read picks up a rotation.
+ * It is cached for `ttlMs`; concurrent first requests share one read. When a refresh finds Key Vault
+ * unreachable, the last good secret keeps serving (Entra still checks it) for up to `maxStaleMs`. A secret
+ * Entra rejects is dropped so the next read picks up a rotation — at most once per `minForcedRereadMs`, so a
+ * vault still holding a bad secret is not hammered.
  */
 export class KeyVaultCredentialSource implements ClientCredentialSource {
   readonly mode = 'keyvault' as const;
-  readonly #client: SecretClient;
+  readonly #client: SecretReader;
   readonly #cache: CoalescingCache<CurrentCredential>;
+  readonly #now: () => number;
+  #lastGood: { current: CurrentCredential; readAt: number } | undefined;
+  #forcedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: KeyVaultSourceOptions) {
-    this.#client = new SecretClient(options.vaultUrl, options.identity, {
-      // The client checks that the challenge's resource matches the vault's domain; an emulator on
-      // loopback cannot match *.vault.azure.net, real vaults always keep the check.
-      disableChallengeResourceVerification: isLoopbackUrl(options.vaultUrl),
-      retryOptions: { maxRetries: 1 },
-    });
-    this.#cache = new CoalescingCache({ maxEntries: 1, ...(options.now ? { now: options.now } : {}) });
+    this.#client =
+      options.client ??
+      new SecretClient(options.vaultUrl, options.identity, {
+        // The client checks that the challenge's resource matches the vault's domain; an emulator on
+        // loopback cannot match *.vault.azure.net, real vaults always keep the check.
+        disableChallengeResourceVerification: isLoopbackUrl(options.vaultUrl),
+        retryOptions: { maxRetries: 1 },
+      });
+    this.#now = options.now ?? Date.now;
+    this.#cache = new CoalescingCache({ maxEntries: 1, now: this.#now });
   }
 
   /** Returns the cached secret, or reads it from Key Vault (once for all concurrent callers). */
   get(): Promise<CurrentCredential> {
-    return this.#cache.get('secret', async () => ({ value: await this.#read(), ttlMs: this.options.ttlMs }));
+    return this.#cache.get('secret', async () => {
+      try {
+        const current = await this.#read();
+        this.#lastGood = { current, readAt: this.#now() };
+        return { value: current, ttlMs: this.options.ttlMs };
+      } catch (error) {
+        const stale = this.#lastGood;
+        const transient =
+          error instanceof CredentialError &&
+          (error.code === 'keyvault_unavailable' || error.code === 'identity_unavailable');
+        if (stale && transient && this.#now() - stale.readAt < (this.options.maxStaleMs ?? 24 * 3600_000)) {
+          this.options.logger.warn(
+            `Key Vault refresh failed (${error.code}); serving the secret read at ${new Date(stale.readAt).toISOString()}.`,
+          );
+          return { value: stale.current, ttlMs: STALE_RETRY_MS };
+        }
+        throw error;
+      }
+    });
   }
 
-  /** Drops the cached secret if it is the rejected one, so the next get re-reads Key Vault. */
+  /** Drops the rejected secret so the next get re-reads Key Vault; false when that was just tried. */
   invalidate(key: string): boolean {
-    // Only the rejected secret is dropped: a concurrent request may already have read a rotated one.
-    if (this.#currentKey === key) {
-      this.#cache.delete('secret');
-      this.#currentKey = undefined;
-    }
+    // A different current secret means a rotation was already picked up: retrying with it may help.
+    if (this.#lastGood?.current.key !== key) return true;
+    if (this.#now() - this.#forcedAt < (this.options.minForcedRereadMs ?? 30_000)) return false;
+    this.#forcedAt = this.#now();
+    this.#lastGood = undefined;
+    this.#cache.delete('secret');
     return true;
   }
 
-  #currentKey: string | undefined;
-
   async #read(): Promise<CurrentCredential> {
     const { vaultUrl, secretName, timeoutMs } = this.options;
+    let secret: KeyVaultSecret;
     try {
-      const secret = await withTimeout('Key Vault', timeoutMs, (abortSignal) =>
-        this.#client.getSecret(secretName, { abortSignal }),
+      secret = await withTimeout('Key Vault', timeoutMs, (abortSignal) =>
+        this.#client.getSecret(secretName, { abortSignal } satisfies GetSecretOptions),
       );
-      if (!secret.value) {
-        throw new CredentialError(
-          'secret_not_found',
-          `Configuration error: secret '${secretName}' in Key Vault ${vaultUrl} is empty.`,
-        );
-      }
-      const key = `keyvault:${fingerprint(secret.value)}`;
-      this.#currentKey = key;
-      return { key, credential: { clientSecret: secret.value } };
     } catch (error) {
       throw keyVaultError(error, vaultUrl, secretName);
     }
+    if (!secret.value) {
+      throw new CredentialError(
+        'secret_not_found',
+        `Configuration error: secret '${secretName}' in Key Vault ${vaultUrl} is empty.`,
+      );
+    }
+    return { key: `keyvault:${fingerprint(secret.value)}`, credential: { clientSecret: secret.value } };
   }
 }

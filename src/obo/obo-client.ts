@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
-import type { AuthenticationResult, Configuration, ICachePlugin } from '@azure/msal-node';
+import type { AuthenticationResult, Configuration, ICachePlugin, TokenCache } from '@azure/msal-node';
 import { AppError, OboError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { VerifiedUser } from '../auth/verifier.js';
@@ -25,6 +25,8 @@ export interface OboClientOptions {
   clientId: string;
   tenantId: string;
   authorityHost: string;
+  /** ARM endpoint; selects the delegated scope of sovereign clouds. */
+  armEndpoint: string;
   timeoutMs: number;
   source: ClientCredentialSource;
   logger: Logger;
@@ -45,17 +47,31 @@ const ROTATION_CODES = new Set([7000215, 7000222]);
 const REFRESH_SKEW_MS = 2 * 60_000;
 
 /**
- * MSAL keeps every OBO token it acquires in an in-memory cache that never evicts. This plugin empties that
- * cache around each access, so memory stays bounded; tokens are cached instead in a bounded, coalescing
- * cache keyed by the hash of the user's assertion.
+ * MSAL stores every OBO result (account, ID token, access token and a long-lived refresh token) in an in-memory
+ * cache that never evicts. We never read it (`skipCache`; tokens live in our bounded cache instead), so this
+ * plugin removes each user's entries as soon as MSAL has written them: memory stays bounded and no refresh
+ * tokens of past callers linger in the heap.
  */
-const EMPTY_MSAL_CACHE: ICachePlugin = {
-  beforeCacheAccess: (context) => {
-    context.tokenCache.deserialize('{}');
-    return Promise.resolve();
+export const DISCARD_MSAL_TOKENS: ICachePlugin = {
+  beforeCacheAccess: () => Promise.resolve(),
+  afterCacheAccess: async (context) => {
+    if (!context.cacheHasChanged) return;
+    // The context's cache is the application's TokenCache (typed as its serializable interface).
+    const cache = context.tokenCache as unknown as TokenCache;
+    for (const account of await cache.getAllAccounts()) await cache.removeAccount(account);
   },
-  afterCacheAccess: () => Promise.resolve(),
 };
+
+// Failures caused by the user's own sign-in; anything else is the app's or Entra's problem.
+const USER_CAUSED = new Set<OboErrorCode>(['consent_required', 'interaction_required', 'invalid_grant']);
+
+/** The Azure Resource Manager delegated scope for an ARM endpoint (sovereign clouds have their own). */
+export function armScopeFor(armEndpoint: string): string {
+  const host = new URL(armEndpoint).host.toLowerCase();
+  const sovereign = ['management.usgovcloudapi.net', 'management.chinacloudapi.cn'];
+  // Unknown hosts (proxies, emulators) front the public cloud's ARM.
+  return sovereign.includes(host) ? `https://${host}/user_impersonation` : ARM_SCOPE;
+}
 
 function aadstsOf(message: string | undefined): number | undefined {
   const match = /AADSTS(\d+)/.exec(message ?? '');
@@ -64,6 +80,15 @@ function aadstsOf(message: string | undefined): number | undefined {
 
 /** Maps an MSAL failure to an OboError with an actionable, secret-free message. */
 export function mapMsalError(error: unknown): AppError {
+  if (error instanceof AppError && error.code === 'timeout') {
+    return new OboError(
+      'obo_unavailable',
+      'Entra ID did not answer the On-Behalf-Of exchange in time; retry shortly.',
+      {
+        cause: error,
+      },
+    );
+  }
   if (error instanceof AppError) return error;
   const e = error as { errorCode?: string; subError?: string; errorMessage?: string; errorNo?: string };
   const aadsts = e.errorNo ? Number(e.errorNo) : aadstsOf(e.errorMessage);
@@ -129,8 +154,11 @@ export class OboClient {
   #app: { key: string; cca: ConfidentialClientApplication } | undefined;
   readonly #now: () => number;
 
+  readonly #scope: string;
+
   constructor(private readonly options: OboClientOptions) {
     this.#now = options.now ?? Date.now;
+    this.#scope = armScopeFor(options.armEndpoint);
     this.#cache = new CoalescingCache({ maxEntries: options.maxCachedUsers ?? 1000, now: this.#now });
   }
 
@@ -150,9 +178,9 @@ export class OboClient {
       return await this.#acquire(first, assertion);
     } catch (error) {
       const mapped = mapMsalError(error);
-      if (mapped instanceof OboError && mapped.code === 'obo_unavailable') {
-        // MSAL remembers a 429/5xx per app and scopes (not per user) and would replay it to every user for up
-        // to a minute; a fresh application forgets it, so only this request fails.
+      if (!(mapped instanceof OboError && USER_CAUSED.has(mapped.code))) {
+        // MSAL remembers a 429/5xx (or any answer with Retry-After) per app and scopes, not per user, and
+        // would replay it to every user for up to a minute; a fresh application forgets it.
         this.#app = undefined;
       }
       const rotated =
@@ -182,7 +210,7 @@ export class OboClient {
     const result: AuthenticationResult | null = await withTimeout(
       'Entra ID token endpoint',
       this.options.timeoutMs,
-      () => cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [ARM_SCOPE], skipCache: true }),
+      () => cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [this.#scope], skipCache: true }),
     );
     if (!result?.accessToken) throw new OboError('obo_failed', 'Entra ID returned no access token.');
     const expiresOn = result.expiresOn?.getTime() ?? this.#now() + 5 * 60_000;
@@ -201,7 +229,7 @@ export class OboClient {
         ...(MICROSOFT_AUTHORITY_HOSTS.has(host) ? {} : { knownAuthorities: [host] }),
         ...current.credential,
       },
-      cache: { cachePlugin: EMPTY_MSAL_CACHE },
+      cache: { cachePlugin: DISCARD_MSAL_TOKENS },
       system: {
         networkClient: new TimeoutNetworkClient(timeoutMs),
         loggerOptions: {

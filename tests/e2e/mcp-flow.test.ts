@@ -283,6 +283,8 @@ describe('HTTP contract of /mcp', () => {
     const auth = { Authorization: `Bearer ${await token()}` };
     assert.equal((await post('{not json', auth)).status, 400);
     assert.equal((await post('hello', { ...auth, 'Content-Type': 'text/plain' })).status, 415);
+    const batch = Array.from({ length: 11 }, (_, i) => ({ ...INITIALIZE, id: i + 1 }));
+    assert.equal((await post(batch, auth)).status, 400);
     const big = JSON.stringify({ ...INITIALIZE, pad: 'x'.repeat(2 * 1024 * 1024) });
     assert.equal((await post(big, auth)).status, 413);
     const noAccept = await fetch(host.mcpUrl, {

@@ -51,6 +51,11 @@ describe('mapArmError', () => {
     [rest(429, 'TooManyRequests'), 'arm_throttled'],
     [rest(503, 'ServiceUnavailable'), 'arm_unavailable'],
     [Object.assign(new Error('aborted'), { name: 'AbortError' }), 'arm_timeout'],
+    [
+      Object.assign(new Error('socket hang up'), { name: 'RestError', code: 'REQUEST_SEND_ERROR' }),
+      'arm_unavailable',
+    ],
+    [new TypeError('a bug, not an outage'), 'arm_failed'],
   ];
   for (const [error, code] of table) {
     it(`→ ${code}`, () => {

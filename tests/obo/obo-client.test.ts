@@ -1,0 +1,142 @@
+// OboClient and the MSAL cache plugin against the emulator's real token endpoint (in process).
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { startEmulator } from '../../emulator/index.js';
+import type { Emulator } from '../../emulator/index.js';
+import type { VerifiedUser } from '../../src/auth/verifier.js';
+import { OboError } from '../../src/errors.js';
+import { SecretCredentialSource } from '../../src/obo/secret-source.js';
+import { ARM_SCOPE, DISCARD_MSAL_TOKENS, OboClient, armScopeFor } from '../../src/obo/obo-client.js';
+import type { Logger } from '../../src/util/log.js';
+
+let emulator: Emulator;
+const logs: string[] = [];
+const logger: Logger = {
+  info: (m) => logs.push(m),
+  warn: (m) => logs.push(m),
+  error: (m) => logs.push(m),
+};
+
+function user(token: string): VerifiedUser {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+    oid: string;
+    exp: number;
+  };
+  return {
+    token,
+    oid: payload.oid,
+    tenantId: emulator.tenantId,
+    upn: undefined,
+    name: undefined,
+    scopes: ['execute'],
+    version: '2.0',
+    expiresAt: payload.exp,
+    clientAppId: undefined,
+  };
+}
+
+function client(timeoutMs = 5000): OboClient {
+  return new OboClient({
+    clientId: emulator.clientId,
+    tenantId: emulator.tenantId,
+    authorityHost: emulator.entraUrl,
+    armEndpoint: emulator.armUrl,
+    timeoutMs,
+    source: new SecretCredentialSource(emulator.clientSecret),
+    logger,
+  });
+}
+
+before(async () => {
+  emulator = await startEmulator();
+});
+after(() => emulator.stop());
+beforeEach(() => emulator.resetCounts());
+
+describe('OboClient', () => {
+  it('coalesces concurrent requests of one user into one exchange, and caches it', async () => {
+    const obo = client();
+    const u = user(await emulator.issueUserToken({}));
+    const tokens = await Promise.all(Array.from({ length: 8 }, () => obo.getArmToken(u)));
+    assert.equal(new Set(tokens.map((t) => t.token)).size, 1);
+    await obo.getArmToken(u);
+    assert.equal(emulator.counts()['entra.token.obo'], 1);
+  });
+
+  it('never caches past the user token: a nearly expired assertion is exchanged every time', async () => {
+    const obo = client();
+    const u = user(await emulator.issueUserToken({ expiresInSec: 60 }));
+    await obo.getArmToken(u);
+    await obo.getArmToken(u);
+    assert.equal(emulator.counts()['entra.token.obo'], 2);
+  });
+
+  it('keeps users apart', async () => {
+    const obo = client();
+    const [a, b] = emulator.users;
+    const ta = await obo.getArmToken(user(await emulator.issueUserToken({ user: a!.oid })));
+    const tb = await obo.getArmToken(user(await emulator.issueUserToken({ user: b!.oid })));
+    assert.notEqual(ta.token, tb.token);
+  });
+
+  it('an Entra answer with Retry-After fails only that request, not the next user', async () => {
+    const obo = client();
+    emulator.injectFault('entra', { status: 400, retryAfterSec: 30, times: 1 });
+    await assert.rejects(
+      obo.getArmToken(user(await emulator.issueUserToken({ user: emulator.users[0]!.oid }))),
+      OboError,
+    );
+    const ok = await obo.getArmToken(user(await emulator.issueUserToken({ user: emulator.users[1]!.oid })));
+    assert.ok(ok.token);
+  });
+
+  it('a hung token endpoint is a bounded obo_unavailable error', async () => {
+    const obo = client(800);
+    emulator.setHang('entra', true);
+    const started = Date.now();
+    try {
+      await assert.rejects(obo.getArmToken(user(await emulator.issueUserToken({}))), (error: unknown) => {
+        assert.ok(error instanceof OboError);
+        assert.equal(error.code, 'obo_unavailable');
+        return true;
+      });
+    } finally {
+      emulator.setHang('entra', false);
+    }
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it('maps sovereign ARM endpoints to their scope, anything else to public ARM', () => {
+    assert.equal(armScopeFor('https://management.azure.com'), ARM_SCOPE);
+    assert.equal(
+      armScopeFor('https://management.usgovcloudapi.net'),
+      'https://management.usgovcloudapi.net/user_impersonation',
+    );
+    assert.equal(armScopeFor('https://127.0.0.1:8443'), ARM_SCOPE);
+  });
+});
+
+describe('DISCARD_MSAL_TOKENS', () => {
+  it("leaves no account, access or refresh token of past callers in MSAL's cache", async () => {
+    const cca = new ConfidentialClientApplication({
+      auth: {
+        clientId: emulator.clientId,
+        authority: `${emulator.entraUrl}/${emulator.tenantId}`,
+        knownAuthorities: [new URL(emulator.entraUrl).host],
+        clientSecret: emulator.clientSecret,
+      },
+      cache: { cachePlugin: DISCARD_MSAL_TOKENS },
+    });
+    for (let i = 0; i < 6; i++) {
+      const assertion = await emulator.issueUserToken({ user: emulator.users[i % 2]!.oid });
+      await cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [ARM_SCOPE], skipCache: true });
+    }
+    const cache = cca.getTokenCache();
+    assert.equal((await cache.getAllAccounts()).length, 0);
+    const kinds = JSON.parse(cache.serialize()) as Record<string, Record<string, unknown>>;
+    for (const kind of ['Account', 'AccessToken', 'RefreshToken', 'IdToken']) {
+      assert.equal(Object.keys(kinds[kind] ?? {}).length, 0, `${kind} entries left`);
+    }
+  });
+});
