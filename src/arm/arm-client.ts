@@ -7,6 +7,8 @@ import { mapArmError } from './errors.js';
 
 /** A subscription as the tools return it. */
 export interface SubscriptionInfo {
+  /** ARM resource id, `/subscriptions/<guid>`. */
+  id: string;
   subscriptionId: string;
   displayName: string;
   state: string;
@@ -70,6 +72,7 @@ export class ArmClient {
         return client.subscriptions.list({ abortSignal });
       },
       (s) => ({
+        id: s.id ?? (s.subscriptionId ? `/subscriptions/${s.subscriptionId}` : ''),
         subscriptionId: s.subscriptionId ?? '',
         displayName: s.displayName ?? '',
         state: s.state ?? 'Unknown',

@@ -8,6 +8,7 @@ const output = {
   truncated: z.boolean().describe('True when the list was cut at the server limit'),
   subscriptions: z.array(
     z.object({
+      id: z.string().describe('ARM resource id, /subscriptions/<guid>'),
       subscriptionId: z.string(),
       displayName: z.string(),
       state: z.string(),
