@@ -1,8 +1,25 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Spawns `src/host/serve.ts` on a free port with only `env` (a clean environment keeps tests honest about settings). */
+function spawnServe(env: Record<string, string>): {
+  child: ChildProcess & { stdout: Readable };
+  output: { text: string };
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { text: '' };
+  child.stdout.on('data', (d: Buffer) => (output.text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output.text += d.toString()));
+  return { child, output };
+}
 
 /** A dev host (`npm run serve`) running in a child process, with everything it logged. */
 export interface DevHost {
@@ -15,19 +32,11 @@ export interface DevHost {
 
 /** Starts `src/host/serve.ts` in a child process with `env` (plus PORT=0) and waits until it listens. */
 export async function startDevHost(env: Record<string, string>): Promise<DevHost> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
-    cwd: ROOT,
-    // Only what the server needs: a clean environment keeps the test honest about settings.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const { child, output } = spawnServe(env);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dev host did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`dev host did not start:\n${output.text}`)), 20_000);
     const check = () => {
-      const match = /listening: (http:\/\/[^\s]+)\/mcp/.exec(output);
+      const match = /listening: (http:\/\/[^\s]+)\/mcp/.exec(output.text);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -36,13 +45,13 @@ export async function startDevHost(env: Record<string, string>): Promise<DevHost
     child.stdout.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`dev host exited with ${code}:\n${output}`));
+      reject(new Error(`dev host exited with ${code}:\n${output.text}`));
     });
   });
   return {
     url,
     mcpUrl: `${url}/mcp`,
-    logs: () => output,
+    logs: () => output.text,
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -57,19 +66,12 @@ export async function startDevHost(env: Record<string, string>): Promise<DevHost
 export function runDevHostExpectingFailure(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const { child, output } = spawnServe(env);
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      resolve({ code, output: output.text });
     });
   });
 }
