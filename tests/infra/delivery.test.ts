@@ -75,7 +75,12 @@ void test('CI runs on pull requests and main with read-only contents and runs ev
 void test('Deploy uses OIDC, an approval environment, one run at a time and no stored secrets', () => {
   const text = read('.github/workflows/deploy.yml');
   const deploy = parse(text) as Workflow;
-  assert.ok('workflow_dispatch' in deploy.on && 'push' in deploy.on);
+  assert.ok('workflow_dispatch' in deploy.on && 'workflow_run' in deploy.on);
+  // Only commits that passed CI on main are deployed.
+  const run = (deploy.on as { workflow_run?: { workflows?: string[]; branches?: string[] } }).workflow_run;
+  assert.deepEqual(run?.workflows, ['CI']);
+  assert.deepEqual(run?.branches, ['main']);
+  assert.match(text, /github\.event\.workflow_run\.conclusion == 'success'/);
   assert.deepEqual(deploy.permissions, { 'id-token': 'write', contents: 'read' });
   assert.ok(deploy.concurrency?.group);
   const job = Object.values(deploy.jobs)[0]!;
