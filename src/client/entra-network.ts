@@ -76,7 +76,8 @@ export class RecordingNetworkClient implements INetworkModule {
         method,
         ...(options?.headers ? { headers: options.headers } : {}),
         ...(method === 'POST' && options?.body !== undefined ? { body: options.body } : {}),
-        ...(timeout ? { signal: AbortSignal.timeout(timeout) } : {}),
+        // MSAL passes no timeout for most calls: never wait on Entra ID forever.
+        signal: AbortSignal.timeout(timeout ?? 30_000),
       });
     } catch (error) {
       this.lastNetworkFailure = `${describeNetworkError(error)} (${new URL(url).origin})`;

@@ -1,20 +1,10 @@
 import { InteractionRequiredAuthError, LogLevel, PublicClientApplication } from '@azure/msal-node';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
+import { knownAuthoritiesFor } from '../util/authority.js';
 import { fileCachePlugin } from './cache-plugin.js';
 import { RecordingNetworkClient } from './entra-network.js';
 import { explainSignInError } from './sign-in-errors.js';
 import type { SignInContext } from './sign-in-errors.js';
-
-/** Authority hosts MSAL knows; any other host (sovereign test hosts, the emulator) goes into knownAuthorities. */
-const MICROSOFT_HOSTS = new Set([
-  'login.microsoftonline.com',
-  'login.microsoft.com',
-  'login.windows.net',
-  'sts.windows.net',
-  'login.microsoftonline.us',
-  'login.chinacloudapi.cn',
-  'login.partner.microsoftonline.cn',
-]);
 
 /** Inputs of a sign-in. */
 export interface SignInOptions extends SignInContext {
@@ -66,13 +56,12 @@ export function createPublicClient(
   app: PublicClientApplication;
   network: RecordingNetworkClient;
 } {
-  const host = new URL(opts.authorityHost).host.toLowerCase();
   const network = new RecordingNetworkClient();
   const app = new PublicClientApplication({
     auth: {
       clientId: opts.clientId,
       authority: `${opts.authorityHost}/${opts.tenantId}`,
-      ...(MICROSOFT_HOSTS.has(host) ? {} : { knownAuthorities: [host] }),
+      ...knownAuthoritiesFor(opts.authorityHost),
     },
     cache: { cachePlugin: fileCachePlugin(opts.cachePath, { isDefault: opts.cacheIsDefault }) },
     system: {

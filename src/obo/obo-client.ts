@@ -4,6 +4,7 @@ import type { AuthenticationResult, Configuration, ICachePlugin, TokenCache } fr
 import { AppError, OboError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { VerifiedUser } from '../auth/verifier.js';
+import { knownAuthoritiesFor } from '../util/authority.js';
 import { CoalescingCache } from '../util/cache.js';
 import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
@@ -35,13 +36,6 @@ export interface OboClientOptions {
   now?: () => number;
 }
 
-// Entra hosts MSAL knows; any other host (sovereign proxies, the emulator) must be declared known.
-const MICROSOFT_AUTHORITY_HOSTS = new Set([
-  'login.microsoftonline.com',
-  'login.microsoftonline.us',
-  'login.chinacloudapi.cn',
-  'login.partner.microsoftonline.cn',
-]);
 // AADSTS7000215: invalid secret; 7000222: expired secret; 7000216: missing credential.
 const ROTATION_CODES = new Set([7000215, 7000222]);
 const REFRESH_SKEW_MS = 2 * 60_000;
@@ -221,12 +215,11 @@ export class OboClient {
   #application(current: CurrentCredential): ConfidentialClientApplication {
     if (this.#app?.key === current.key) return this.#app.cca;
     const { clientId, tenantId, authorityHost, timeoutMs, logger } = this.options;
-    const host = new URL(authorityHost).host;
     const config: Configuration = {
       auth: {
         clientId,
         authority: `${authorityHost}/${tenantId}`,
-        ...(MICROSOFT_AUTHORITY_HOSTS.has(host) ? {} : { knownAuthorities: [host] }),
+        ...knownAuthoritiesFor(authorityHost),
         ...current.credential,
       },
       cache: { cachePlugin: DISCARD_MSAL_TOKENS },
