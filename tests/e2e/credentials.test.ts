@@ -155,6 +155,26 @@ describe('OBO_CREDENTIAL=managed-identity (secretless)', () => {
     assert.ok(!obo[0]!.paramNames.includes('client_secret'));
     assert.equal(emulator.counts()['keyvault.secret'] ?? 0, 0, 'no Key Vault in secretless mode');
   });
+
+  it('reuses the cached managed-identity assertion token across users (no second cache needed)', async () => {
+    const h = await host(emulator.env('managed-identity'));
+    for (const u of emulator.users) {
+      const result = await callSubscriptions(h, u.oid);
+      assert.equal(result.isError, undefined, textOf(result));
+    }
+    assert.equal(emulator.counts()['entra.token.obo'], emulator.users.length);
+    assert.equal(emulator.counts()['identity.token'], 1, 'one managed identity token for all assertions');
+  });
+
+  it('an identity the platform does not have is a clear tool error, not a crash', async () => {
+    const h = await host({
+      ...emulator.env('managed-identity'),
+      MANAGED_IDENTITY_CLIENT_ID: '99999999-9999-4999-8999-999999999999',
+    });
+    const result = await callSubscriptions(h);
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /\[(identity_unavailable|invalid_client)\]/);
+  });
 });
 
 describe('OBO_CREDENTIAL=secret', () => {
