@@ -1,6 +1,8 @@
 // `npm run bench`: latency of the request path through the dev host against the emulator, printed as figures.
 // Absolute times depend on the machine; compare the ratios, which are measured in one run.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -51,7 +53,56 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
+function sizeOf(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+}
+
+/** Cold start of a fresh process loading the app: the esbuild bundle vs. tsc output + node_modules. */
+function coldStart(): void {
+  const bundle = join(ROOT, 'dist/app/functions.mjs');
+  const unbundled = join(ROOT, 'dist/src/functions/index.js');
+  if (!existsSync(bundle) || !existsSync(unbundled)) {
+    console.log('cold start: run `npm run build` first to compare the bundle with the tsc output');
+    return;
+  }
+  const runs = 10;
+  const load = (file: string): number[] =>
+    Array.from({ length: runs }, () => {
+      const start = performance.now();
+      const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(file)})`], { stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`loading ${file} failed`);
+      return performance.now() - start;
+    });
+  const b = stats(load(bundle));
+  const u = stats(load(unbundled));
+  const prod = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const prodBytes = prod.stdout
+    .split('\n')
+    .filter((p) => p.includes('node_modules'))
+    .reduce(
+      (sum, p) =>
+        sum +
+        readdirSync(p)
+          .filter((n) => n !== 'node_modules')
+          .reduce((s2, n) => s2 + sizeOf(join(p, n)), 0),
+      0,
+    );
+  const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MiB`;
+  console.log(
+    `cold start, process + app module load (${runs} runs): bundle p50 ${fmt(b.p50)}, tsc output + node_modules p50 ${fmt(u.p50)}, ratio ${(u.p50 / b.p50).toFixed(2)}x`,
+  );
+  console.log(
+    `deployment payload: bundle ${mb(statSync(bundle).size)} vs production node_modules ${mb(prodBytes)} + tsc output`,
+  );
+}
+
 async function main(): Promise<void> {
+  coldStart();
   const emulator = await startEmulator();
   const host = await startHost(emulator.env('secret'));
   try {
