@@ -35,7 +35,7 @@ param oboCredential string = 'managed-identity'
 @description('Name of the Key Vault secret holding the OBO client secret (keyvault mode).')
 param keyVaultSecretName string = 'obo-client-secret'
 
-@description('Turn on Key Vault purge protection. Irreversible for the vault, and it blocks `azd down --purge` until the retention period has passed.')
+@description('Turn on Key Vault purge protection. Irreversible for the vault: `azd down --purge` then leaves it soft-deleted (azd skips purge-protected vaults), and its name blocks re-creating the same environment until the retention period has passed.')
 param enableKeyVaultPurgeProtection bool = false
 
 @description('Client applications pre-authorized for the `execute` scope. Default: Visual Studio Code.')

@@ -11,7 +11,7 @@
 #
 # Run from the repository root with the azd environment selected (azd env select <name>). Needs azd and the
 # Azure CLI signed in to the tenant as an owner of the app registration.
-# With Key Vault purge protection on, the purge fails until the retention period has passed.
+# With Key Vault purge protection on, azd skips purging the vault: it stays soft-deleted until its retention ends.
 set -euo pipefail
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }

@@ -2,7 +2,7 @@
 // surprises and serve the same flow as the sources.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,22 @@ describe('deployment bundle', () => {
       spec.startsWith('node:') || builtinModules.includes(spec) || spec === '@azure/functions-core';
     for (const spec of bareImports) assert.ok(spec && allowed(spec), `unexpected external import ${spec}`);
     assert.ok(statSync(bundle).size < 10 * 1024 * 1024);
+  });
+
+  it('npm run build stages a self-contained deployment package in dist/deploy', () => {
+    const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    const deploy = join(ROOT, 'dist', 'deploy');
+    assert.deepEqual(readdirSync(deploy).sort(), ['functions.mjs', 'host.json', 'package.json']);
+    const pkg = JSON.parse(readFileSync(join(deploy, 'package.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(pkg.main, 'functions.mjs');
+    assert.equal(pkg.type, 'module');
+    assert.equal(pkg.dependencies, undefined, 'nothing for a remote build to install');
+    assert.equal(pkg.scripts, undefined, 'nothing for a remote build to run');
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(deploy, 'host.json'), 'utf8')),
+      JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')),
+    );
   });
 
   it('serves the MCP flow end to end (keyvault mode)', async () => {

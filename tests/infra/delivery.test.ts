@@ -97,10 +97,20 @@ void test('Deploy uses OIDC, an approval environment, one run at a time and no s
 void test('azure.yaml deploys service api to Functions and runs the secret hook', () => {
   const azure = readYaml('azure.yaml') as {
     infra: { path: string };
-    services: Record<string, { project: string; host: string; language: string }>;
+    services: Record<
+      string,
+      { project: string; host: string; language: string; dist: string; remoteBuild: boolean }
+    >;
     hooks: { postprovision: { run: string } };
   };
-  assert.deepEqual(azure.services.api, { project: '.', language: 'ts', host: 'function' });
+  // The deployment is the self-contained package `npm run build` stages (scripts/bundle.mjs), never a remote build.
+  assert.deepEqual(azure.services.api, {
+    project: '.',
+    language: 'ts',
+    host: 'function',
+    dist: 'dist/deploy',
+    remoteBuild: false,
+  });
   assert.equal(azure.infra.path, 'infra');
   assert.match(azure.hooks.postprovision.run, /scripts\/infra\/set-obo-secret\.sh --if-keyvault/);
   assert.match(read('infra/modules/function-app.bicep'), /azdServiceName/);
