@@ -1,4 +1,5 @@
 import type { HttpFunctionOptions } from '@azure/functions';
+import { getRuntime } from '../runtime.js';
 import { mcpFunction } from './mcp.js';
 import { metadataFunctions } from './protected-resource-metadata.js';
 
@@ -10,3 +11,11 @@ export interface HttpFunctionDefinition {
 
 /** Every HTTP function of the app; importing this module registers them with the host. */
 export const httpFunctions: HttpFunctionDefinition[] = [mcpFunction, ...metadataFunctions];
+
+// Validate settings when the worker loads the app, so a missing or bad setting is in the logs at start (by name,
+// never by value); requests then answer 500 server_misconfigured instead of crashing.
+try {
+  getRuntime();
+} catch (error) {
+  console.error(`azure-obo-mcp: ${error instanceof Error ? error.message : String(error)}`);
+}

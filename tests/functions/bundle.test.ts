@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
 import { startDevHost } from '../helpers/dev-host.js';
@@ -61,6 +61,28 @@ describe('deployment bundle', () => {
       JSON.parse(readFileSync(join(deploy, 'host.json'), 'utf8')),
       JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')),
     );
+  });
+
+  it('without settings: names the missing setting at load, answers 500 server_misconfigured without a stack', () => {
+    const script = `
+      const { httpFunctions } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+      const mcp = httpFunctions.find((f) => f.name === 'mcp');
+      const context = { invocationId: 'inv-1', log() {}, warn() {}, error(...a) { console.error(...a); } };
+      const res = await mcp.options.handler(new Request('http://localhost/mcp', { method: 'POST', body: '{}' }), context);
+      console.log(JSON.stringify(res));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /Missing required setting ENTRA_TENANT_ID/);
+    const res = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
+      status: number;
+      jsonBody: { error: string };
+    };
+    assert.equal(res.status, 500);
+    assert.equal(res.jsonBody.error, 'server_misconfigured');
+    assert.doesNotMatch(run.stdout, /\bat .*\.m?js:\d+/, 'no stack trace in the answer');
   });
 
   it('serves the MCP flow end to end (keyvault mode)', async () => {
