@@ -94,6 +94,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const say = (line: string) => write(`[demo]     ${line}`);
   const children = new Set<ChildProcess>();
   let emulator: Emulator | undefined;
+  let emulatorStarting: Promise<Emulator> | undefined;
+  let hostStartTimer: NodeJS.Timeout | undefined;
   let tempDir: string | undefined;
 
   const aborted = new Promise<never>((_, reject) => {
@@ -118,7 +120,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   };
   const exited = (child: ChildProcess) =>
     new Promise<number>((resolve) => {
-      if (child.exitCode !== null) resolve(child.exitCode);
+      // Exited already: with a code, or killed by a signal (exitCode stays null then).
+      if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? 128);
       else child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
     });
 
@@ -126,10 +129,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     say('Starting the local Azure emulator (Entra ID, ARM, Key Vault, managed identity endpoint)...');
     // The CA the test runner uses too (.cache/ is git-ignored): created once, reused by later runs.
     const caDir = process.env.EMULATOR_CA_DIR ?? join(ROOT, '.cache', 'emulator-ca');
-    emulator = await Promise.race([
-      startEmulator({ users: [DEMO_USER], autoApproveDeviceCode: DEMO_USER.upn, armPageSize: 2, caDir }),
-      aborted,
-    ]);
+    emulatorStarting = startEmulator({
+      users: [DEMO_USER],
+      autoApproveDeviceCode: DEMO_USER.upn,
+      armPageSize: 2,
+      caDir,
+    });
+    emulator = await Promise.race([emulatorStarting, aborted]);
     const em = emulator;
     write(`[emulator] Entra ID  ${em.entraUrl}/${em.tenantId}`);
     write(`[emulator] ARM       ${em.armUrl} (pages of 2)`);
@@ -147,19 +153,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     say(`dev host pid ${host.pid ?? '?'}`);
     const mcpUrl = await Promise.race([
       new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
+        hostStartTimer = setTimeout(
           () => reject(new DemoFailure('the dev host did not start within 20 s')),
           20_000,
         );
         createInterface({ input: host.stdout }).on('line', (line) => {
           const match = /listening: (http:\/\/\S+\/mcp)/.exec(line);
           if (match?.[1]) {
-            clearTimeout(timer);
+            clearTimeout(hostStartTimer);
             resolve(match[1]);
           }
         });
         host.once('exit', (code) => {
-          clearTimeout(timer);
+          clearTimeout(hostStartTimer);
           reject(new DemoFailure(`the dev host exited with code ${code ?? '?'}`));
         });
       }),
@@ -212,6 +218,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     say(failure.exitCode === 130 ? 'Interrupted; stopping everything.' : `✗ Demo failed: ${failure.message}`);
     return { exitCode: failure.exitCode, durationMs: Date.now() - started };
   } finally {
+    clearTimeout(hostStartTimer);
     await Promise.all(
       [...children].map((child) => {
         const done = exited(child);
@@ -220,6 +227,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         return done.finally(() => clearTimeout(force));
       }),
     );
+    // Aborted while the emulator was starting: stop it once it is up, or it would keep the process alive.
+    if (!emulator && emulatorStarting) emulator = await emulatorStarting.catch(() => undefined);
     await emulator?.stop().catch(() => undefined);
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   }

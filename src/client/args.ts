@@ -33,6 +33,16 @@ export interface CliOptions {
   toolArgs: Record<string, unknown>;
   /** Time budget of each MCP request, in milliseconds. */
   timeoutMs: number;
+  /** Allow a plain http:// server that is not on this machine (the token travels unencrypted). */
+  insecure: boolean;
+}
+
+/** Longest --timeout: setTimeout's limit, 2^31-1 ms (about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** True for this machine's loopback names: localhost, 127.0.0.1, [::1]. */
+export function isLoopback(url: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname.toLowerCase());
 }
 
 /** `azure-obo-mcp --help`. */
@@ -56,10 +66,12 @@ Options:
   --clear-cache           delete the token cache first (forces a new sign-in)
   --tool <name>           call this tool instead of the default flow (same as "call <name>")
   --args <json>           arguments of --tool, a JSON object
-  -y, --yes               do not ask before contacting the MCP server
+  -y, --yes               do not ask before sending the token to the MCP server
   --json                  print one JSON document on stdout (progress is not printed)
   --show-token            print the full access token (default: a redacted prefix)
-  --timeout <seconds>     time budget of each MCP request (default 30)
+  --timeout <seconds>     time budget of each MCP request (default 30; 0.001 to 2147483)
+  --insecure              allow an http:// --server that is not localhost / 127.0.0.1 / [::1]
+                          (the token is sent unencrypted)
   -v, --verbose           print stack traces and MSAL diagnostics on stderr
   -h, --help              show this help
 
@@ -127,6 +139,7 @@ export function parseCliArgs(
         json: { type: 'boolean', default: false },
         'show-token': { type: 'boolean', default: false },
         timeout: { type: 'string' },
+        insecure: { type: 'boolean', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -171,18 +184,37 @@ export function parseCliArgs(
 
   let timeoutMs = 30_000;
   if (values.timeout !== undefined) {
-    const seconds = Number(values.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0)
-      throw usageError('--timeout must be a positive number of seconds.');
+    const seconds = values.timeout.trim() === '' ? NaN : Number(values.timeout);
     timeoutMs = Math.round(seconds * 1000);
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)
+      throw usageError(
+        `--timeout must be a number of seconds from 0.001 to ${Math.floor(MAX_TIMEOUT_MS / 1000)}: ${values.timeout}`,
+      );
   }
 
   const authorityFromUser = nonEmpty(values['authority-host']) ?? nonEmpty(env.ENTRA_AUTHORITY_HOST);
-  const server = nonEmpty(values.server) ?? DEFAULT_SERVER;
+  const rawServer = nonEmpty(values.server) ?? DEFAULT_SERVER;
+  const server =
+    command === 'help' || command === 'logout'
+      ? rawServer
+      : httpUrl('--server', rawServer, ['http:', 'https:']);
+  if (
+    command !== 'help' &&
+    command !== 'logout' &&
+    !values.insecure &&
+    new URL(server).protocol === 'http:' &&
+    !isLoopback(new URL(server))
+  )
+    throw new ClientError(
+      'usage',
+      `--server ${server} is plain http on another machine: the access token would travel unencrypted.`,
+      {
+        fix: 'Use an https:// URL (plain http is allowed only for localhost, 127.0.0.1 and [::1]), or pass --insecure if you accept the risk.',
+      },
+    );
   return {
     command,
-    server:
-      command === 'help' || command === 'logout' ? server : httpUrl('--server', server, ['http:', 'https:']),
+    server,
     clientId: nonEmpty(values['client-id']) ?? nonEmpty(env.ENTRA_CLIENT_ID),
     tenantId: nonEmpty(values['tenant-id']) ?? nonEmpty(env.ENTRA_TENANT_ID),
     authorityHost: authorityFromUser
@@ -199,5 +231,6 @@ export function parseCliArgs(
     tool,
     toolArgs: command === 'call' ? parseToolArgs(rawArgs) : {},
     timeoutMs,
+    insecure: values.insecure,
   };
 }

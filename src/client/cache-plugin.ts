@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import { ClientError } from './exit-codes.js';
 
@@ -17,21 +19,55 @@ export function defaultCachePath(env: Readonly<Record<string, string | undefined
   return join(defaultCacheDir(env), 'token-cache.json');
 }
 
-function corrupt(path: string, cause?: unknown): ClientError {
-  return new ClientError('sign_in', `The token cache ${path} is unreadable or corrupt.`, {
-    fix: `Run "azure-obo-mcp logout" (or delete ${path}) and sign in again.`,
-    cause,
-  });
+function corrupt(path: string, cause?: unknown, reason?: string): ClientError {
+  return new ClientError(
+    'sign_in',
+    `The token cache ${path} is unreadable or corrupt${reason ? ` (${reason})` : ''}.`,
+    {
+      fix: `Run "azure-obo-mcp logout" (or delete ${path}) and sign in again.`,
+      cause,
+    },
+  );
+}
+
+/**
+ * Opens the cache without following a symlink and checks the opened file itself (no race with a swap):
+ * a regular file owned by this user, tightened to 0600 if someone loosened it (it holds refresh tokens).
+ */
+async function openCache(path: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw corrupt(path, error, code === 'ELOOP' ? 'a symbolic link' : undefined);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw corrupt(path, undefined, 'not a regular file');
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid)
+      throw corrupt(path, undefined, `owned by uid ${info.uid}, not by you (uid ${uid})`);
+    if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) await handle.chmod(0o600);
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error instanceof ClientError ? error : corrupt(path, error);
+  }
 }
 
 /** Reads the cache file; undefined when it does not exist. Throws a sign-in ClientError when unusable. */
 async function readCache(path: string): Promise<string | undefined> {
+  const handle = await openCache(path);
+  if (!handle) return undefined;
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await handle.readFile('utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw corrupt(path, error);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
   try {
     const parsed: unknown = JSON.parse(text);
@@ -39,11 +75,6 @@ async function readCache(path: string): Promise<string | undefined> {
       throw new Error('not a JSON object');
   } catch (error) {
     throw corrupt(path, error);
-  }
-  // Someone loosened the file's mode: tighten it back (the cache holds refresh tokens).
-  if (process.platform !== 'win32') {
-    const { mode } = await stat(path);
-    if ((mode & 0o077) !== 0) await chmod(path, 0o600);
   }
   return text;
 }
@@ -53,15 +84,16 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temp, 'wx', 0o600);
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    // Never leave a (possibly partial) copy of the tokens behind.
+    await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
 }
@@ -96,13 +128,31 @@ export function fileCachePlugin(path: string, options: { isDefault?: boolean } =
   };
 }
 
-/** Deletes the cache file; true when there was one. */
+/** Deletes the cache file and leftover temp files of interrupted writes (`<path>.*.tmp`); true when there was any. */
 export async function removeCache(path: string): Promise<boolean> {
+  let removed = false;
   try {
     await rm(path);
-    return true;
+    removed = true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  const prefix = `${basename(path)}.`;
+  let names: string[] = [];
+  try {
+    names = await readdir(dirname(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const leftovers = names.filter(
+    (name) => name.length > prefix.length + 4 && name.startsWith(prefix) && name.endsWith('.tmp'),
+  );
+  for (const name of leftovers) {
+    const gone = await rm(join(dirname(path), name), { force: true }).then(
+      () => true,
+      () => false,
+    );
+    removed ||= gone;
+  }
+  return removed;
 }

@@ -105,13 +105,25 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
         authorityHost: opts.authorityHost,
         timeoutMs: Math.min(opts.timeoutMs, 10_000),
       });
-  if (discovery.note && !opts.json) out.note(`Note: using the default scope: ${discovery.note}.`);
+  for (const n of discovery.notes ?? []) out.note(`Note: ${n}`);
+  if (!discovery.reachable) {
+    // Without a scope from the server there is nothing to sign in for yet: report the server first.
+    throw new ClientError(
+      'server_unreachable',
+      `Cannot reach the MCP server at ${opts.server} (${discovery.failure ?? 'no answer'}).`,
+      { fix: 'Is the server running (npm run serve, or func start)? Check --server.' },
+    );
+  }
   out.line(`Scope: ${discovery.scope} (${SCOPE_SOURCES[discovery.source]})`);
   const tenantId = opts.tenantId ?? discovery.tenantId;
   if (!tenantId)
     throw new ClientError('usage', 'Missing the tenant id.', {
       fix: 'Set ENTRA_TENANT_ID or pass --tenant-id <guid or domain>.',
     });
+  if (!opts.tenantId && discovery.tenantId)
+    out.note(
+      `Note: tenant ${tenantId} taken from the server's protected resource metadata (authorization server ${discovery.tenantSource ?? '?'}); pass --tenant-id or set ENTRA_TENANT_ID to choose it yourself.`,
+    );
 
   out.line('Acquiring Azure token...');
   const token = await signIn({
@@ -142,7 +154,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
         answer === 'no-tty'
           ? 'stdin is not a terminal; pass --yes to continue without asking.'
           : 'not confirmed.';
-      out.note(`Stopped before contacting the MCP server: ${why}`);
+      out.note(`Stopped before sending the token to the MCP server: ${why}`);
       if (opts.json) printJson({ ok: true, stopped: why, ...base });
       return ExitCode.ok;
     }
@@ -215,11 +227,15 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
   }
 }
 
+/** Whether the running command prints a JSON document (for the signal handler); set once argv is parsed. */
+let jsonOutput: boolean | undefined;
+
 /** Runs the CLI with `argv` (without node and script); resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let opts: CliOptions | undefined;
   try {
     opts = parseCliArgs(argv);
+    jsonOutput = opts.json;
     const out = output(opts);
     if (opts.command === 'help') {
       process.stdout.write(USAGE);
@@ -252,7 +268,12 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   const interrupted = () => {
     process.stderr.write('\nInterrupted.\n');
-    process.exit(ExitCode.interrupted);
+    process.exitCode = ExitCode.interrupted;
+    if (!(jsonOutput ?? process.argv.includes('--json'))) process.exit(ExitCode.interrupted);
+    // --json promises one document on stdout, also when interrupted: exit once it is flushed.
+    const doc = errorDocument(new ClientError('interrupted', 'Interrupted.'));
+    setTimeout(() => process.exit(ExitCode.interrupted), 2_000).unref();
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`, () => process.exit(ExitCode.interrupted));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);

@@ -19,6 +19,20 @@ export interface ToolResult {
   content: unknown[];
 }
 
+/** A signal aborted when any of `signals` aborts (AbortSignal.any, Node 20.3+, with a fallback). */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals);
+  const controller = new AbortController();
+  for (const signal of signals) {
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
+}
+
 /** What the transport saw of the last rejected request. */
 interface Rejection {
   status: number;
@@ -38,14 +52,24 @@ export class McpSession {
   static async connect(server: string, token: string, timeoutMs: number): Promise<McpSession> {
     const state: { rejection?: Rejection; networkFailure?: string } = {};
     const recordingFetch: FetchLike = async (url, init) => {
+      const method = (init?.method ?? 'GET').toUpperCase();
+      // The SDK bounds requests by its own timer but not every POST (e.g. notifications/initialized):
+      // bound each POST/DELETE here too. The background GET (SSE) stream stays open-ended.
+      let request = init;
+      if (method === 'POST' || method === 'DELETE') {
+        const limit = AbortSignal.timeout(timeoutMs);
+        request = { ...init, signal: init?.signal ? anySignal([init.signal, limit]) : limit };
+      }
       let res: Response;
       try {
-        res = await fetch(url, init);
+        res = await fetch(url, request);
       } catch (error) {
-        state.networkFailure = describeNetworkError(error);
+        if (method !== 'GET') state.networkFailure = describeNetworkError(error);
         throw error;
       }
-      if (res.status >= 400)
+      // Only requests carrying JSON-RPC messages explain failures: the SDK's optional GET stream is answered
+      // 405 by this stateless server on purpose, and must not be mistaken for "not an MCP endpoint".
+      if (res.status >= 400 && method === 'POST')
         state.rejection = { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate') };
       return res;
     };
@@ -146,6 +170,13 @@ export class McpSession {
           ...(challenge.resourceMetadata ? { resourceMetadata: challenge.resourceMetadata } : {}),
         },
       });
+    }
+    if (networkFailure === 'timed out') {
+      return new ClientError(
+        'server_unreachable',
+        `The MCP server at ${this.server} did not answer in time.`,
+        { fix: 'Check the server, or raise --timeout.', cause: error },
+      );
     }
     if (networkFailure) {
       return new ClientError(

@@ -1,5 +1,6 @@
 // How real MCP clients find the scope to request: an unauthenticated request gets a 401 whose
 // WWW-Authenticate challenge names the protected resource metadata (RFC 9728), which lists scopes_supported.
+import { isLoopback } from './args.js';
 /** Parameters of a `Bearer` WWW-Authenticate challenge (RFC 6750 / RFC 9728). */
 export interface BearerChallenge {
   error?: string;
@@ -16,10 +17,14 @@ export interface ScopeDiscovery {
   source: 'flag' | 'metadata' | 'challenge' | 'fallback';
   /** Tenant named by the metadata's authorization server, when on the expected authority host. */
   tenantId?: string;
-  /** Why discovery fell back, for a note on stderr. */
-  note?: string;
+  /** The authorization server `tenantId` was read from. */
+  tenantSource?: string;
+  /** What the user should know about the discovery (fallback reasons, ignored metadata), one sentence each. */
+  notes?: string[];
   /** False when the server could not be reached at all. */
   reachable: boolean;
+  /** Why the server could not be reached (ECONNREFUSED, timed out, ...), when `reachable` is false. */
+  failure?: string;
 }
 
 /** Parses a `Bearer k="v", k2="v2"` challenge; undefined when the header is not a Bearer challenge. */
@@ -44,11 +49,39 @@ export function fallbackScope(clientId: string): string {
 }
 
 /**
- * Only scopes of a custom API (`api://...`) are taken from the server: a server naming e.g. an ARM or Graph
- * scope would get the user's token for that API sent to it.
+ * Only scopes of this CLI's own app registration (`api://<client-id>/<scope>`) are taken from the server: a
+ * server naming another API's scope (ARM, Graph, another app) would get the user's token for that API.
  */
-function acceptable(scope: string | undefined): scope is string {
-  return typeof scope === 'string' && /^api:\/\/[^\s/]+\/[^\s/]+$/.test(scope);
+function ownScope(scope: unknown, clientId: string | undefined): scope is string {
+  if (typeof scope !== 'string' || !clientId) return false;
+  const prefix = `api://${clientId}/`;
+  return (
+    scope.length > prefix.length &&
+    scope.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase() &&
+    /^[^\s/]+$/.test(scope.slice(prefix.length))
+  );
+}
+
+/** Origin + path without trailing slashes: how RFC 9728 §3.3 resource identifiers are compared here. */
+function resourceKey(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `url` may be fetched as metadata: https, or http only when the server itself is loopback http. */
+export function metadataUrlAllowed(url: string, server: string): boolean {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'https:') return true;
+    const s = new URL(server);
+    return u.protocol === 'http:' && s.protocol === 'http:' && isLoopback(s);
+  } catch {
+    return false;
+  }
 }
 
 const INITIALIZE = JSON.stringify({
@@ -78,7 +111,10 @@ function wellKnownUrl(server: string): string {
   return `${url.origin}/.well-known/oauth-protected-resource${path}`;
 }
 
-function tenantFrom(metadata: Record<string, unknown>, authorityHost: string): string | undefined {
+function tenantFrom(
+  metadata: Record<string, unknown>,
+  authorityHost: string,
+): { tenantId: string; tenantSource: string } | undefined {
   const servers = metadata.authorization_servers;
   const first = Array.isArray(servers) && typeof servers[0] === 'string' ? servers[0] : undefined;
   if (!first) return undefined;
@@ -87,7 +123,7 @@ function tenantFrom(metadata: Record<string, unknown>, authorityHost: string): s
     if (url.origin !== new URL(authorityHost).origin) return undefined;
     const tenant = url.pathname.split('/').filter(Boolean)[0];
     return tenant && !['common', 'organizations', 'consumers'].includes(tenant.toLowerCase())
-      ? tenant
+      ? { tenantId: tenant, tenantSource: first }
       : undefined;
   } catch {
     return undefined;
@@ -96,18 +132,21 @@ function tenantFrom(metadata: Record<string, unknown>, authorityHost: string): s
 
 /**
  * Finds the scope to request from the server: unauthenticated POST → 401 challenge → resource_metadata →
- * scopes_supported; else the challenge's scope; else `api://<client-id>/execute`. Never throws.
+ * scopes_supported; else the challenge's scope; else `api://<client-id>/execute`. Only scopes of the app
+ * `clientId` are accepted, and only metadata whose `resource` is `server`. Never throws.
  */
 export async function discoverScope(
   server: string,
   opts: { clientId: string | undefined; authorityHost: string; timeoutMs: number },
 ): Promise<ScopeDiscovery> {
-  const fallback = (note: string, reachable = true, tenantId?: string): ScopeDiscovery => ({
-    scope: opts.clientId ? fallbackScope(opts.clientId) : '',
+  const notes: string[] = [];
+  const defaultScope = opts.clientId ? fallbackScope(opts.clientId) : '';
+  const fallback = (why: string, tenant?: { tenantId: string; tenantSource: string }): ScopeDiscovery => ({
+    scope: defaultScope,
     source: 'fallback',
-    note,
-    reachable,
-    ...(tenantId ? { tenantId } : {}),
+    notes: [...notes, `using the default scope ${defaultScope}: ${why}.`],
+    reachable: true,
+    ...tenant,
   });
   let challenge: BearerChallenge | undefined;
   try {
@@ -122,29 +161,47 @@ export async function discoverScope(
       return fallback(`the server answered HTTP ${res.status} without a token, not a 401 challenge`);
     challenge = parseBearerChallenge(res.headers.get('www-authenticate'));
   } catch (error) {
-    return fallback(`the server did not answer (${describeNetworkError(error)})`, false);
+    return {
+      scope: defaultScope,
+      source: 'fallback',
+      reachable: false,
+      failure: describeNetworkError(error),
+    };
   }
-  try {
-    const metadata = await fetchJson(challenge?.resourceMetadata ?? wellKnownUrl(server), opts.timeoutMs);
-    if (metadata) {
-      const tenantId = tenantFrom(metadata, opts.authorityHost);
-      const scopes = Array.isArray(metadata.scopes_supported) ? metadata.scopes_supported : [];
-      const scope = scopes.find((s): s is string => acceptable(s as string | undefined));
-      if (scope) return { scope, source: 'metadata', reachable: true, ...(tenantId ? { tenantId } : {}) };
-      if (acceptable(challenge?.scope))
-        return {
-          scope: challenge.scope,
-          source: 'challenge',
-          reachable: true,
-          ...(tenantId ? { tenantId } : {}),
-        };
-      return fallback('the protected resource metadata lists no api:// scope', true, tenantId);
-    }
-  } catch {
-    // fall through: the challenge's scope, then the fallback
+
+  let metadataUrl = wellKnownUrl(server);
+  if (challenge?.resourceMetadata) {
+    if (metadataUrlAllowed(challenge.resourceMetadata, server)) metadataUrl = challenge.resourceMetadata;
+    else
+      notes.push(
+        `ignored the challenge's resource_metadata ${challenge.resourceMetadata}: not an https:// URL.`,
+      );
   }
-  if (acceptable(challenge?.scope)) return { scope: challenge.scope, source: 'challenge', reachable: true };
-  return fallback('the server published no protected resource metadata');
+  let metadata = await fetchJson(metadataUrl, opts.timeoutMs).catch(() => undefined);
+  if (metadata && resourceKey(String(metadata.resource)) !== resourceKey(server)) {
+    notes.push(
+      `ignored the protected resource metadata at ${metadataUrl}: its resource ${JSON.stringify(metadata.resource ?? null)} is not ${server} (RFC 9728 §3.3).`,
+    );
+    metadata = undefined;
+  }
+  const tenant = metadata ? tenantFrom(metadata, opts.authorityHost) : undefined;
+  const offered = Array.isArray(metadata?.scopes_supported) ? (metadata.scopes_supported as unknown[]) : [];
+  const fromMetadata = offered.find((s) => ownScope(s, opts.clientId));
+  if (fromMetadata) return { scope: fromMetadata, source: 'metadata', reachable: true, notes, ...tenant };
+  if (ownScope(challenge?.scope, opts.clientId))
+    return { scope: challenge.scope, source: 'challenge', reachable: true, notes, ...tenant };
+
+  const foreign = [...offered, challenge?.scope].filter(
+    (s, i, all): s is string => typeof s === 'string' && s !== '' && all.indexOf(s) === i,
+  );
+  if (foreign.length > 0)
+    return fallback(
+      `the server asked for ${foreign.join(', ')}, which is not a scope of app ${opts.clientId ?? '(none)'} and is ignored (a server must not choose which API your token is for); if the server really needs another scope, pass it explicitly with --scope`,
+      tenant,
+    );
+  if (metadata)
+    return fallback(`the protected resource metadata lists no scope of app ${opts.clientId}`, tenant);
+  return fallback('the server published no usable protected resource metadata');
 }
 
 /** A short, secret-free description of a fetch failure (ECONNREFUSED, ENOTFOUND, timed out, ...). */

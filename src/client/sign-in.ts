@@ -26,14 +26,21 @@ export interface SignInResult {
   source: 'cache' | 'refresh' | 'device_code';
 }
 
-function pickAccount(
-  accounts: AccountInfo[],
-  authorityHost: string,
-  tenantId: string,
-): AccountInfo | undefined {
-  const environment = new URL(authorityHost).host.toLowerCase();
-  const here = accounts.filter((a) => a.environment.toLowerCase() === environment);
-  return here.find((a) => a.tenantId.toLowerCase() === tenantId.toLowerCase()) ?? here[0];
+/**
+ * The cached account to sign in silently with. Not filtered by `environment`: MSAL stores accounts under the
+ * cloud's cache alias (login.windows.net for login.microsoftonline.com), and this cache file only holds this
+ * CLI's sign-ins anyway. Prefers the accounts of `tenantId`, and of those the most recently signed in (latest
+ * ID token); else the first account (e.g. the tenant was given as a domain name, not its id).
+ */
+export function pickAccount(accounts: AccountInfo[], tenantId: string): AccountInfo | undefined {
+  const issuedAt = (a: AccountInfo) => {
+    const iat = a.idTokenClaims?.iat;
+    return typeof iat === 'number' ? iat : 0;
+  };
+  const inTenant = accounts
+    .filter((a) => a.tenantId.toLowerCase() === tenantId.toLowerCase())
+    .sort((a, b) => issuedAt(b) - issuedAt(a));
+  return inTenant[0] ?? accounts[0];
 }
 
 function result(r: AuthenticationResult, source: SignInResult['source']): SignInResult {
@@ -86,11 +93,7 @@ export async function signIn(opts: SignInOptions): Promise<SignInResult> {
   const { app, network } = createPublicClient(opts);
   const scopes = [opts.scope];
   try {
-    const account = pickAccount(
-      await app.getTokenCache().getAllAccounts(),
-      opts.authorityHost,
-      opts.tenantId,
-    );
+    const account = pickAccount(await app.getTokenCache().getAllAccounts(), opts.tenantId);
     if (account) {
       network.reset();
       try {

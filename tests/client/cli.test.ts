@@ -1,6 +1,7 @@
 // The client CLI as a child process against the dev host (child process) and the emulated Entra ID / ARM.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
-import { clientEnv, runCli } from './run-cli.js';
+import { clientEnv, runCli, startCli } from './run-cli.js';
 import type { CliRun } from './run-cli.js';
 
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./;
@@ -252,16 +253,71 @@ describe('client CLI against the dev host', () => {
     assert.match(bad.stderr, /not valid JSON/);
   });
 
+  it('an unknown tool is a tool error (exit 6), not "not an MCP endpoint (HTTP 405)"', async () => {
+    // The SDK's background GET stream is answered 405 by the stateless server; that is no endpoint error.
+    const r = await cli(join(newDir(), 'c.json'), 'call', 'no_such_tool');
+    assert.equal(r.code, 6, show(r));
+    assert.match(r.stderr, /no_such_tool/);
+    assert.doesNotMatch(r.stderr, /not an MCP endpoint/);
+    const j = await cli(join(newDir(), 'c.json'), '--json', 'call', 'no_such_tool');
+    assert.equal(j.code, 6, show(j));
+    assert.equal((JSON.parse(j.stdout) as { error: { kind: string } }).error.kind, 'tool');
+  });
+
+  it('without a tenant id, says the tenant was taken from the server metadata', async () => {
+    const noTenant = { ...env };
+    delete noTenant.ENTRA_TENANT_ID;
+    const r = await runCli(
+      ['--yes', '--server', host.mcpUrl, '--cache', join(newDir(), 'c.json'), '--tool', 'get_user_info'],
+      noTenant,
+    );
+    assert.equal(r.code, 0, show(r));
+    assert.ok(
+      r.stderr.includes(
+        `Note: tenant ${emulator.tenantId} taken from the server's protected resource metadata (authorization server ${emulator.entraUrl}/${emulator.tenantId}/v2.0)`,
+      ),
+      r.stderr,
+    );
+  });
+
+  it('Ctrl-C (SIGINT) with --json prints the interrupted error document and exits 130', async () => {
+    // A server that accepts connections and never answers: the CLI waits in scope discovery.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const run = startCli(
+        ['--yes', '--json', '--server', `http://127.0.0.1:${port}/mcp`, '--cache', join(newDir(), 'c.json')],
+        env,
+      );
+      const deadline = Date.now() + 20_000;
+      while (sockets.size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(sockets.size > 0, 'the CLI connected to the server');
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      assert.equal(r.code, 130, show(r));
+      const doc = JSON.parse(r.stdout) as { ok: boolean; error: { kind: string; exitCode: number } };
+      assert.deepEqual([doc.ok, doc.error.kind, doc.error.exitCode], [false, 'interrupted', 130]);
+      assert.match(r.stderr, /Interrupted\./);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('an unreachable server exits 5 and asks whether npm run serve is running', async () => {
     const server = `http://127.0.0.1:${await closedPort()}/mcp`;
     const r = await runCli(['--yes', '--server', server, '--cache', join(newDir(), 'c.json')], env);
     assert.equal(r.code, 5, show(r));
-    assert.match(r.stderr, /using the default scope: the server did not answer \(ECONNREFUSED\)/);
     assert.match(
       r.stderr,
       new RegExp(`✗ Cannot reach the MCP server at ${server.replace(/[/.]/g, '\\$&')} \\(ECONNREFUSED\\)`),
     );
     assert.match(r.stderr, /Fix: Is the server running \(npm run serve, or func start\)\? Check --server\./);
+    // Reported before signing in: no device code for a server that is not there.
+    assert.doesNotMatch(r.stdout, /Acquiring Azure token/);
+    assert.equal(emulator.counts()['entra.devicecode'] ?? 0, 0);
     const wrongPath = await runCli(
       ['--yes', '--server', host.url + '/nope', '--cache', join(newDir(), 'c.json')],
       env,
@@ -274,7 +330,10 @@ describe('client CLI against the dev host', () => {
     emulator.resetCounts();
     const r = await runCli(['--server', host.mcpUrl, '--cache', join(newDir(), 'c.json')], env);
     assert.equal(r.code, 0, show(r));
-    assert.match(r.stderr, /Stopped before contacting the MCP server: stdin is not a terminal; pass --yes/);
+    assert.match(
+      r.stderr,
+      /Stopped before sending the token to the MCP server: stdin is not a terminal; pass --yes/,
+    );
     assert.doesNotMatch(r.stdout, /Connecting to MCP server/);
     assert.equal(emulator.counts()['entra.token.obo'] ?? 0, 0);
   });
@@ -337,8 +396,35 @@ describe('client CLI against misconfigured apps and servers', () => {
     assert.equal(doc.error.details.scope, `api://${otherClientId}/execute`);
   });
 
-  it('a scope the tenant does not know (AADSTS500011) exits 3 and says to expose the API', async () => {
+  it("ignores a server's scope of another app, falls back to its own, and says to pass --scope", async () => {
+    // The other server advertises api://<other>/execute: a server must not choose which API the token is for.
     const r = await runCli(['--yes', '--server', other.mcpUrl, '--cache', join(newDir(), 'c.json')], env);
+    assert.ok(
+      r.stderr.includes(
+        `Note: using the default scope api://${emulator.clientId}/execute: the server asked for api://${otherClientId}/execute, which is not a scope of app ${emulator.clientId}`,
+      ),
+      r.stderr,
+    );
+    assert.match(r.stderr, /pass it explicitly with --scope/);
+    assert.ok(r.stdout.includes(`Scope: api://${emulator.clientId}/execute (default)`), r.stdout);
+    // The token for the CLI's own app is then rejected by that server.
+    assert.equal(r.code, 4, show(r));
+    assert.equal(emulator.counts()['entra.devicecode'], 1);
+  });
+
+  it('a scope the tenant does not know (AADSTS500011) exits 3 and says to expose the API', async () => {
+    const r = await runCli(
+      [
+        '--yes',
+        '--server',
+        other.mcpUrl,
+        '--scope',
+        `api://${otherClientId}/execute`,
+        '--cache',
+        join(newDir(), 'c.json'),
+      ],
+      env,
+    );
     assert.equal(r.code, 3, show(r));
     assert.ok(
       r.stderr.includes(

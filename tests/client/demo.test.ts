@@ -41,6 +41,45 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * runDemo in a fresh process that aborts it when a line matching `abortAt` is written, then lets the event
+ * loop drain (no process.exit): it only ends when the demo left nothing running (emulator, timers, children).
+ */
+function abortedDemo(abortAt: RegExp): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  const script = `
+    import { runDemo } from './scripts/demo.ts';
+    const controller = new AbortController();
+    const abortAt = new RegExp(${JSON.stringify(abortAt.source)});
+    const result = await runDemo({
+      signal: controller.signal,
+      write: (line) => {
+        console.log(line);
+        if (abortAt.test(line)) controller.abort();
+      },
+    });
+    console.log('runDemo resolved: ' + result.exitCode);
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      output += '\n(killed: the process did not exit within 15 s)';
+      child.kill('SIGKILL');
+    }, 15_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
 describe('npm run demo', () => {
   it('runs the whole flow in seconds and lists the sample subscriptions', async () => {
     const { code, output, ms } = await startDemo().done;
@@ -88,5 +127,14 @@ describe('npm run demo', () => {
     assert.equal(code, 130, output);
     assert.match(output, /Interrupted; stopping everything/);
     assert.equal(alive(pid), false, 'the dev host was stopped');
+  });
+
+  it('aborted while the emulator or the dev host is starting, leaves nothing running', async () => {
+    for (const abortAt of [/Starting the local Azure emulator/, /dev host pid \d+/]) {
+      const { code, output } = await abortedDemo(abortAt);
+      assert.match(output, /runDemo resolved: 130/, output);
+      assert.match(output, /Interrupted; stopping everything/);
+      assert.equal(code, 0, `${abortAt.source}: the process exits on its own\n${output}`);
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Runs the client CLI (src/client/cli.ts) as a child process, the way users and the demo run it.
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '../../emulator/index.js';
 
@@ -24,8 +25,15 @@ export function clientEnv(emulator: Emulator, home: string): Record<string, stri
   };
 }
 
-/** Runs `node --import tsx src/client/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+/** A CLI child process that is still running: its output so far, and its end. */
+export interface StartedCli {
+  child: ChildProcess;
+  output: () => { stdout: string; stderr: string };
+  done: Promise<CliRun>;
+}
+
+/** Starts `node --import tsx src/client/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
+export function startCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): StartedCli {
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli.ts', ...args], {
     cwd: ROOT,
@@ -36,11 +44,17 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => {
+  const done = new Promise<CliRun>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
+  return { child, output: () => ({ stdout, stderr }), done };
+}
+
+/** Runs `node --import tsx src/client/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+  return startCli(args, env, timeoutMs).done;
 }

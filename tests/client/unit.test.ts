@@ -1,19 +1,28 @@
 // Unit tests of the client's pieces: arguments, challenge parsing, scope discovery, error mapping, cache file, output.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server, ServerResponse } from 'node:http';
+import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { TokenCacheContext } from '@azure/msal-node';
-import { DEFAULT_SERVER, parseCliArgs } from '../../src/client/args.js';
-import { defaultCachePath, fileCachePlugin, writeFileAtomic } from '../../src/client/cache-plugin.js';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it, mock } from 'node:test';
+import type { AccountInfo, TokenCacheContext } from '@azure/msal-node';
+import { DEFAULT_SERVER, MAX_TIMEOUT_MS, parseCliArgs } from '../../src/client/args.js';
+import {
+  defaultCachePath,
+  fileCachePlugin,
+  removeCache,
+  writeFileAtomic,
+} from '../../src/client/cache-plugin.js';
 import { ClientError, ExitCode } from '../../src/client/exit-codes.js';
+import { McpSession } from '../../src/client/mcp-session.js';
 import { RULE, redactToken, subscriptionLines, tokenLine } from '../../src/client/output.js';
-import { discoverScope, parseBearerChallenge } from '../../src/client/scope-discovery.js';
+import { confirm } from '../../src/client/prompt.js';
+import { discoverScope, metadataUrlAllowed, parseBearerChallenge } from '../../src/client/scope-discovery.js';
 import { explainEntraError } from '../../src/client/sign-in-errors.js';
+import { pickAccount, signIn } from '../../src/client/sign-in.js';
 
 const CLIENT = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
 let dir: string;
@@ -96,6 +105,35 @@ describe('parseCliArgs', () => {
     usage(() => parseCliArgs(['--authority-host', 'http://login.example'], {}));
     usage(() => parseCliArgs(['--timeout', '0'], {}));
   });
+
+  it('--timeout is between 1 ms and 2^31-1 ms', () => {
+    assert.equal(parseCliArgs(['--timeout', '0.001'], {}).timeoutMs, 1);
+    assert.equal(parseCliArgs(['--timeout', String(MAX_TIMEOUT_MS / 1000)], {}).timeoutMs, MAX_TIMEOUT_MS);
+    for (const bad of [
+      '0.0001',
+      '-1',
+      '',
+      ' ',
+      'abc',
+      'Infinity',
+      '1e9',
+      String(MAX_TIMEOUT_MS / 1000 + 0.001),
+    ])
+      assert.match(usage(() => parseCliArgs([`--timeout=${bad}`], {})).message, /--timeout must be/, bad);
+  });
+
+  it('refuses plain http to another machine unless --insecure; loopback http is fine', () => {
+    for (const server of ['http://localhost:7071/mcp', 'http://127.0.0.1:1/mcp', 'http://[::1]:7071/mcp'])
+      assert.equal(parseCliArgs(['--server', server], {}).server, server);
+    const e = usage(() => parseCliArgs(['--server', 'http://mcp.example.com/mcp'], {}));
+    assert.match(e.message, /plain http/);
+    assert.match(e.fix ?? '', /--insecure/);
+    usage(() => parseCliArgs(['call', 'x', '--server', 'http://10.0.0.5/mcp'], {}));
+    const o = parseCliArgs(['--server', 'http://mcp.example.com/mcp', '--insecure'], {});
+    assert.deepEqual([o.server, o.insecure], ['http://mcp.example.com/mcp', true]);
+    assert.equal(parseCliArgs(['--server', 'https://mcp.example.com/mcp'], {}).insecure, false);
+    assert.equal(parseCliArgs(['logout', '--server', 'http://mcp.example.com/mcp'], {}).command, 'logout');
+  });
 });
 
 describe('parseBearerChallenge', () => {
@@ -118,11 +156,14 @@ describe('discoverScope', () => {
   let server: Server;
   let base: string;
   let metadataScopes: string[] = [];
+  let challengeScope = '';
+  let resource: (base: string) => unknown = (b) => `${b}/mcp`;
+  let authorizationServer = 'https://login.example/contoso-tenant/v2.0';
   before(async () => {
     server = createServer((req, res) => {
       if (req.method === 'POST' && req.url === '/mcp') {
         res.writeHead(401, {
-          'WWW-Authenticate': `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="api://from-challenge/execute"`,
+          'WWW-Authenticate': `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"${challengeScope ? `, scope="${challengeScope}"` : ''}`,
         });
         res.end();
         return;
@@ -131,8 +172,9 @@ describe('discoverScope', () => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(
           JSON.stringify({
+            resource: resource(base),
             scopes_supported: metadataScopes,
-            authorization_servers: ['https://login.example/contoso-tenant/v2.0'],
+            authorization_servers: [authorizationServer],
           }),
         );
         return;
@@ -144,31 +186,89 @@ describe('discoverScope', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const opts = { clientId: CLIENT, authorityHost: 'https://login.example', timeoutMs: 5000 };
+  const reset = () => {
+    metadataScopes = [];
+    challengeScope = '';
+    resource = (b) => `${b}/mcp`;
+    authorizationServer = 'https://login.example/contoso-tenant/v2.0';
+  };
 
   it('follows the 401 challenge to scopes_supported, and reads the tenant of the authorization server', async () => {
-    metadataScopes = ['api://from-metadata/execute'];
+    reset();
+    metadataScopes = ['https://graph.microsoft.com/.default', `api://${CLIENT}/execute`];
     const d = await discoverScope(`${base}/mcp`, opts);
     assert.deepEqual(d, {
-      scope: 'api://from-metadata/execute',
+      scope: `api://${CLIENT}/execute`,
       source: 'metadata',
       reachable: true,
+      notes: [],
       tenantId: 'contoso-tenant',
+      tenantSource: 'https://login.example/contoso-tenant/v2.0',
     });
+    // The metadata's resource may differ by a trailing slash; the GUID by case.
+    resource = (b) => `${b}/mcp/`;
+    metadataScopes = [`API://${CLIENT.toUpperCase()}/execute`];
+    const upper = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([upper.scope, upper.source], [`API://${CLIENT.toUpperCase()}/execute`, 'metadata']);
   });
 
-  it('never takes a first-party API scope from the server (token would be sent to it)', async () => {
+  it("never takes another API's scope from the server; falls back and says to pass --scope", async () => {
+    reset();
+    for (const foreign of [
+      'https://management.azure.com/user_impersonation',
+      'api://0badc0de-0000-4000-8000-000000000000/execute',
+      `api://${CLIENT}-evil/execute`,
+      `api://${CLIENT}/`,
+    ]) {
+      metadataScopes = [foreign];
+      challengeScope = foreign;
+      const d = await discoverScope(`${base}/mcp`, opts);
+      assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback'], foreign);
+      const note = d.notes?.join(' ') ?? '';
+      assert.ok(note.includes(foreign), note);
+      assert.match(note, /is not a scope of app .* pass it explicitly with --scope/);
+    }
+    // The challenge's scope counts when it is of this app.
     metadataScopes = ['https://management.azure.com/user_impersonation'];
-    const d = await discoverScope(`${base}/mcp`, opts);
-    assert.equal(d.scope, 'api://from-challenge/execute');
-    assert.equal(d.source, 'challenge');
+    challengeScope = `api://${CLIENT}/read`;
+    const c = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([c.scope, c.source], [`api://${CLIENT}/read`, 'challenge']);
+  });
+
+  it('ignores metadata whose resource is not the server (RFC 9728 §3.3), tenant included', async () => {
+    reset();
+    for (const wrong of [
+      () => 'https://other.example/mcp',
+      (b: string) => `${b}/other`,
+      () => undefined,
+      () => 42,
+    ]) {
+      resource = wrong;
+      metadataScopes = [`api://${CLIENT}/read`];
+      const d = await discoverScope(`${base}/mcp`, opts);
+      assert.deepEqual([d.scope, d.source, d.tenantId], [`api://${CLIENT}/execute`, 'fallback', undefined]);
+      assert.match(d.notes?.[0] ?? '', /ignored the protected resource metadata .* is not .*RFC 9728/);
+    }
+  });
+
+  it('fetches a challenge resource_metadata over http only for a loopback http server', () => {
+    const meta = 'http://metadata.example/.well-known/oauth-protected-resource/mcp';
+    assert.equal(metadataUrlAllowed(meta, 'http://127.0.0.1:7071/mcp'), true);
+    assert.equal(metadataUrlAllowed(meta, 'http://localhost:7071/mcp'), true);
+    assert.equal(metadataUrlAllowed(meta, 'https://mcp.example/mcp'), false);
+    assert.equal(metadataUrlAllowed(meta, 'http://mcp.example/mcp'), false);
+    assert.equal(metadataUrlAllowed('https://m.example/x', 'https://mcp.example/mcp'), true);
+    assert.equal(metadataUrlAllowed('file:///etc/passwd', 'http://127.0.0.1/mcp'), false);
   });
 
   it('falls back to api://<client-id>/execute when the server is not there', async () => {
+    reset();
     const d = await discoverScope(`${base}/other`, opts);
     assert.equal(d.scope, `api://${CLIENT}/execute`);
     assert.equal(d.source, 'fallback');
     const gone = await discoverScope('http://127.0.0.1:9/mcp', opts);
     assert.equal(gone.reachable, false);
+    assert.ok(gone.failure, 'says why');
     assert.equal(gone.scope, `api://${CLIENT}/execute`);
   });
 });
@@ -241,6 +341,64 @@ describe('token cache file', () => {
     );
   });
 
+  it('removes the temp file when writing fails, not only when the rename fails', async () => {
+    const file = join(dir, 'failing.json');
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = mock.method(proto, 'sync', () => Promise.reject(new Error('EIO: simulated')));
+    try {
+      await assert.rejects(writeFileAtomic(file, '{"a":1}'), /simulated/);
+    } finally {
+      sync.mock.restore();
+    }
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith('failing')),
+      [],
+    );
+  });
+
+  it('logout removes the cache and leftover <cache>.*.tmp files, nothing else', async () => {
+    const d = join(dir, 'logout');
+    mkdirSync(d);
+    const file = join(d, 'c.json');
+    writeFileSync(join(d, 'c.json.1234.abcdef012345.tmp'), '{}');
+    writeFileSync(join(d, 'keep.json.1.tmp'), '{}');
+    writeFileSync(join(d, 'c.json.bak'), '{}');
+    assert.equal(await removeCache(file), true, 'a leftover alone is removed too');
+    assert.deepEqual(readdirSync(d).sort(), ['c.json.bak', 'keep.json.1.tmp']);
+    writeFileSync(file, '{}');
+    writeFileSync(join(d, 'c.json.99.ffffffffffff.tmp'), '{}');
+    assert.equal(await removeCache(file), true);
+    assert.deepEqual(readdirSync(d).sort(), ['c.json.bak', 'keep.json.1.tmp']);
+    assert.equal(await removeCache(file), false);
+    assert.equal(await removeCache(join(dir, 'no-such-dir', 'c.json')), false);
+  });
+
+  it('refuses a symlink, a non-regular file, and a file of another user', async () => {
+    const ctx = { tokenCache: { deserialize: () => undefined } } as unknown as TokenCacheContext;
+    const isCorrupt = (reason: RegExp) => (e: unknown) =>
+      e instanceof ClientError &&
+      e.exitCode === ExitCode.signIn &&
+      /unreadable or corrupt/.test(e.message) &&
+      reason.test(e.message);
+    const target = join(dir, 'target.json');
+    writeFileSync(target, '{}', { mode: 0o600 });
+    const link = join(dir, 'link.json');
+    symlinkSync(target, link);
+    await assert.rejects(fileCachePlugin(link).beforeCacheAccess(ctx), isCorrupt(/symbolic link/));
+    const sub = join(dir, 'a-directory.json');
+    mkdirSync(sub);
+    await assert.rejects(fileCachePlugin(sub).beforeCacheAccess(ctx), isCorrupt(/not a regular file/));
+    if (process.getuid?.() === 0) {
+      const foreign = join(dir, 'foreign.json');
+      writeFileSync(foreign, '{}', { mode: 0o644 });
+      chownSync(foreign, 4242, 4242);
+      await assert.rejects(fileCachePlugin(foreign).beforeCacheAccess(ctx), isCorrupt(/owned by uid 4242/));
+      assert.equal(statSync(foreign).mode & 0o777, 0o644, 'not touched');
+    }
+  });
+
   it('lives in $XDG_CACHE_HOME or ~/.cache', () => {
     assert.equal(defaultCachePath({ XDG_CACHE_HOME: '/x' }), '/x/azure-obo-mcp/token-cache.json');
     assert.match(defaultCachePath({}), /\.cache\/azure-obo-mcp\/token-cache\.json$/);
@@ -272,5 +430,260 @@ describe('output', () => {
       RULE,
     ]);
     assert.equal(RULE.length, 80);
+  });
+});
+
+describe('silent sign-in', () => {
+  const TENANT = '7a1c2b3d-0e4f-4a5b-8c6d-9e0f1a2b3c4d';
+  const OID = '11111111-2222-4333-8444-555555555555';
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+  /** An MSAL cache as MSAL writes it after a public-cloud sign-in: everything under login.windows.net. */
+  function publicCloudCache(scope: string): string {
+    const env = 'login.windows.net';
+    const home = `${OID}.${TENANT}`;
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      aud: CLIENT,
+      iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      name: 'Alice',
+      oid: OID,
+      preferred_username: 'alice@contoso.example',
+      sub: 'subject',
+      tid: TENANT,
+      ver: '2.0',
+    };
+    return JSON.stringify({
+      Account: {
+        [`${home}-${env}-${TENANT}`]: {
+          home_account_id: home,
+          environment: env,
+          realm: TENANT,
+          local_account_id: OID,
+          username: 'alice@contoso.example',
+          authority_type: 'MSSTS',
+          name: 'Alice',
+        },
+      },
+      IdToken: {
+        [`${home}-${env}-idtoken-${CLIENT}-${TENANT}---`]: {
+          home_account_id: home,
+          environment: env,
+          credential_type: 'IdToken',
+          client_id: CLIENT,
+          secret: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.sig`,
+          realm: TENANT,
+        },
+      },
+      AccessToken: {
+        [`${home}-${env}-accesstoken-${CLIENT}-${TENANT}-${scope}--`]: {
+          home_account_id: home,
+          environment: env,
+          credential_type: 'AccessToken',
+          client_id: CLIENT,
+          secret: 'cached-access-token',
+          realm: TENANT,
+          target: scope,
+          cached_at: String(now),
+          expires_on: String(now + 3600),
+          extended_expires_on: String(now + 7200),
+          token_type: 'Bearer',
+        },
+      },
+      RefreshToken: {},
+      AppMetadata: {},
+    });
+  }
+
+  it('uses the account MSAL cached under login.windows.net for https://login.microsoftonline.com', async () => {
+    const scope = `api://${CLIENT}/execute`;
+    const cachePath = join(dir, 'public-cloud.json');
+    writeFileSync(cachePath, publicCloudCache(scope), { mode: 0o600 });
+    const requests: string[] = [];
+    const fetchMock = mock.method(globalThis, 'fetch', (url: unknown) => {
+      requests.push(String(url));
+      return Promise.reject(new Error('no network in this test'));
+    });
+    const deviceCodes: string[] = [];
+    try {
+      const r = await signIn({
+        clientId: CLIENT,
+        tenantId: TENANT,
+        authorityHost: 'https://login.microsoftonline.com',
+        scope,
+        cachePath,
+        cacheIsDefault: false,
+        verbose: false,
+        onDeviceCode: (message) => deviceCodes.push(message),
+      });
+      assert.deepEqual(
+        [r.source, r.accessToken, r.username],
+        ['cache', 'cached-access-token', 'alice@contoso.example'],
+      );
+    } finally {
+      fetchMock.mock.restore();
+    }
+    assert.deepEqual(deviceCodes, [], 'no device code sign-in');
+    assert.deepEqual(requests, [], 'no network request at all');
+  });
+
+  it('pickAccount prefers the tenant, then the latest sign-in; any account otherwise', () => {
+    const account = (id: string, tenantId: string, iat?: number, environment = 'login.windows.net') =>
+      ({
+        homeAccountId: id,
+        environment,
+        tenantId,
+        username: id,
+        localAccountId: id,
+        ...(iat === undefined ? {} : { idTokenClaims: { iat } }),
+      }) as AccountInfo;
+    const other = account('other', 'another-tenant', 999);
+    const older = account('older', TENANT, 100);
+    const newer = account('newer', TENANT.toUpperCase(), 200, 'login.microsoftonline.com');
+    assert.equal(pickAccount([other, older, newer], TENANT)?.homeAccountId, 'newer');
+    assert.equal(pickAccount([other, older], TENANT)?.homeAccountId, 'older');
+    assert.equal(pickAccount([other], 'contoso.onmicrosoft.com')?.homeAccountId, 'other');
+    assert.equal(pickAccount([], TENANT), undefined);
+  });
+});
+
+describe('confirm', () => {
+  it('Ctrl-C at the prompt is an interrupted ClientError (exit 130)', async () => {
+    const input = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.ReadStream;
+    const output = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    setTimeout(() => (input as unknown as PassThrough).write('\x03'), 20);
+    await assert.rejects(
+      confirm('Continue? ', input, output),
+      (e: unknown) => e instanceof ClientError && e.kind === 'interrupted' && e.exitCode === 130,
+    );
+  });
+
+  it('y/yes is yes, anything else no; no terminal is no-tty', async () => {
+    const ask = async (answer: string) => {
+      const input = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.ReadStream;
+      setTimeout(() => (input as unknown as PassThrough).write(`${answer}\n`), 20);
+      return confirm('Continue? ', input, new PassThrough());
+    };
+    assert.equal(await ask('y'), 'yes');
+    assert.equal(await ask(' YES '), 'yes');
+    assert.equal(await ask('n'), 'no');
+    assert.equal(await confirm('?', new PassThrough() as unknown as NodeJS.ReadStream), 'no-tty');
+  });
+});
+
+/**
+ * A minimal stateless MCP endpoint: answers initialize, hands other POSTed messages to `onMessage`
+ * (which answers or leaves the response hanging), and GET with `onGet`.
+ */
+async function fakeMcpServer(
+  onMessage: (message: { id?: number; method: string }, res: ServerResponse) => void,
+  onGet: (res: ServerResponse) => void = (res) => res.writeHead(405, { Allow: 'POST' }).end(),
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    open.add(res);
+    res.once('close', () => open.delete(res));
+    if (req.method === 'GET') return onGet(res);
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const message = JSON.parse(body) as { id?: number; method: string };
+      if (message.method !== 'initialize') return onMessage(message, res);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: message.id,
+          result: {
+            protocolVersion: '2025-06-18',
+            capabilities: { tools: {} },
+            serverInfo: { name: 'fake', version: '1' },
+          },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`,
+    close: async () => {
+      for (const res of open) res.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('McpSession', () => {
+  it('--timeout also bounds the notifications/initialized POST', async () => {
+    let notified = 0;
+    // Never answers the initialized notification.
+    const fake = await fakeMcpServer((message) => {
+      if (message.method === 'notifications/initialized') notified++;
+    });
+    try {
+      const started = Date.now();
+      const outcome = await Promise.race([
+        McpSession.connect(fake.url, 'token', 300).then(
+          async (session) => {
+            await session.close();
+            return 'connected';
+          },
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
+      ]);
+      assert.ok(outcome instanceof ClientError, String(outcome));
+      assert.equal(outcome.exitCode, ExitCode.serverUnreachable);
+      assert.match(outcome.message, /did not answer in time/);
+      assert.ok(Date.now() - started < 3_000);
+      assert.equal(notified, 1, 'the notification was sent');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("a tool's JSON-RPC error is a tool failure (exit 6) though the SDK's GET stream got 405", async () => {
+    let gets = 0;
+    const fake = await fakeMcpServer(
+      (message, res) => {
+        if (message.method === 'notifications/initialized') return void res.writeHead(202).end();
+        // Answer after the GET's 405 has arrived.
+        setTimeout(() => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              id: message.id,
+              error: { code: -32602, message: 'Tool no_such_tool not found' },
+            }),
+          );
+        }, 300);
+      },
+      (res) => {
+        gets++;
+        setTimeout(() => res.writeHead(405, { Allow: 'POST' }).end(), 100);
+      },
+    );
+    try {
+      const session = await McpSession.connect(fake.url, 'token', 5_000);
+      try {
+        await assert.rejects(session.callTool('no_such_tool', {}), (e: unknown) => {
+          assert.ok(e instanceof ClientError);
+          assert.doesNotMatch(e.message, /not an MCP endpoint/);
+          assert.match(e.message, /Tool no_such_tool failed: .*not found/);
+          assert.equal(e.exitCode, ExitCode.tool);
+          return true;
+        });
+      } finally {
+        await session.close();
+      }
+      assert.equal(gets, 1, 'the SDK opened its GET stream');
+    } finally {
+      await fake.close();
+    }
   });
 });
