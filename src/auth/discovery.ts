@@ -16,7 +16,9 @@ export interface TenantMetadata {
 }
 
 const FAILURE_BACKOFF_MS = 2000;
-const TENANT_IN_V2_ISSUER = /\/([0-9a-f-]{36})\/v2\.0\/?$/i;
+// The tenant segment of a v2 issuer, `https://<host>/<tenant>/v2.0`.
+const TENANT_IN_V2_ISSUER = /\/([^/]+)\/v2\.0\/?$/i;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function fetchConfiguration(url: string, timeoutMs: number): Promise<OidcConfiguration> {
   const body = await withTimeout('Entra ID discovery', timeoutMs, async (signal) => {
@@ -63,7 +65,8 @@ export class TenantDiscovery {
       fetchConfiguration(`${base}/v2.0/.well-known/openid-configuration`, this.timeoutMs),
       fetchConfiguration(`${base}/.well-known/openid-configuration`, this.timeoutMs),
     ]);
-    const tenantGuid = TENANT_IN_V2_ISSUER.exec(v2.issuer)?.[1];
+    // A configured GUID is the tenant; a configured domain name is resolved through the issuer Entra publishes.
+    const tenantGuid = GUID.test(this.tenantId) ? this.tenantId : TENANT_IN_V2_ISSUER.exec(v2.issuer)?.[1];
     if (!tenantGuid) throw new MetadataUnavailableError('Entra ID v2 issuer does not name a tenant');
     return { v1, v2, tenantGuid: tenantGuid.toLowerCase() };
   }

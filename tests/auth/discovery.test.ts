@@ -47,4 +47,10 @@ describe('TenantDiscovery', () => {
     await discovery.get();
     assert.equal(requests, loaded, 'cached once loaded');
   });
+
+  it('resolves a tenant configured by domain name to the GUID in the issuer', async () => {
+    failing = false;
+    const metadata = await new TenantDiscovery(base, 'contoso.example', 1000).get();
+    assert.equal(metadata.tenantGuid, TENANT);
+  });
 });
