@@ -167,7 +167,7 @@ export class OboClient {
   }
 
   async #exchange(assertion: string): Promise<ArmAccessToken> {
-    const first = await this.#credential();
+    const first = await this.options.source.get();
     try {
       return await this.#acquire(first, assertion);
     } catch (error) {
@@ -186,17 +186,13 @@ export class OboClient {
       this.options.logger.warn(
         `OBO: client credential ${first.key} rejected (AADSTS${mapped.aadsts}); re-reading it once.`,
       );
-      const second = await this.#credential();
+      const second = await this.options.source.get();
       try {
         return await this.#acquire(second, assertion);
       } catch (retryError) {
         throw mapMsalError(retryError);
       }
     }
-  }
-
-  #credential(): Promise<CurrentCredential> {
-    return this.options.source.get();
   }
 
   async #acquire(current: CurrentCredential, assertion: string): Promise<ArmAccessToken> {

@@ -45,19 +45,23 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
+/** Inspector CLI arguments for `url` over Streamable HTTP with the user's bearer token. */
+function withBearer(token: string, ...method: string[]): string[] {
+  return [
+    host.mcpUrl,
+    '--transport',
+    'http',
+    '--header',
+    `Authorization: Bearer ${token}`,
+    ...method,
+    '--stored-auth-only',
+  ];
+}
+
 describe('MCP Inspector CLI', () => {
   it('lists the tools with a bearer header', async () => {
     const token = await emulator.issueUserToken({});
-    const { code, stdout, stderr } = await inspector([
-      host.mcpUrl,
-      '--transport',
-      'http',
-      '--header',
-      `Authorization: Bearer ${token}`,
-      '--method',
-      'tools/list',
-      '--stored-auth-only',
-    ]);
+    const { code, stdout, stderr } = await inspector(withBearer(token, '--method', 'tools/list'));
     assert.equal(code, 0, stderr);
     const names = (JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name).sort();
     assert.deepEqual(names, ['get_subscriptions', 'get_user_info', 'list_resource_groups', 'list_resources']);
@@ -65,18 +69,9 @@ describe('MCP Inspector CLI', () => {
 
   it('calls get_subscriptions on behalf of the user', async () => {
     const token = await emulator.issueUserToken({});
-    const { code, stdout, stderr } = await inspector([
-      host.mcpUrl,
-      '--transport',
-      'http',
-      '--header',
-      `Authorization: Bearer ${token}`,
-      '--method',
-      'tools/call',
-      '--tool-name',
-      'get_subscriptions',
-      '--stored-auth-only',
-    ]);
+    const { code, stdout, stderr } = await inspector(
+      withBearer(token, '--method', 'tools/call', '--tool-name', 'get_subscriptions'),
+    );
     assert.equal(code, 0, stderr);
     const result = JSON.parse(stdout) as { structuredContent: { count: number } };
     assert.equal(result.structuredContent.count, emulator.users[0]!.subscriptions.length);
