@@ -27,6 +27,7 @@ export function createRuntime(
   );
   const verifier = new TokenVerifier(discovery, {
     clientId: settings.clientId,
+    appIdUri: settings.appIdUri,
     requiredScope: settings.requiredScope,
     timeoutMs: settings.upstreamTimeoutMs,
   });

@@ -28,6 +28,8 @@ export interface VerifiedUser {
 /** What the verifier checks against. */
 export interface VerifierOptions {
   clientId: string;
+  /** The configured Application ID URI; v1 tokens requested under it carry it as `aud`. */
+  appIdUri?: string;
   requiredScope: string;
   /** Allowed clock skew, seconds. */
   clockToleranceSec?: number;
@@ -80,7 +82,7 @@ function mapJoseError(error: unknown): Error {
 
 /**
  * Verifies Entra ID user access tokens for this API: RS256 signature from the tenant's published keys,
- * v1 or v2 issuer, audience `<client-id>` or `api://<client-id>`, tenant, lifetime and the required scope.
+ * v1 or v2 issuer, audience `<client-id>`, `api://<client-id>` or the Application ID URI, tenant, lifetime and the required scope.
  */
 export class TokenVerifier {
   readonly #keySets = new Map<string, RemoteJwks>();
@@ -91,7 +93,14 @@ export class TokenVerifier {
     private readonly discovery: MetadataSource,
     private readonly options: VerifierOptions,
   ) {
-    this.#audiences = [options.clientId, `api://${options.clientId}`];
+    // v2 tokens carry the client id; v1 tokens carry the Application ID URI the client asked for.
+    this.#audiences = [
+      ...new Set([
+        options.clientId,
+        `api://${options.clientId}`,
+        options.appIdUri ?? `api://${options.clientId}`,
+      ]),
+    ];
     this.#tolerance = options.clockToleranceSec ?? 60;
   }
 

@@ -16,6 +16,8 @@ export type CredentialSettings =
 export interface Settings {
   tenantId: string;
   clientId: string;
+  /** Application ID URI clients request scopes under (no trailing slash), e.g. `api://<client-id>`. */
+  appIdUri: string;
   /** Entra ID authority host, e.g. `https://login.microsoftonline.com` (no trailing slash). */
   authorityHost: string;
   requiredScope: string;
@@ -86,6 +88,44 @@ function httpsUrl(name: SettingName, value: string, allowHttp = false): string {
     throw new ConfigError(`Setting ${name} must be an https:// URL.`);
   }
   return value.replace(/\/+$/, '');
+}
+
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An Application ID URI as Entra accepts it for a scope prefix: `api://…`, `https://…`, or (local testing only)
+ * `http://` on a loopback host. No trailing slash: the scope is `<uri>/<scope>`, and v1 tokens carry the URI
+ * exactly as requested, so a normalised variant would not match the audience.
+ */
+function appIdUri(env: Env, clientId: string): string {
+  const name: SettingName = 'ENTRA_APP_ID_URI';
+  const value = read(env, name);
+  if (value === undefined) return `api://${clientId}`;
+  const form = `Setting ${name} must be an api://, https:// or (loopback only) http:// URI without a trailing slash, query or fragment.`;
+  if (/\s/.test(value) || value.endsWith('/') || /[?#]/.test(value)) throw new ConfigError(form);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(form);
+  }
+  switch (url.protocol) {
+    case 'api:':
+      if (value.length <= 'api://'.length || !value.toLowerCase().startsWith('api://')) {
+        throw new ConfigError(form);
+      }
+      return value;
+    case 'https:':
+      if (!url.hostname || url.username || url.password) throw new ConfigError(form);
+      return value;
+    case 'http:':
+      if (!LOOPBACK_HOSTS.test(url.hostname) || url.username || url.password) {
+        throw new ConfigError(`Setting ${name} may use http:// only for a loopback host (local testing).`);
+      }
+      return value;
+    default:
+      throw new ConfigError(form);
+  }
 }
 
 function positiveInt(env: Env, name: SettingName, fallback: number, max: number): number {
@@ -174,6 +214,7 @@ export function loadSettings(env: Env = process.env): Settings {
   return {
     tenantId,
     clientId,
+    appIdUri: appIdUri(env, clientId),
     authorityHost: httpsUrl(
       'ENTRA_AUTHORITY_HOST',
       read(env, 'ENTRA_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com',

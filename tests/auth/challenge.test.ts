@@ -46,6 +46,33 @@ describe('challenges', () => {
   });
 });
 
+describe('with ENTRA_APP_ID_URI set', () => {
+  const aligned = loadSettings({
+    ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+    ENTRA_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    ENTRA_APP_ID_URI: 'https://app.example.test/mcp',
+    MCP_PUBLIC_URL: 'https://app.example.test/mcp',
+    OBO_CREDENTIAL: 'secret',
+    OBO_CLIENT_SECRET: 'x',
+  });
+
+  it('every challenge scope lives under the Application ID URI', () => {
+    for (const code of ['token_missing', 'token_expired', 'insufficient_scope'] as const) {
+      const c = buildChallenge(new TokenError(code, 'm'), aligned, URL_);
+      assert.match(
+        c.headers['WWW-Authenticate'] ?? '',
+        /scope="https:\/\/app\.example\.test\/mcp\/execute"$/,
+      );
+    }
+  });
+
+  it('scopes_supported lives under the resource, so RFC 8707 clients can sign in', () => {
+    const doc = protectedResourceMetadata(aligned, URL_);
+    assert.equal(doc.resource, 'https://app.example.test/mcp');
+    assert.deepEqual(doc.scopes_supported, ['https://app.example.test/mcp/execute']);
+  });
+});
+
 describe('protected resource metadata', () => {
   it('derives the resource from the request, path-inserted metadata URL', () => {
     assert.deepEqual(resourceUrls(settings, 'http://localhost:7071/.well-known/oauth-protected-resource'), {

@@ -52,7 +52,9 @@ async function sign(
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
 }
 
-function verifier(metadata?: Partial<TenantMetadata>): TokenVerifier {
+const APP_ID_URI = 'https://mcp.contoso.test/mcp';
+
+function verifier(metadata?: Partial<TenantMetadata>, appIdUri?: string): TokenVerifier {
   const full: TenantMetadata = {
     v1: { issuer: V1_ISS, jwks_uri: jwksUrl },
     v2: { issuer: V2_ISS, jwks_uri: jwksUrl },
@@ -61,7 +63,13 @@ function verifier(metadata?: Partial<TenantMetadata>): TokenVerifier {
   };
   return new TokenVerifier(
     { get: () => Promise.resolve(full) },
-    { clientId: CLIENT, requiredScope: 'execute', timeoutMs: 2000, now: () => new Date(NOW * 1000) },
+    {
+      clientId: CLIENT,
+      requiredScope: 'execute',
+      timeoutMs: 2000,
+      now: () => new Date(NOW * 1000),
+      ...(appIdUri ? { appIdUri } : {}),
+    },
   );
 }
 
@@ -110,6 +118,17 @@ describe('TokenVerifier accepts', () => {
     const user = await verifier().verify(token);
     assert.equal(user.version, '1.0');
     assert.equal(user.upn, 'bob@contoso.test');
+  });
+
+  it('a v1 token for the configured Application ID URI (aud = that URI)', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: APP_ID_URI, ver: '1.0' }));
+    assert.equal((await verifier(undefined, APP_ID_URI).verify(token)).version, '1.0');
+  });
+
+  it('v2 and api:// audiences still, when an Application ID URI is configured', async () => {
+    const v = verifier(undefined, APP_ID_URI);
+    await v.verify(await sign(claims()));
+    await v.verify(await sign(claims({ iss: V1_ISS, aud: `api://${CLIENT}`, ver: '1.0' })));
   });
 
   it('a token with several scopes, one of them required', async () => {
@@ -203,6 +222,15 @@ describe('TokenVerifier rejects', () => {
       'token_bad_signature',
     ],
   ];
+
+  it('the Application ID URI as audience when it is not configured', async () => {
+    await rejects(await sign(claims({ iss: V1_ISS, aud: APP_ID_URI, ver: '1.0' })), 'token_bad_audience');
+  });
+
+  it('a variant of the Application ID URI (trailing slash)', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: `${APP_ID_URI}/`, ver: '1.0' }));
+    await rejects(token, 'token_bad_audience', verifier(undefined, APP_ID_URI));
+  });
 
   for (const [name, make, code] of table) {
     it(`${name} → ${code}`, async () => {
