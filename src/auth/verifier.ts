@@ -55,7 +55,8 @@ function mapJoseError(error: unknown): Error {
       aud: 'token_bad_audience',
       iss: 'token_bad_issuer',
     };
-    const code = byClaim[error.claim] ?? 'token_invalid';
+    // reason 'invalid' is a claim of the wrong type (e.g. a string nbf): malformed, not a clock problem.
+    const code = (error.reason !== 'invalid' && byClaim[error.claim]) || 'token_invalid';
     return new TokenError(code, `Token claim '${error.claim}' is not acceptable.`);
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
@@ -139,6 +140,20 @@ export class TokenVerifier {
       throw mapJoseError(error);
     }
 
+    // Stricter than jose: Entra issues exactly one audience, so an array (even one naming this API) was minted
+    // for someone else too; a token issued in the future is forged or from a broken clock.
+    if (typeof payload.aud !== 'string') {
+      throw new TokenError('token_bad_audience', 'Token must carry exactly one audience.');
+    }
+    for (const claim of ['exp', 'nbf', 'iat'] as const) {
+      if (payload[claim] !== undefined && !Number.isFinite(payload[claim])) {
+        throw new TokenError('token_invalid', `Token claim '${claim}' is not a number.`);
+      }
+    }
+    if (payload.iat !== undefined && payload.iat > this.#nowSec() + this.#tolerance) {
+      throw new TokenError('token_not_yet_valid', 'Token was issued in the future.');
+    }
+
     const tenantId = claimString(payload, 'tid');
     if (tenantId?.toLowerCase() !== metadata.tenantGuid) {
       throw new TokenError('token_bad_tenant', 'Token belongs to another tenant.');
@@ -161,9 +176,13 @@ export class TokenVerifier {
       name: claimString(payload, 'name'),
       scopes,
       version: config === metadata.v2 ? '2.0' : '1.0',
-      expiresAt: payload.exp ?? 0,
+      expiresAt: payload.exp as number,
       clientAppId: claimString(payload, 'azp') ?? claimString(payload, 'appid'),
     };
+  }
+
+  #nowSec(): number {
+    return Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
   }
 
   #keySet(uri: string): RemoteJwks {

@@ -136,6 +136,14 @@ describe('TokenVerifier accepts', () => {
     assert.deepEqual(user.scopes, ['read', 'execute', 'write']);
   });
 
+  it('a token issued slightly in the future, within the clock tolerance', async () => {
+    await verifier().verify(await sign(claims({ iat: NOW + 30, nbf: NOW + 30 })));
+  });
+
+  it('a token without iat or nbf (both optional)', async () => {
+    await verifier().verify(await sign(claims({ iat: undefined, nbf: undefined })));
+  });
+
   it('a token expired within the clock tolerance', async () => {
     await verifier().verify(await sign(claims({ exp: NOW - 30 })));
   });
@@ -160,6 +168,24 @@ describe('TokenVerifier rejects', () => {
       () => sign(claims({ tid: '99999999-2222-3333-4444-555555555555' })),
       'token_bad_tenant',
     ],
+    ['iat two days in the future', () => sign(claims({ iat: NOW + 2 * 86400 })), 'token_not_yet_valid'],
+    ['iat just past the clock tolerance', () => sign(claims({ iat: NOW + 61 })), 'token_not_yet_valid'],
+    [
+      'aud array naming this API and ARM',
+      () => sign(claims({ aud: [CLIENT, 'https://management.azure.com/'] })),
+      'token_bad_audience',
+    ],
+    ['aud array with only this API', () => sign(claims({ aud: [CLIENT] })), 'token_bad_audience'],
+    ['aud as a number', () => sign(claims({ aud: 42 })), 'token_bad_audience'],
+    ['aud as an object', () => sign(claims({ aud: { value: CLIENT } })), 'token_bad_audience'],
+    ['no aud', () => sign(claims({ aud: undefined })), 'token_bad_audience'],
+    ['no exp', () => sign(claims({ exp: undefined })), 'token_invalid'],
+    ['exp as a string', () => sign(claims({ exp: String(NOW + 3600) })), 'token_invalid'],
+    ['exp as null', () => sign(claims({ exp: null })), 'token_invalid'],
+    ['nbf as a string', () => sign(claims({ nbf: String(NOW - 60) })), 'token_invalid'],
+    ['iat as a string', () => sign(claims({ iat: String(NOW - 60) })), 'token_invalid'],
+    ['iat as a boolean', () => sign(claims({ iat: true })), 'token_invalid'],
+    ['iat as null', () => sign(claims({ iat: null })), 'token_invalid'],
     ['missing scope', () => sign(claims({ scp: 'read' })), 'insufficient_scope'],
     [
       'no scp (app-only token)',
