@@ -31,6 +31,8 @@ export interface VerifierOptions {
   /** The configured Application ID URI; v1 tokens requested under it carry it as `aud`. */
   appIdUri?: string;
   requiredScope: string;
+  /** Client application ids (lower case) whose tokens are accepted (`azp` v2, `appid` v1), or `*` for any. */
+  allowedClientIds: readonly string[] | '*';
   /** Allowed clock skew, seconds. */
   clockToleranceSec?: number;
   /** Time budget of one JWKS download. */
@@ -160,6 +162,19 @@ export class TokenVerifier {
     }
     const oid = claimString(payload, 'oid');
     if (!oid) throw new TokenError('token_invalid', 'Token does not identify a user.');
+    const version = config === metadata.v2 ? '2.0' : '1.0';
+    // The client app the user signed in with: a token minted for a consent-phished app must not drive ARM here.
+    const clientAppId = claimString(payload, version === '2.0' ? 'azp' : 'appid');
+    const allowed = this.options.allowedClientIds;
+    if (allowed !== '*' && (!clientAppId || !allowed.includes(clientAppId.toLowerCase()))) {
+      throw new TokenError(
+        'client_not_allowed',
+        'Token was issued to a client application not allowed here.',
+        {
+          clientAppId,
+        },
+      );
+    }
     const scopes = (claimString(payload, 'scp') ?? '').split(' ').filter(Boolean);
     if (!scopes.includes(this.options.requiredScope)) {
       throw new TokenError('insufficient_scope', `Token lacks the '${this.options.requiredScope}' scope.`);
@@ -175,9 +190,9 @@ export class TokenVerifier {
         claimString(payload, 'unique_name'),
       name: claimString(payload, 'name'),
       scopes,
-      version: config === metadata.v2 ? '2.0' : '1.0',
+      version,
       expiresAt: payload.exp as number,
-      clientAppId: claimString(payload, 'azp') ?? claimString(payload, 'appid'),
+      clientAppId,
     };
   }
 

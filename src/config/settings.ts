@@ -18,6 +18,8 @@ export interface Settings {
   clientId: string;
   /** Application ID URI clients request scopes under (no trailing slash), e.g. `api://<client-id>`. */
   appIdUri: string;
+  /** Client applications (`azp`/`appid`, lower case) allowed to call, or `*` for any. */
+  allowedClientIds: readonly string[] | '*';
   /** Entra ID authority host, e.g. `https://login.microsoftonline.com` (no trailing slash). */
   authorityHost: string;
   requiredScope: string;
@@ -59,6 +61,9 @@ export const SETTING_NAMES = [
 
 export type SettingName = (typeof SETTING_NAMES)[number];
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Visual Studio Code's application id (its built-in Microsoft sign-in), allowed unless the setting says otherwise. */
+export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i; // contoso.onmicrosoft.com
@@ -126,6 +131,25 @@ function appIdUri(env: Env, clientId: string): string {
     default:
       throw new ConfigError(form);
   }
+}
+
+/**
+ * Unset: this app itself (the single-app setup, where the CLI signs in with ENTRA_CLIENT_ID) and VS Code.
+ * `*`: any client app of any tenant that got a token for this API (consent-phished apps included).
+ */
+function allowedClientIds(env: Env, clientId: string): readonly string[] | '*' {
+  const name: SettingName = 'ENTRA_ALLOWED_CLIENT_IDS';
+  const value = read(env, name);
+  if (value === undefined) return [...new Set([clientId.toLowerCase(), VSCODE_CLIENT_ID])];
+  if (value === '*') return '*';
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (ids.length === 0 || !ids.every((id) => GUID.test(id))) {
+    throw new ConfigError(`Setting ${name} must be '*' or a comma-separated list of application id GUIDs.`);
+  }
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
 }
 
 function positiveInt(env: Env, name: SettingName, fallback: number, max: number): number {
@@ -215,6 +239,7 @@ export function loadSettings(env: Env = process.env): Settings {
     tenantId,
     clientId,
     appIdUri: appIdUri(env, clientId),
+    allowedClientIds: allowedClientIds(env, clientId),
     authorityHost: httpsUrl(
       'ENTRA_AUTHORITY_HOST',
       read(env, 'ENTRA_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com',

@@ -37,6 +37,9 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
     name: 'Alice',
     scp: 'execute',
     ver: '2.0',
+    // Real tokens carry one of them (v2 azp, v1 appid); both here so version overrides stay short.
+    azp: CLIENT,
+    appid: CLIENT,
     iat: NOW - 60,
     nbf: NOW - 60,
     exp: NOW + 3600,
@@ -54,7 +57,14 @@ async function sign(
 
 const APP_ID_URI = 'https://mcp.contoso.test/mcp';
 
-function verifier(metadata?: Partial<TenantMetadata>, appIdUri?: string): TokenVerifier {
+const VSCODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+const OTHER_APP = '0e7e0000-0000-4000-8000-000000000001';
+
+function verifier(
+  metadata?: Partial<TenantMetadata>,
+  appIdUri?: string,
+  allowedClientIds: readonly string[] | '*' = [CLIENT, VSCODE],
+): TokenVerifier {
   const full: TenantMetadata = {
     v1: { issuer: V1_ISS, jwks_uri: jwksUrl },
     v2: { issuer: V2_ISS, jwks_uri: jwksUrl },
@@ -68,6 +78,7 @@ function verifier(metadata?: Partial<TenantMetadata>, appIdUri?: string): TokenV
       requiredScope: 'execute',
       timeoutMs: 2000,
       now: () => new Date(NOW * 1000),
+      allowedClientIds,
       ...(appIdUri ? { appIdUri } : {}),
     },
   );
@@ -146,6 +157,63 @@ describe('TokenVerifier accepts', () => {
 
   it('a token expired within the clock tolerance', async () => {
     await verifier().verify(await sign(claims({ exp: NOW - 30 })));
+  });
+});
+
+describe('TokenVerifier allowed client applications', () => {
+  async function notAllowed(token: string, v: TokenVerifier, clientAppId: string | undefined) {
+    await assert.rejects(v.verify(token), (error: unknown) => {
+      assert.ok(error instanceof TokenError);
+      assert.equal(error.code, 'client_not_allowed');
+      assert.equal(error.clientAppId, clientAppId);
+      return true;
+    });
+  }
+
+  it('accepts a listed client (v2 azp), whatever its case', async () => {
+    const user = await verifier().verify(await sign(claims({ azp: VSCODE.toUpperCase(), appid: undefined })));
+    assert.equal(user.clientAppId, VSCODE.toUpperCase());
+  });
+
+  it('accepts a listed client (v1 appid)', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: `api://${CLIENT}`, azp: undefined, appid: VSCODE }));
+    assert.equal((await verifier().verify(token)).clientAppId, VSCODE);
+  });
+
+  it('rejects an unlisted client (v2 azp), naming it', async () => {
+    await notAllowed(await sign(claims({ azp: OTHER_APP, appid: undefined })), verifier(), OTHER_APP);
+  });
+
+  it('rejects an unlisted client (v1 appid), naming it', async () => {
+    const token = await sign(
+      claims({ iss: V1_ISS, aud: `api://${CLIENT}`, azp: undefined, appid: OTHER_APP }),
+    );
+    await notAllowed(token, verifier(), OTHER_APP);
+  });
+
+  it('rejects a v2 token without azp, even when appid names an allowed client', async () => {
+    await notAllowed(await sign(claims({ azp: undefined, appid: CLIENT })), verifier(), undefined);
+  });
+
+  it('rejects a v1 token without appid, even when azp names an allowed client', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: `api://${CLIENT}`, azp: CLIENT, appid: undefined }));
+    await notAllowed(token, verifier(), undefined);
+  });
+
+  it('rejects an empty azp', async () => {
+    await notAllowed(await sign(claims({ azp: '', appid: undefined })), verifier(), undefined);
+  });
+
+  it("accepts any client with '*'", async () => {
+    const user = await verifier(undefined, undefined, '*').verify(
+      await sign(claims({ azp: OTHER_APP, appid: undefined })),
+    );
+    assert.equal(user.clientAppId, OTHER_APP);
+  });
+
+  it('checks the client only after the signature: a forged token is bad_signature, not a named client', async () => {
+    const attacker = await generateKeyPair('RS256');
+    await rejects(await sign(claims({ azp: OTHER_APP }), attacker.privateKey, KID), 'token_bad_signature');
   });
 });
 

@@ -139,4 +139,36 @@ describe('loadSettings', () => {
       });
     }
   });
+
+  describe('ENTRA_ALLOWED_CLIENT_IDS', () => {
+    const VSCODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+
+    it('unset: this app and VS Code', () => {
+      assert.deepEqual(loadSettings(BASE).allowedClientIds, [BASE.ENTRA_CLIENT_ID, VSCODE]);
+    });
+
+    it("'*' allows any client", () => {
+      assert.equal(loadSettings({ ...BASE, ENTRA_ALLOWED_CLIENT_IDS: '*' }).allowedClientIds, '*');
+    });
+
+    it('a list replaces the default (lower-cased, trimmed, de-duplicated)', () => {
+      const other = 'CAFE0000-0000-4000-8000-00000000BEEF';
+      const s = loadSettings({
+        ...BASE,
+        ENTRA_ALLOWED_CLIENT_IDS: ` ${other}, ${VSCODE},${other.toLowerCase()} `,
+      });
+      assert.deepEqual(s.allowedClientIds, [other.toLowerCase(), VSCODE]);
+    });
+
+    for (const [why, value] of [
+      ['a non-GUID entry', `${VSCODE},my-client-app-name`],
+      ["'*' mixed with ids", `*,${VSCODE}`],
+      ['only separators', ' , ,'],
+      ['a GUID with extra text', `${VSCODE}x`],
+    ]) {
+      it(`rejects ${why}, naming the setting only`, () => {
+        fails({ ...BASE, ENTRA_ALLOWED_CLIENT_IDS: value! }, 'ENTRA_ALLOWED_CLIENT_IDS');
+      });
+    }
+  });
 });
