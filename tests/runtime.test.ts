@@ -28,7 +28,10 @@ describe('createRuntime logs the client application policy once', () => {
     const lines = log.info.filter((m) => m.includes('client applications allowed'));
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, new RegExp(`${BASE.ENTRA_CLIENT_ID}, aebc6443-996d-45c2-90f0-388ff96faa56`));
-    assert.deepEqual(log.warn.filter((m) => m.includes('ENTRA_ALLOWED_CLIENT_IDS')), []);
+    assert.deepEqual(
+      log.warn.filter((m) => m.includes('ENTRA_ALLOWED_CLIENT_IDS')),
+      [],
+    );
   });
 
   it("'*' as a warning", () => {
