@@ -134,9 +134,8 @@ export function authContextFor(claims: string | null): AuthContext {
   }
   const acrs = (parsed as { access_token?: { acrs?: { value?: unknown; values?: unknown } } })?.access_token
     ?.acrs;
-  const values = [acrs?.value, ...(Array.isArray(acrs?.values) ? acrs.values : [])].filter(
-    (v): v is string => typeof v === 'string',
-  );
+  const listed: unknown[] = Array.isArray(acrs?.values) ? (acrs.values as unknown[]) : [];
+  const values = [acrs?.value, ...listed].filter((v): v is string => typeof v === 'string');
   return { amr: ['pwd', 'mfa'], ...(values.length ? { acrs: values } : {}) };
 }
 
