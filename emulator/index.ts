@@ -90,6 +90,7 @@ export interface EmulatorSettings {
   clientApps: EmulatorClientApp[];
   /** oid or upn the authorize endpoint signs in as when no login_hint is sent. */
   interactiveUser: string | undefined;
+  authCodeLifetimeSec: number;
 }
 
 export interface Emulator {
@@ -336,6 +337,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (settings.clientApps !== undefined)
         state.clientApps = withApiApp(state.clientId, settings.clientApps);
       if ('interactiveUser' in settings) state.interactiveUser = settings.interactiveUser;
+      if (settings.authCodeLifetimeSec !== undefined)
+        state.authCodeLifetimeSec = settings.authCodeLifetimeSec;
       if (settings.publicClientFlowsEnabled !== undefined)
         state.publicClientFlowsEnabled = settings.publicClientFlowsEnabled;
       if ('autoApproveDeviceCode' in settings) state.autoApproveDeviceCode = settings.autoApproveDeviceCode;
