@@ -117,8 +117,9 @@ export function mapMsalError(error: unknown, answer?: FailedAnswer): AppError {
   const aadsts = e.errorNo ? Number(e.errorNo) : aadstsOf(e.errorMessage);
   const known = { cause: error, ...(aadsts ? { aadsts } : {}) };
   const tag = aadsts ? ` (AADSTS${aadsts})` : '';
-  if (answer?.status === 429 && answer.retryAfterSec !== undefined) {
-    const retryAfterSec = Math.min(Math.max(answer.retryAfterSec, 1), MAX_RETRY_AFTER_SEC);
+  // `Retry-After: 0` is no window (MSAL would hold back its default minute; the app is rebuilt instead).
+  if (answer?.status === 429 && answer.retryAfterSec !== undefined && answer.retryAfterSec > 0) {
+    const retryAfterSec = Math.min(answer.retryAfterSec, MAX_RETRY_AFTER_SEC);
     return new OboError(
       'obo_throttled',
       `Entra ID is throttling this server's sign-in exchanges; retry in ${retryAfterSec} seconds.`,

@@ -118,6 +118,15 @@ describe('mapMsalError', () => {
     assert.equal((huge as OboError).retryAfterSec, 3600);
   });
 
+  it('429 with Retry-After: 0 stays obo_unavailable (no window to honour)', () => {
+    const mapped = mapMsalError(server('temporarily_unavailable', 'AADSTS90055: throttled'), {
+      status: 429,
+      claims: undefined,
+      retryAfterSec: 0,
+    });
+    assert.equal((mapped as OboError).code, 'obo_unavailable');
+  });
+
   it('429 without Retry-After stays obo_unavailable', () => {
     const mapped = mapMsalError(server('temporarily_unavailable', 'AADSTS90055: throttled'), {
       status: 429,
