@@ -67,6 +67,8 @@ export interface IssueUserTokenOptions {
   issuer?: string;
   /** `tid` claim (and default issuer tenant). */
   tenantId?: string;
+  /** Client app the token was issued to (`azp` v2 / `appid` v1; default the API app itself). */
+  clientId?: string;
   /** Lifetime from `now` (default tokenLifetimeSec); <= 0 gives an expired token issued an hour before expiry. */
   expiresInSec?: number;
   /** `nbf` as an offset from `now` (default 0). */
@@ -268,7 +270,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         version,
         audience: opts.audience ?? (version === 2 ? state.clientId : `api://${state.clientId}`),
         scopes: opts.scopes ?? ['execute'],
-        clientAppId: state.clientId,
+        clientAppId: opts.clientId ?? state.clientId,
         clientAuthLevel: '0',
         ...(opts.issuer ? { issuer: opts.issuer } : {}),
         iat: Math.min(issuedAt, nbf),

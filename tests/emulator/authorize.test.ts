@@ -408,6 +408,14 @@ describe('client apps on the device code flow', () => {
   });
 });
 
+describe('issueUserToken', () => {
+  it('clientId names the client app as azp (v2) or appid (v1)', async () => {
+    const v2 = decodePayload(await emu.issueUserToken({ clientId: DEFAULT_CLI_CLIENT_ID }));
+    const v1 = decodePayload(await emu.issueUserToken({ clientId: DEFAULT_CLI_CLIENT_ID, version: 1 }));
+    assert.deepEqual([v2.azp, v1.appid], [DEFAULT_CLI_CLIENT_ID, DEFAULT_CLI_CLIENT_ID]);
+  });
+});
+
 describe('throttling', () => {
   it('an injected 429 on the token endpoint has Retry-After and Entra’s 429 body', async () => {
     const { code, verifier } = await signIn();
