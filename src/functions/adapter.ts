@@ -16,29 +16,36 @@ interface BodySource {
  * our 413 must go back on. Past `limit` bytes the source is cancelled after all.
  */
 export function drainOnCancel(source: BodySource, limit = DRAIN_LIMIT_BYTES): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel() {
-      void (async () => {
-        let drained = 0;
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) return;
-            drained += value.byteLength;
-            if (drained > limit) return await reader.cancel();
+  // Untouched until the handler reads: an unread body stays the host's to discard, as without this wrapper.
+  let reader: ReturnType<BodySource['getReader']> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        reader ??= source.getReader();
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel() {
+        const started = reader;
+        if (!started) return;
+        void (async () => {
+          let drained = 0;
+          try {
+            for (;;) {
+              const { done, value } = await started.read();
+              if (done) return;
+              drained += value.byteLength;
+              if (drained > limit) return await started.cancel();
+            }
+          } catch {
+            // The source failed on its own: nothing left to drain.
           }
-        } catch {
-          // The source failed on its own: nothing left to drain.
-        }
-      })();
+        })();
+      },
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 /**

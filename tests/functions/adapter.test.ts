@@ -6,16 +6,19 @@ import { drainOnCancel } from '../../src/functions/adapter.js';
 function source(chunks: number, size: number) {
   const seen = { read: 0, cancelled: false };
   let left = chunks;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (left-- <= 0) return controller.close();
-      seen.read += size;
-      controller.enqueue(new Uint8Array(size));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (left-- <= 0) return controller.close();
+        seen.read += size;
+        controller.enqueue(new Uint8Array(size));
+      },
+      cancel() {
+        seen.cancelled = true;
+      },
     },
-    cancel() {
-      seen.cancelled = true;
-    },
-  });
+    { highWaterMark: 0 },
+  );
   return { stream, seen };
 }
 
@@ -36,6 +39,15 @@ describe('drainOnCancel', () => {
     await settle();
     assert.equal(seen.read, 1000);
     assert.equal(seen.cancelled, false);
+  });
+
+  it('leaves an unread source untouched, also when cancelled', async () => {
+    const { stream, seen } = source(10, 100);
+    await drainOnCancel(stream).cancel();
+    await settle();
+    assert.equal(seen.read, 0);
+    assert.equal(seen.cancelled, false);
+    assert.equal(stream.locked, false);
   });
 
   it('cancels the source once more than the limit would have to be drained', async () => {
