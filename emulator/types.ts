@@ -66,6 +66,8 @@ export interface EmulatorOptions {
   ports?: Partial<Record<ServiceName, number>>;
   /** Fixed X-IDENTITY-HEADER value (default: random per start). */
   identityHeader?: string;
+  /** Every service answers each request after this many milliseconds (default 0): an emulated round trip. */
+  latencyMs?: number;
 }
 
 export interface TokenRequestRecord {
