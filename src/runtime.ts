@@ -69,6 +69,7 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
           source,
           logger,
           v2Document: () => discovery.current()?.v2Document,
+          maxCachedUsers: settings.oboCacheMaxUsers,
         }),
     ));
   const obo: ArmTokenSource = {

@@ -26,6 +26,8 @@ const NOT_SET_BY_INFRA: Readonly<Record<string, string>> = {
     "tuning knob: the code's default (1 hour) bounds how long a rotated secret stays cached; set it by hand if needed",
   UPSTREAM_TIMEOUT_MS: "tuning knob: the code's default (10 s) suits Entra ID, Key Vault and ARM",
   MCP_MAX_BODY_BYTES: "tuning knob: the code's default (1 MiB) is ample for MCP JSON-RPC requests",
+  OBO_CACHE_MAX_USERS:
+    "tuning knob: the code's default (1000 users' ARM tokens) bounds memory at a few MiB; raise it by hand for busy apps",
 };
 
 /** Settings for the Functions host and platform, not read by the code. */
