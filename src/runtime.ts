@@ -27,10 +27,8 @@ export interface Runtime {
   prefetch(): Promise<void>;
 }
 
-/** Options of createRuntime beyond settings (tests). */
+/** Options of createRuntime (tests). */
 export interface RuntimeOptions {
-  logger?: Logger;
-  env?: NodeJS.ProcessEnv;
   /** The credential source (default: the one OBO_CREDENTIAL asks for). */
   source?: ClientCredentialSource;
 }
@@ -40,9 +38,24 @@ function describeFailure(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown error';
 }
 
+/** Logs once, at start, which client applications may call (ENTRA_ALLOWED_CLIENT_IDS). */
+function logClientPolicy(settings: Settings, logger: Logger): void {
+  if (settings.allowedClientIds === '*') {
+    logger.warn(
+      'auth: ENTRA_ALLOWED_CLIENT_IDS=* — any client application with a token for this API may call, including apps users consented to by mistake.',
+    );
+    return;
+  }
+  logger.info(`auth: client applications allowed to call: ${settings.allowedClientIds.join(', ')}`);
+}
+
 /** Builds the process-wide services from validated settings. */
-export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
-  const logger = options.logger ?? consoleLogger;
+export function createRuntime(
+  settings: Settings,
+  logger: Logger = consoleLogger,
+  env: NodeJS.ProcessEnv = process.env,
+  options: RuntimeOptions = {},
+): Runtime {
   const discovery = new TenantDiscovery(
     settings.authorityHost,
     settings.tenantId,
@@ -50,10 +63,13 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   );
   const verifier = new TokenVerifier(discovery, {
     clientId: settings.clientId,
+    appIdUri: settings.appIdUri,
     requiredScope: settings.requiredScope,
+    allowedClientIds: settings.allowedClientIds,
     timeoutMs: settings.upstreamTimeoutMs,
   });
-  const source = options.source ?? createCredentialSource(settings, logger, options.env ?? process.env);
+  logClientPolicy(settings, logger);
+  const source = options.source ?? createCredentialSource(settings, logger, env);
 
   // MSAL is loaded on first use (or by the prefetch), off the module-load path of the app.
   let client: Promise<OboClient> | undefined;

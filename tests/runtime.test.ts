@@ -1,4 +1,5 @@
-// The start-up prefetch of the runtime: runs once, never rejects, logs one line; failures are left to requests.
+// createRuntime: the start-up log of the client policy, and the start-up prefetch (runs once, never rejects, logs
+// one line; failures are left to requests).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startEmulator } from '../emulator/index.js';
@@ -8,6 +9,43 @@ import { CredentialError } from '../src/errors.js';
 import type { ClientCredentialSource } from '../src/obo/credential-source.js';
 import { createRuntime } from '../src/runtime.js';
 import type { Logger } from '../src/util/log.js';
+
+const BASE = {
+  ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+  ENTRA_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  OBO_CREDENTIAL: 'secret',
+  OBO_CLIENT_SECRET: 'x',
+};
+
+function capture(): { logger: Logger; info: string[]; warn: string[] } {
+  const info: string[] = [];
+  const warn: string[] = [];
+  return {
+    info,
+    warn,
+    logger: { info: (m) => info.push(m), warn: (m) => warn.push(m), error: (m) => warn.push(m) },
+  };
+}
+
+describe('createRuntime logs the client application policy once', () => {
+  it('the default list: this app and VS Code', () => {
+    const log = capture();
+    createRuntime(loadSettings(BASE), log.logger, {});
+    const lines = log.info.filter((m) => m.includes('client applications allowed'));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, new RegExp(`${BASE.ENTRA_CLIENT_ID}, aebc6443-996d-45c2-90f0-388ff96faa56`));
+    assert.deepEqual(
+      log.warn.filter((m) => m.includes('ENTRA_ALLOWED_CLIENT_IDS')),
+      [],
+    );
+  });
+
+  it("'*' as a warning", () => {
+    const log = capture();
+    createRuntime(loadSettings({ ...BASE, ENTRA_ALLOWED_CLIENT_IDS: '*' }), log.logger, {});
+    assert.equal(log.warn.filter((m) => m.includes('ENTRA_ALLOWED_CLIENT_IDS=*')).length, 1);
+  });
+});
 
 let emulator: Emulator;
 
@@ -51,7 +89,7 @@ beforeEach(() => emulator.resetCounts());
 describe('Runtime.prefetch', () => {
   it('warms discovery (v1, v2) and the v2 key set once, and logs one info line', async () => {
     const logger = recorder();
-    const runtime = createRuntime(loadSettings(emulator.env('secret')), { logger });
+    const runtime = createRuntime(loadSettings(emulator.env('secret')), logger, {});
     await Promise.all([runtime.prefetch(), runtime.prefetch()]);
     await runtime.prefetch();
     assert.deepEqual(emulator.counts(), {
@@ -68,7 +106,7 @@ describe('Runtime.prefetch', () => {
     try {
       const logger = recorder();
       const source = failingSource();
-      const runtime = createRuntime(loadSettings(emulator.env('keyvault')), { logger, source });
+      const runtime = createRuntime(loadSettings(emulator.env('keyvault')), logger, {}, { source });
       await Promise.all([runtime.prefetch(), runtime.prefetch()]);
       await runtime.prefetch();
       assert.equal(source.prefetches, 1);
@@ -86,7 +124,7 @@ describe('Runtime.prefetch', () => {
 
   it('after a failed prefetch, the request path fetches on demand', async () => {
     await emulator.setDown('entra', true);
-    const runtime = createRuntime(loadSettings(emulator.env('secret')), { logger: recorder() });
+    const runtime = createRuntime(loadSettings(emulator.env('secret')), recorder(), {});
     try {
       await runtime.prefetch();
     } finally {
