@@ -278,6 +278,9 @@ async function memory(emulator: Emulator): Promise<void> {
   try {
     await callTool(host.url, await emulator.issueUserToken({}), 'get_subscriptions');
     const figures: string[] = [`start ${rssMiB(host.pid).toFixed(0)} MiB`];
+    console.log(
+      `\nRSS by distinct users (each a fresh OBO exchange, secret mode, no latency): ${figures[0]}`,
+    );
     let done = 0;
     const started = performance.now();
     for (const target of RSS_USERS) {
@@ -296,10 +299,11 @@ async function memory(emulator: Emulator): Promise<void> {
       done = target;
       (globalThis as { gc?: () => void }).gc?.();
       figures.push(`${target} users ${rssMiB(host.pid).toFixed(0)} MiB`);
+      console.log(`  … ${figures.at(-1)}`);
     }
     const oboCount = emulator.counts()['entra.token.obo'] ?? 0;
     console.log(
-      `\nRSS of the server process: ${figures.join(', ')} (${oboCount} OBO exchanges in ${((performance.now() - started) / 1000).toFixed(0)} s; OBO cache holds at most 1000 users)`,
+      `RSS of the server process: ${figures.join(', ')} (${oboCount} OBO exchanges in ${((performance.now() - started) / 1000).toFixed(0)} s; OBO_CACHE_MAX_USERS default 1000)`,
     );
   } finally {
     await host.stop();
