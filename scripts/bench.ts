@@ -297,7 +297,6 @@ async function memory(emulator: Emulator): Promise<void> {
         }),
       );
       done = target;
-      (globalThis as { gc?: () => void }).gc?.();
       figures.push(`${target} users ${rssMiB(host.pid).toFixed(0)} MiB`);
       console.log(`  … ${figures.at(-1)}`);
     }
