@@ -1,5 +1,5 @@
 // One loopback listener per emulated service, with the test controls every service shares:
-// counting, injected faults, "down" (listener closed, same port later), and "hang" (accept, never answer).
+// counting, latency, injected faults, "down" (listener closed, same port later), and "hang" (accept, never answer).
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -48,6 +48,8 @@ export class ServiceListener {
   #port = 0;
   #listening = false;
   hang = false;
+  /** Delay before every answer (emulated network distance); counted requests still count on arrival. */
+  latencyMs = 0;
 
   constructor(
     readonly name: ServiceName,
@@ -132,6 +134,7 @@ export class ServiceListener {
       emu = toEmuRequest(req, body);
       this.onRequest(this.handler.classify(emu));
       if (this.hang) return; // never answered; the socket is destroyed on down/stop
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       const fault = this.#takeFault();
       let response: EmuResponse;
       if (fault) {

@@ -93,6 +93,8 @@ export interface EmulatorSettings {
   /** oid or upn the authorize endpoint signs in as when no login_hint is sent. */
   interactiveUser: string | undefined;
   authCodeLifetimeSec: number;
+  /** Delay of every answer of every service, ms (emulated network distance). */
+  latencyMs: number;
 }
 
 export interface Emulator {
@@ -213,6 +215,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await Promise.all(started.map((l) => l.stop()));
     throw err;
   }
+  const setLatency = (ms: number): void => {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error('latencyMs must be a non-negative number');
+    for (const l of Object.values(listeners)) l.latencyMs = ms;
+  };
+  setLatency(options.latencyMs ?? 0);
   state.entraUrl = listeners.entra.origin;
   state.armUrl = listeners.arm.origin;
   state.keyVaultUrl = `${listeners.keyvault.origin}/`;
@@ -347,6 +354,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (settings.armPageSize !== undefined) state.armPageSize = settings.armPageSize;
       if (settings.tokenLifetimeSec !== undefined) state.tokenLifetimeSec = settings.tokenLifetimeSec;
       if (settings.userTokenVersion !== undefined) state.userTokenVersion = settings.userTokenVersion;
+      if (settings.latencyMs !== undefined) setLatency(settings.latencyMs);
     },
 
     async stop() {

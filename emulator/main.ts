@@ -1,5 +1,5 @@
 // Standalone emulator: `node --import tsx emulator/main.ts [--mode secret|keyvault|managed-identity]
-// [--auto-approve <oid|upn>]`. Prints the server's environment as KEY=VALUE lines, then `EMULATOR READY`,
+// [--auto-approve <oid|upn>] [--latency-ms <ms>]` (or EMULATOR_LATENCY_MS). Prints the server's environment as KEY=VALUE lines, then `EMULATOR READY`,
 // and runs until SIGINT/SIGTERM. In `secret` mode the lines include the emulator's throwaway app secret.
 import { startEmulator } from './index.js';
 import type { CredentialMode } from './index.js';
@@ -18,7 +18,13 @@ async function main(): Promise<void> {
   const mode = (arg('mode') ?? 'keyvault') as CredentialMode;
   if (!MODES.includes(mode)) throw new Error(`--mode must be one of ${MODES.join(', ')}`);
   const autoApprove = arg('auto-approve');
-  const emulator = await startEmulator(autoApprove ? { autoApproveDeviceCode: autoApprove } : {});
+  const latency = arg('latency-ms') ?? process.env.EMULATOR_LATENCY_MS;
+  const latencyMs = latency === undefined ? 0 : Number(latency);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error('--latency-ms must be a number >= 0');
+  const emulator = await startEmulator({
+    latencyMs,
+    ...(autoApprove ? { autoApproveDeviceCode: autoApprove } : {}),
+  });
   for (const [k, v] of Object.entries(emulator.env(mode))) process.stdout.write(`${k}=${v}\n`);
   process.stdout.write('EMULATOR READY\n');
 

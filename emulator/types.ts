@@ -93,6 +93,8 @@ export interface EmulatorOptions {
   interactiveUser?: string;
   /** Lifetime of authorization codes (default 600, like Entra's ~10 minutes). */
   authCodeLifetimeSec?: number;
+  /** Every service answers each request after this many milliseconds (default 0): an emulated round trip. */
+  latencyMs?: number;
 }
 
 export interface TokenRequestRecord {

@@ -1,174 +1,328 @@
-// `npm run bench`: latency of the request path through the dev host against the emulator, printed as figures.
-// Absolute times depend on the machine; compare the ratios, which are measured in one run.
+// `npm run bench` (after `npm run build`): cold start, round trips, import time, throughput and memory of the server,
+// through the dev host against the emulator. Absolute times depend on the machine; round trips (emulated latency)
+// and ratios measured in one run are what compare across machines.
+//   BENCH_LATENCY_MS  emulated upstream round trip (default 100)
+//   BENCH_RSS_USERS   comma-separated user counts for the memory figures (default 100,2000,10000)
+//   BENCH_CALLS       calls per throughput run (default 400)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startEmulator } from '../emulator/index.js';
+import type { CredentialMode, Emulator } from '../emulator/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 100);
+const RSS_USERS = (process.env.BENCH_RSS_USERS ?? '100,2000,10000').split(',').map(Number);
+const CALLS = Number(process.env.BENCH_CALLS ?? 400);
+const BUNDLE = join(ROOT, 'dist/app/functions.mjs');
+const UNBUNDLED = join(ROOT, 'dist/src/functions/index.js');
 
-async function startHost(env: Record<string, string>): Promise<{ url: string; stop: () => void }> {
+interface Host {
+  url: string;
+  pid: number;
+  logs: () => string;
+  stop: () => Promise<void>;
+}
+
+/** The dev host on a free port serving `env` (the deployment bundle when built, as in Azure). */
+async function startHost(env: Record<string, string>): Promise<Host> {
+  const app = existsSync(BUNDLE) ? { DEV_HOST_APP: BUNDLE } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...app, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening: (http:\/\/\S+\/mcp)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`dev host exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`dev host exited with ${code}:\n${out}`)));
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  return {
+    url,
+    pid: child.pid ?? 0,
+    logs: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
-async function client(url: string, token: string): Promise<Client> {
-  const c = new Client({ name: 'bench', version: '1' });
-  await c.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+let rpcId = 0;
+
+/** One stateless MCP tools/call, as the first request a client sends to a fresh instance may be. */
+async function callTool(url: string, token: string | undefined, name: string): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: ++rpcId,
+      method: 'tools/call',
+      params: { name, arguments: {} },
     }),
-  );
-  return c;
+  });
+  const text = await response.text();
+  if (!response.ok || !text.includes('"result"') || text.includes('"isError":true')) {
+    throw new Error(`${name} failed: HTTP ${response.status} ${text.slice(0, 300)}`);
+  }
 }
 
-function stats(samples: number[]): { p50: number; p95: number; mean: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50: at(0.5), p95: at(0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
+async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
 }
 
-const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const rt = (ms: number): string => `${(ms / LATENCY).toFixed(1)} RT (${ms.toFixed(0)} ms)`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function sizeOf(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.size;
-  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+/** First-call round trips of fresh instances, and warm calls, with every upstream LATENCY ms away. */
+async function coldCalls(emulator: Emulator): Promise<void> {
+  emulator.update({ latencyMs: LATENCY });
+  console.log(`\nround trips (every upstream ${LATENCY} ms away; get_subscriptions = OBO + 2 ARM pages)`);
+  try {
+    for (const mode of ['keyvault', 'managed-identity'] as CredentialMode[]) {
+      // A request after the start-up work is done (≥ 1.5 s), then one that arrives as the instance starts.
+      const settled = await startHost(emulator.env(mode));
+      let warmNew: number;
+      let warmCached: number;
+      let afterStart: number;
+      let prefetchMs: string;
+      let firstCallRequests: string;
+      try {
+        await sleep(1500);
+        // On a busy machine loading the lazy modules can outlast 1.5 s; the figure is for a settled instance.
+        const deadline = Date.now() + 10_000; // builds without a prefetch never log one
+        while (!/prefetch: .*(ready|failed)/.test(settled.logs()) && Date.now() < deadline) await sleep(20);
+        prefetchMs = /prefetch: .*? (\d+) ms/.exec(settled.logs())?.[1] ?? 'no prefetch;';
+        const token = await emulator.issueUserToken({});
+        emulator.resetCounts();
+        afterStart = await timed(() => callTool(settled.url, token, 'get_subscriptions'));
+        firstCallRequests = Object.entries(emulator.counts())
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        warmCached = await timed(() => callTool(settled.url, token, 'get_subscriptions'));
+        const fresh = await emulator.issueUserToken({ extraClaims: { uti: 'bench-warm' } });
+        warmNew = await timed(() => callTool(settled.url, fresh, 'get_subscriptions'));
+      } finally {
+        await settled.stop();
+      }
+      const starting = await startHost(emulator.env(mode));
+      let whileStarting: number;
+      try {
+        const token = await emulator.issueUserToken({});
+        whileStarting = await timed(() => callTool(starting.url, token, 'get_subscriptions'));
+      } finally {
+        await starting.stop();
+      }
+      console.log(`  ${mode}: prefetch done ${prefetchMs} ms after load`);
+      console.log(`    first call ≥1.5 s after start  ${rt(afterStart)}  upstream: ${firstCallRequests}`);
+      console.log(`    first call while starting     ${rt(whileStarting)}`);
+      console.log(`    warm call, new user token     ${rt(warmNew)}`);
+      console.log(`    warm call, cached OBO token   ${rt(warmCached)}`);
+    }
+  } finally {
+    emulator.update({ latencyMs: 0 });
+  }
 }
 
-/** Cold start of a fresh process loading the app: the esbuild bundle vs. tsc output + node_modules. */
-function coldStart(): void {
-  const bundle = join(ROOT, 'dist/app/functions.mjs');
-  const unbundled = join(ROOT, 'dist/src/functions/index.js');
-  if (!existsSync(bundle) || !existsSync(unbundled)) {
-    console.log('cold start: run `npm run build` first to compare the bundle with the tsc output');
+/** Module load of fresh processes: median of runs minus a bare `node -e 0` (wall clock, as the worker sees it). */
+function importTime(): void {
+  if (!existsSync(BUNDLE) || !existsSync(UNBUNDLED)) {
+    console.log('\nimport time: run `npm run build` first');
     return;
   }
-  const runs = 10;
-  const load = (file: string): number[] =>
-    Array.from({ length: runs }, () => {
-      const start = performance.now();
-      const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(file)})`], { stdio: 'ignore' });
-      if (r.status !== 0) throw new Error(`loading ${file} failed`);
-      return performance.now() - start;
+  const runs = 9;
+  const env = { PATH: process.env.PATH ?? '' };
+  const wall = (args: string[]): number => {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, args, { stdio: 'ignore', env });
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed`);
+    return performance.now() - start;
+  };
+  const load = (file: string) => ['--input-type=module', '-e', `await import(${JSON.stringify(file)})`];
+  const bare: number[] = [];
+  const bundle: number[] = [];
+  const unbundled: number[] = [];
+  // Interleaved, so machine noise hits all three alike.
+  for (let i = 0; i < runs; i++) {
+    bare.push(wall(['-e', '0']));
+    bundle.push(wall(load(BUNDLE)));
+    unbundled.push(wall(load(UNBUNDLED)));
+  }
+  const b = median(bundle) - median(bare);
+  const u = median(unbundled) - median(bare);
+  const entryKb = readFileSync(BUNDLE).byteLength / 1024;
+  console.log(
+    `\nimport of the app module (fresh process, median of ${runs} minus bare node ${median(bare).toFixed(0)} ms):` +
+      ` bundle ${b.toFixed(0)} ms (entry ${entryKb.toFixed(0)} KiB, SDKs in lazy chunks), tsc output + node_modules ${u.toFixed(0)} ms, ${(u / b).toFixed(1)}x`,
+  );
+}
+
+/** The MCP SDK's stateless Streamable HTTP handler alone on node:http: one tool, no auth, no upstream. */
+async function bareServer(): Promise<void> {
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  const { WebStandardStreamableHTTPServerTransport } =
+    await import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js');
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const mcp = new McpServer({ name: 'bare', version: '1' });
+        mcp.registerTool('get_user_info', { description: 'static' }, () => ({
+          content: [{ type: 'text', text: '{"oid":"bare"}' }],
+        }));
+        const transport = new WebStandardStreamableHTTPServerTransport({
+          sessionIdGenerator: undefined,
+          enableJsonResponse: true,
+        });
+        await mcp.connect(transport);
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+        const response = await transport.handleRequest(
+          new Request(`http://127.0.0.1${req.url}`, { method: 'POST', headers }),
+          { parsedBody: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown },
+        );
+        const text = await response.text();
+        const out: Record<string, string> = {};
+        response.headers.forEach((value, name) => (out[name] = value));
+        res.writeHead(response.status, out);
+        res.end(text);
+        await mcp.close();
+      })();
     });
-  const b = stats(load(bundle));
-  const u = stats(load(unbundled));
-  const prod = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-    cwd: ROOT,
-    encoding: 'utf8',
   });
-  const prodBytes = prod.stdout
-    .split('\n')
-    .filter((p) => p.includes('node_modules'))
-    .reduce(
-      (sum, p) =>
-        sum +
-        readdirSync(p)
-          .filter((n) => n !== 'node_modules')
-          .reduce((s2, n) => s2 + sizeOf(join(p, n)), 0),
-      0,
+  server.listen(0, '127.0.0.1', () => {
+    console.log(`listening: http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+  });
+}
+
+async function throughput(url: string, token: string | undefined, calls: number): Promise<number> {
+  const concurrency = 10;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        next++;
+        await callTool(url, token, 'get_user_info');
+      }
+    }),
+  );
+  return (calls * 1000) / (performance.now() - started);
+}
+
+async function throughputRatio(emulator: Emulator): Promise<void> {
+  const ours = await startHost(emulator.env('secret'));
+  const bareChild = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--bare-server'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const bareUrl = await new Promise<string>((resolve) => {
+      let out = '';
+      bareChild.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening: (\S+)/.exec(out);
+        if (m?.[1]) resolve(m[1]);
+      });
+    });
+    const token = await emulator.issueUserToken({});
+    // Warm up both (JIT, keys), then alternate runs so machine noise hits both alike.
+    await throughput(ours.url, token, 100);
+    await throughput(bareUrl, undefined, 100);
+    const oursRuns: number[] = [];
+    const bareRuns: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      oursRuns.push(await throughput(ours.url, token, CALLS));
+      bareRuns.push(await throughput(bareUrl, undefined, CALLS));
+    }
+    const o = median(oursRuns);
+    const b = median(bareRuns);
+    console.log(
+      `\nthroughput, get_user_info (verification, per-request MCP server), 10 concurrent clients: ${o.toFixed(0)} calls/s` +
+        ` vs bare stateless SDK handler ${b.toFixed(0)} calls/s, ratio ${(o / b).toFixed(2)}`,
     );
-  const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MiB`;
-  console.log(
-    `cold start, process + app module load (${runs} runs): bundle p50 ${fmt(b.p50)}, tsc output + node_modules p50 ${fmt(u.p50)}, ratio ${(u.p50 / b.p50).toFixed(2)}x`,
-  );
-  console.log(
-    `deployment payload: bundle ${mb(statSync(bundle).size)} vs production node_modules ${mb(prodBytes)} + tsc output`,
-  );
+  } finally {
+    bareChild.kill('SIGTERM');
+    await ours.stop();
+  }
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** RSS of the server after N distinct users each made a fresh OBO exchange (the OBO cache bounds it). */
+async function memory(emulator: Emulator): Promise<void> {
+  const host = await startHost(emulator.env('secret'));
+  try {
+    await callTool(host.url, await emulator.issueUserToken({}), 'get_subscriptions');
+    const figures: string[] = [`start ${rssMiB(host.pid).toFixed(0)} MiB`];
+    console.log(
+      `\nRSS by distinct users (each a fresh OBO exchange, secret mode, no latency): ${figures[0]}`,
+    );
+    let done = 0;
+    const started = performance.now();
+    for (const target of RSS_USERS) {
+      let next = done;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < target) {
+            const i = next++;
+            const user = emulator.users[i % emulator.users.length]!.oid;
+            // A distinct token per user: each is a cache entry and an OBO exchange of its own.
+            const token = await emulator.issueUserToken({ user, extraClaims: { uti: `bench-${i}` } });
+            await callTool(host.url, token, 'get_subscriptions');
+          }
+        }),
+      );
+      done = target;
+      figures.push(`${target} users ${rssMiB(host.pid).toFixed(0)} MiB`);
+      console.log(`  … ${figures.at(-1)}`);
+    }
+    const oboCount = emulator.counts()['entra.token.obo'] ?? 0;
+    console.log(
+      `RSS of the server process: ${figures.join(', ')} (${oboCount} OBO exchanges in ${((performance.now() - started) / 1000).toFixed(0)} s; OBO_CACHE_MAX_USERS default 1000)`,
+    );
+  } finally {
+    await host.stop();
+  }
 }
 
 async function main(): Promise<void> {
-  coldStart();
+  if (process.argv.includes('--bare-server')) return bareServer();
+  console.log(
+    `azure-obo-mcp bench, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${(await import('node:os')).cpus().length} cores` +
+      (existsSync(BUNDLE) ? ', dev host serving the bundle' : ', dev host serving the sources (no build)'),
+  );
+  importTime();
   const emulator = await startEmulator();
-  const host = await startHost(emulator.env('secret'));
   try {
-    // Warm up the process (JWKS, discovery, JIT) so the comparisons below are between steady states.
-    const warm = await client(host.url, await emulator.issueUserToken({}));
-    for (let i = 0; i < 20; i++) await warm.callTool({ name: 'get_subscriptions', arguments: {} });
-    await warm.close();
-
-    const claims: number[] = [];
-    const cached: number[] = [];
-    const cold: number[] = [];
-    const user = emulator.users[0]!.oid;
-    const c = await client(host.url, await emulator.issueUserToken({ user }));
-    for (let i = 0; i < ROUNDS; i++)
-      claims.push(await time(() => c.callTool({ name: 'get_user_info', arguments: {} })));
-    for (let i = 0; i < ROUNDS; i++)
-      cached.push(await time(() => c.callTool({ name: 'get_subscriptions', arguments: {} })));
-    await c.close();
+    await coldCalls(emulator);
+    await throughputRatio(emulator);
     emulator.resetCounts();
-    // A new token per call: every call needs its own OBO exchange (the cache key is the user's token).
-    const coldRounds = Math.max(20, Math.floor(ROUNDS / 4));
-    for (let i = 0; i < coldRounds; i++) {
-      const fresh = await client(host.url, await emulator.issueUserToken({ user }));
-      cold.push(await time(() => fresh.callTool({ name: 'get_subscriptions', arguments: {} })));
-      await fresh.close();
-    }
-    const oboExchanges = emulator.counts()['entra.token.obo'] ?? 0;
-
-    // Concurrency: 10 clients at once, two tokens per user, 10 calls each.
-    emulator.resetCounts();
-    const tokens = await Promise.all(
-      emulator.users.flatMap((u) => [0, 1].map(() => emulator.issueUserToken({ user: u.oid }))),
-    );
-    const clients = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => client(host.url, tokens[i % tokens.length]!)),
-    );
-    const started = performance.now();
-    await Promise.all(
-      clients.map(async (cl) => {
-        for (let i = 0; i < 10; i++) await cl.callTool({ name: 'get_subscriptions', arguments: {} });
-      }),
-    );
-    const elapsed = performance.now() - started;
-    await Promise.all(clients.map((cl) => cl.close()));
-    const concurrentObo = emulator.counts()['entra.token.obo'] ?? 0;
-
-    const a = stats(claims);
-    const b = stats(cached);
-    const d = stats(cold);
-    console.log(`azure-obo-mcp bench (${ROUNDS} rounds, dev host + emulator on this machine)`);
-    console.log(
-      `get_user_info (verify only)         p50 ${fmt(a.p50)}  p95 ${fmt(a.p95)}  mean ${fmt(a.mean)}`,
-    );
-    console.log(
-      `get_subscriptions, cached OBO       p50 ${fmt(b.p50)}  p95 ${fmt(b.p95)}  mean ${fmt(b.mean)}`,
-    );
-    console.log(
-      `get_subscriptions, new OBO each     p50 ${fmt(d.p50)}  p95 ${fmt(d.p95)}  mean ${fmt(d.mean)}  (${coldRounds} calls, ${oboExchanges} OBO exchanges)`,
-    );
-    console.log(`ratio new-OBO / cached-OBO (p50)    ${(d.p50 / b.p50).toFixed(2)}x`);
-    console.log(`ratio cached-OBO / verify-only (p50) ${(b.p50 / a.p50).toFixed(2)}x`);
-    console.log(
-      `concurrent: 100 calls by 10 clients in ${fmt(elapsed)} = ${(100_000 / elapsed).toFixed(1)} calls/s, ${concurrentObo} OBO exchanges for ${tokens.length} distinct tokens`,
-    );
+    await memory(emulator);
   } finally {
-    host.stop();
     await emulator.stop();
   }
 }

@@ -1,20 +1,30 @@
 #!/usr/bin/env node
-// Bundles the Functions app into one ESM file and stages the deployment package:
-//   dist/app/functions.mjs   package.json "main" (func start, the dev host's DEV_HOST_APP)
-//   dist/deploy/             what azd deploys (azure.yaml `dist`): host.json, a dependency-free package.json and
-//                            functions.mjs — no node_modules, nothing for a remote build to install or compile.
-// `node scripts/bundle.mjs <outfile>` writes only the bundle, to <outfile>.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Bundles the Functions app as ESM with code splitting and stages the deployment package:
+//   dist/app/functions.mjs   package.json "main" (func start, the dev host's DEV_HOST_APP): what the worker imports
+//                            at start — function registration, settings, token verification, the prefetch
+//   dist/app/chunks/         loaded with import() after start, overlapped with the prefetch's upstream I/O: the MCP
+//                            SDK, MSAL, the ARM SDKs, @azure/identity and the Key Vault SDK
+//   dist/deploy/             what azd deploys (azure.yaml `dist`): host.json, a dependency-free package.json,
+//                            functions.mjs and chunks/ — no node_modules, nothing for a remote build to install.
+// `node scripts/bundle.mjs <outfile>` writes only the bundle: <outfile> and a chunks/ folder next to it.
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const outfile = process.argv[2] ?? 'dist/app/functions.mjs';
+const outdir = dirname(outfile);
+rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
 await build({
-  entryPoints: ['src/functions/index.ts'],
-  outfile,
+  entryPoints: { [basename(outfile, extname(outfile))]: 'src/functions/index.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  minify: true,
   sourcemap: 'linked',
   // Provided by the Functions Node.js worker at run time; not an npm package.
   external: ['@azure/functions-core'],
@@ -24,14 +34,18 @@ await build({
   },
   logLevel: 'warning',
 });
-console.log(`bundle: ${outfile}`);
+console.log(`bundle: ${outfile} (+ ${join(outdir, 'chunks')}/)`);
 
 if (process.argv[2] === undefined) {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
   rmSync('dist/deploy', { recursive: true, force: true });
   mkdirSync('dist/deploy', { recursive: true });
-  copyFileSync('host.json', 'dist/deploy/host.json');
-  copyFileSync(outfile, 'dist/deploy/functions.mjs');
+  cpSync('host.json', 'dist/deploy/host.json');
+  cpSync(outfile, 'dist/deploy/functions.mjs');
+  cpSync(join(outdir, 'chunks'), 'dist/deploy/chunks', {
+    recursive: true,
+    filter: (src) => !src.endsWith('.map'),
+  });
   const deployPkg = {
     name: pkg.name,
     version: pkg.version,
@@ -41,5 +55,5 @@ if (process.argv[2] === undefined) {
     engines: pkg.engines,
   };
   writeFileSync('dist/deploy/package.json', `${JSON.stringify(deployPkg, null, 2)}\n`);
-  console.log('deployment package: dist/deploy (host.json, package.json, functions.mjs)');
+  console.log('deployment package: dist/deploy (host.json, package.json, functions.mjs, chunks/)');
 }

@@ -1,17 +1,41 @@
+import { loadArmSdk } from './arm/arm-client.js';
 import { TenantDiscovery } from './auth/discovery.js';
 import { TokenVerifier } from './auth/verifier.js';
+import type { VerifiedUser } from './auth/verifier.js';
 import { loadSettings } from './config/settings.js';
 import type { Settings } from './config/settings.js';
+import { AppError } from './errors.js';
 import { createCredentialSource } from './obo/create-source.js';
-import { OboClient } from './obo/obo-client.js';
-import { consoleLogger } from './util/log.js';
+import type { ClientCredentialSource } from './obo/credential-source.js';
+import type { ArmAccessToken, OboClient } from './obo/obo-client.js';
+import { consoleLogger, redact } from './util/log.js';
 import type { Logger } from './util/log.js';
+
+/** What the request path needs of the OBO client. */
+export type ArmTokenSource = Pick<OboClient, 'getArmToken' | 'evict'>;
 
 /** Process-wide services, built once: settings, token verifier (JWKS), OBO client (MSAL). */
 export interface Runtime {
   settings: Settings;
   verifier: TokenVerifier;
-  obo: OboClient;
+  obo: ArmTokenSource;
+  /**
+   * Warms what a first request needs, all in parallel: discovery (v1, v2), the v2 key set, the OBO credential
+   * and the lazily loaded modules. Runs once (later calls return the same promise), never rejects, logs one
+   * line on failure; whatever failed is simply fetched again on demand by the first request.
+   */
+  prefetch(): Promise<void>;
+}
+
+/** Options of createRuntime (tests). */
+export interface RuntimeOptions {
+  /** The credential source (default: the one OBO_CREDENTIAL asks for). */
+  source?: ClientCredentialSource;
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof AppError) return `${error.code}: ${redact(error.message)}`;
+  return error instanceof Error ? error.name : 'unknown error';
 }
 
 /** Logs once, at start, which client applications may call (ENTRA_ALLOWED_CLIENT_IDS). */
@@ -30,6 +54,7 @@ export function createRuntime(
   settings: Settings,
   logger: Logger = consoleLogger,
   env: NodeJS.ProcessEnv = process.env,
+  options: RuntimeOptions = {},
 ): Runtime {
   const discovery = new TenantDiscovery(
     settings.authorityHost,
@@ -44,17 +69,55 @@ export function createRuntime(
     timeoutMs: settings.upstreamTimeoutMs,
   });
   logClientPolicy(settings, logger);
-  const source = createCredentialSource(settings, logger, env);
-  const obo = new OboClient({
-    clientId: settings.clientId,
-    tenantId: settings.tenantId,
-    authorityHost: settings.authorityHost,
-    armEndpoint: settings.armEndpoint,
-    timeoutMs: settings.upstreamTimeoutMs,
-    source,
-    logger,
-  });
-  return { settings, verifier, obo };
+  const source = options.source ?? createCredentialSource(settings, logger, env);
+
+  // MSAL is loaded on first use (or by the prefetch), off the module-load path of the app.
+  let client: Promise<OboClient> | undefined;
+  const loadObo = (): Promise<OboClient> =>
+    (client ??= import('./obo/obo-client.js').then(
+      ({ OboClient }) =>
+        new OboClient({
+          clientId: settings.clientId,
+          tenantId: settings.tenantId,
+          authorityHost: settings.authorityHost,
+          armEndpoint: settings.armEndpoint,
+          timeoutMs: settings.upstreamTimeoutMs,
+          source,
+          logger,
+          v2Document: () => discovery.current()?.v2Document,
+          maxCachedUsers: settings.oboCacheMaxUsers,
+        }),
+    ));
+  const obo: ArmTokenSource = {
+    getArmToken: async (user: VerifiedUser): Promise<ArmAccessToken> => (await loadObo()).getArmToken(user),
+    // Only called after ARM rejected a token this client handed out, so the client is loaded by then.
+    evict: (user: VerifiedUser): void => void loadObo().then((c) => c.evict(user)),
+  };
+
+  let prefetched: Promise<void> | undefined;
+  const prefetch = (): Promise<void> => {
+    prefetched ??= (async () => {
+      const started = performance.now();
+      const steps: [string, Promise<unknown>][] = [
+        ['Entra ID discovery and signing keys', verifier.warmUp()],
+        ['OBO credential', source.prefetch?.() ?? Promise.resolve()],
+        ['modules', Promise.all([loadObo(), loadArmSdk(), import('./mcp/handler.js')])],
+      ];
+      const results = await Promise.allSettled(steps.map(([, step]) => step));
+      const failed = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [`${steps[i]![0]} (${describeFailure(r.reason)})`] : [],
+      );
+      const ms = Math.round(performance.now() - started);
+      if (failed.length > 0) {
+        logger.warn(`prefetch: ${failed.join('; ')} failed after ${ms} ms; requests fetch them on demand.`);
+      } else {
+        logger.info(`prefetch: discovery, signing keys, OBO credential and modules ready in ${ms} ms.`);
+      }
+    })();
+    return prefetched;
+  };
+
+  return { settings, verifier, obo, prefetch };
 }
 
 let runtime: Runtime | undefined;

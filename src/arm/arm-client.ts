@@ -1,6 +1,6 @@
+import type * as ArmResources from '@azure/arm-resources';
+import type * as ArmSubscriptions from '@azure/arm-resources-subscriptions';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { ResourceManagementClient } from '@azure/arm-resources';
-import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import { AppError, ArmError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { mapArmError } from './errors.js';
@@ -51,6 +51,15 @@ export interface ArmClientOptions {
 
 const RESOURCE_GROUP_IN_ID = /\/resourceGroups\/([^/]+)/i;
 
+type ArmSdk = [typeof ArmResources, typeof ArmSubscriptions];
+let sdk: Promise<ArmSdk> | undefined;
+
+/** The ARM SDKs, imported once on first use (or by the start-up prefetch), off the app's module-load path. */
+export function loadArmSdk(): Promise<ArmSdk> {
+  sdk ??= Promise.all([import('@azure/arm-resources'), import('@azure/arm-resources-subscriptions')]);
+  return sdk;
+}
+
 /** Azure Resource Manager calls for one user, authenticated with that user's OBO token. */
 export class ArmClient {
   readonly #credential: TokenCredential;
@@ -84,7 +93,8 @@ export class ArmClient {
   listSubscriptions(): Promise<Listing<SubscriptionInfo>> {
     return this.#collect(
       'list your subscriptions',
-      (abortSignal) => {
+      async (abortSignal) => {
+        const [, { SubscriptionClient }] = await loadArmSdk();
         const client = new SubscriptionClient(this.#credential, this.#clientOptions());
         return client.subscriptions.list({ abortSignal });
       },
@@ -102,7 +112,8 @@ export class ArmClient {
   listResourceGroups(subscriptionId: string): Promise<Listing<ResourceGroupInfo>> {
     return this.#collect(
       `list resource groups of subscription ${subscriptionId}`,
-      (abortSignal) => {
+      async (abortSignal) => {
+        const [{ ResourceManagementClient }] = await loadArmSdk();
         const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
         return client.resourceGroups.list({ abortSignal });
       },
@@ -120,7 +131,8 @@ export class ArmClient {
     const where = resourceGroup ? `resource group ${resourceGroup}` : `subscription ${subscriptionId}`;
     return this.#collect(
       `list resources of ${where}`,
-      (abortSignal) => {
+      async (abortSignal) => {
+        const [{ ResourceManagementClient }] = await loadArmSdk();
         const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
         return resourceGroup
           ? client.resources.listByResourceGroup(resourceGroup, { abortSignal })
@@ -146,7 +158,7 @@ export class ArmClient {
 
   async #collect<S, T>(
     what: string,
-    list: (signal: AbortSignal) => AsyncIterable<S>,
+    list: (signal: AbortSignal) => Promise<AsyncIterable<S>>,
     map: (item: S) => T,
   ): Promise<Listing<T>> {
     try {
@@ -160,13 +172,13 @@ export class ArmClient {
 
   async #collectOnce<S, T>(
     what: string,
-    list: (signal: AbortSignal) => AsyncIterable<S>,
+    list: (signal: AbortSignal) => Promise<AsyncIterable<S>>,
     map: (item: S) => T,
   ): Promise<Listing<T>> {
     try {
       return await withTimeout('Azure Resource Manager', this.options.timeoutMs, async (signal) => {
         const items: T[] = [];
-        for await (const item of list(signal)) {
+        for await (const item of await list(signal)) {
           if (items.length >= this.#maxItems) return { items, truncated: true };
           items.push(map(item));
         }

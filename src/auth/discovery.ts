@@ -13,6 +13,8 @@ export interface TenantMetadata {
   v2: OidcConfiguration;
   /** The tenant's GUID, read from the v2 issuer (ENTRA_TENANT_ID may be a domain name). */
   tenantGuid: string;
+  /** The v2 document as sent (always set by TenantDiscovery): MSAL's `authorityMetadata`, so it is fetched once. */
+  v2Document?: string;
 }
 
 const FAILURE_BACKOFF_MS = 2000;
@@ -20,18 +22,27 @@ const FAILURE_BACKOFF_MS = 2000;
 const TENANT_IN_V2_ISSUER = /\/([^/]+)\/v2\.0\/?$/i;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function fetchConfiguration(url: string, timeoutMs: number): Promise<OidcConfiguration> {
-  const body = await withTimeout('Entra ID discovery', timeoutMs, async (signal) => {
+async function fetchConfiguration(
+  url: string,
+  timeoutMs: number,
+): Promise<{ config: OidcConfiguration; text: string }> {
+  const text = await withTimeout('Entra ID discovery', timeoutMs, async (signal) => {
     const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
     if (!response.ok) {
       throw new MetadataUnavailableError(`Entra ID discovery answered HTTP ${response.status}`);
     }
-    return (await response.json()) as Partial<OidcConfiguration>;
+    return response.text();
   });
+  let body: Partial<OidcConfiguration>;
+  try {
+    body = JSON.parse(text) as Partial<OidcConfiguration>;
+  } catch (error) {
+    throw new MetadataUnavailableError('Entra ID discovery document is not JSON', { cause: error });
+  }
   if (typeof body.issuer !== 'string' || typeof body.jwks_uri !== 'string') {
     throw new MetadataUnavailableError('Entra ID discovery document lacks issuer or jwks_uri');
   }
-  return { issuer: body.issuer, jwks_uri: body.jwks_uri };
+  return { config: { issuer: body.issuer, jwks_uri: body.jwks_uri }, text };
 }
 
 /**
@@ -40,6 +51,7 @@ async function fetchConfiguration(url: string, timeoutMs: number): Promise<OidcC
  */
 export class TenantDiscovery {
   #metadata: Promise<TenantMetadata> | undefined;
+  #loaded: TenantMetadata | undefined;
 
   constructor(
     private readonly authorityHost: string,
@@ -59,15 +71,21 @@ export class TenantDiscovery {
     return this.#metadata;
   }
 
+  /** The metadata if it has been loaded (it is kept for the process's life), without waiting. */
+  current(): TenantMetadata | undefined {
+    return this.#loaded;
+  }
+
   async #load(): Promise<TenantMetadata> {
     const base = `${this.authorityHost}/${encodeURIComponent(this.tenantId)}`;
-    const [v2, v1] = await Promise.all([
+    const [{ config: v2, text: v2Document }, { config: v1 }] = await Promise.all([
       fetchConfiguration(`${base}/v2.0/.well-known/openid-configuration`, this.timeoutMs),
       fetchConfiguration(`${base}/.well-known/openid-configuration`, this.timeoutMs),
     ]);
     // A configured GUID is the tenant; a configured domain name is resolved through the issuer Entra publishes.
     const tenantGuid = GUID.test(this.tenantId) ? this.tenantId : TENANT_IN_V2_ISSUER.exec(v2.issuer)?.[1];
     if (!tenantGuid) throw new MetadataUnavailableError('Entra ID v2 issuer does not name a tenant');
-    return { v1, v2, tenantGuid: tenantGuid.toLowerCase() };
+    this.#loaded = { v1, v2, tenantGuid: tenantGuid.toLowerCase(), v2Document };
+    return this.#loaded;
   }
 }

@@ -196,6 +196,20 @@ export class TokenVerifier {
     };
   }
 
+  /**
+   * Loads the tenant metadata and the v2 key set (the API's tokens are v2 unless its manifest says otherwise)
+   * ahead of the first request; a v1 key set is still loaded on first use.
+   */
+  async warmUp(): Promise<void> {
+    const metadata = await this.discovery.get();
+    try {
+      // reload() shares one download with any verification that needs the keys meanwhile.
+      await this.#keySet(metadata.v2.jwks_uri).reload();
+    } catch (error) {
+      throw mapJoseError(error);
+    }
+  }
+
   #nowSec(): number {
     return Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
   }

@@ -33,6 +33,8 @@ export interface Settings {
   upstreamTimeoutMs: number;
   /** Largest accepted MCP request body. */
   maxBodyBytes: number;
+  /** Most users whose OBO (ARM) tokens are cached; bounds the server's memory. */
+  oboCacheMaxUsers: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export const SETTING_NAMES = [
   'MCP_ALLOWED_ORIGINS',
   'UPSTREAM_TIMEOUT_MS',
   'MCP_MAX_BODY_BYTES',
+  'OBO_CACHE_MAX_USERS',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -251,5 +254,6 @@ export function loadSettings(env: Env = process.env): Settings {
     credential: credentialSettings(env),
     upstreamTimeoutMs: positiveInt(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 120_000),
     maxBodyBytes: positiveInt(env, 'MCP_MAX_BODY_BYTES', 1_048_576, 16 * 1_048_576),
+    oboCacheMaxUsers: positiveInt(env, 'OBO_CACHE_MAX_USERS', 1000, 1_000_000),
   };
 }

@@ -15,9 +15,10 @@ export interface HttpFunctionDefinition {
 export const httpFunctions: HttpFunctionDefinition[] = [mcpFunction, ...metadataFunctions];
 
 // Validate settings when the worker loads the app, so a missing or bad setting is in the logs at start (by name,
-// never by value); requests then answer 500 server_misconfigured instead of crashing.
+// never by value); requests then answer 500 server_misconfigured instead of crashing. With valid settings, warm
+// discovery, keys, the OBO credential and the lazy modules in the background (never fails, never blocks start).
 try {
-  getRuntime();
+  void getRuntime().prefetch();
 } catch (error) {
   console.error(`azure-obo-mcp: ${error instanceof Error ? error.message : String(error)}`);
 }

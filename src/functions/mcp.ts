@@ -1,6 +1,5 @@
 import functions from '@azure/functions';
 import type { HttpFunctionOptions, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { handleMcpRequest } from '../mcp/handler.js';
 import { getRuntime } from '../runtime.js';
 import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
 
@@ -10,6 +9,8 @@ export async function mcpHandler(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
+    // The MCP SDK is loaded on first use (the start-up prefetch usually has), off the app's module-load path.
+    const { handleMcpRequest } = await import('../mcp/handler.js');
     const response = await handleMcpRequest(toWebRequest(request), getRuntime(), contextLogger(context));
     return await toResponseInit(response);
   } catch (error) {

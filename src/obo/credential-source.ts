@@ -15,6 +15,8 @@ export interface ClientCredentialSource {
   readonly mode: 'secret' | 'keyvault' | 'managed-identity';
   /** Returns the current credential, reading it from its store when needed. */
   get(): Promise<CurrentCredential>;
+  /** Warms the credential at start (reads the secret, fetches the first assertion); optional. */
+  prefetch?(): Promise<void>;
   /** Entra rejected the credential with `key`; returns true when reading it again may help (rotation). */
   invalidate(key: string): boolean;
 }

@@ -1,10 +1,21 @@
-import {
-  AzureCliCredential,
-  AzureDeveloperCliCredential,
-  ChainedTokenCredential,
-  ManagedIdentityCredential,
-} from '@azure/identity';
-import type { TokenCredential } from '@azure/identity';
+import type * as Identity from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+
+// @azure/identity is large; it is imported on first use (the start-up prefetch), off the module-load path.
+type IdentitySdk = typeof Identity;
+let sdk: Promise<IdentitySdk> | undefined;
+const loadSdk = (): Promise<IdentitySdk> => (sdk ??= import('@azure/identity'));
+
+/** A credential built on first use, so loading the app does not load @azure/identity. */
+function lazyCredential(build: (identity: IdentitySdk) => TokenCredential): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      credential ??= loadSdk().then(build);
+      return (await credential).getToken(scopes, options);
+    },
+  };
+}
 
 /** True where a managed identity endpoint is configured (App Service, Functions, Container Apps). */
 export function runsWithManagedIdentity(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -25,14 +36,19 @@ export function serverIdentity(
   if (runsWithManagedIdentity(env)) {
     return managedIdentityCredential(managedIdentityClientId);
   }
-  return new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential());
+  return lazyCredential(
+    ({ AzureCliCredential, AzureDeveloperCliCredential, ChainedTokenCredential }) =>
+      new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential()),
+  );
 }
 
 /** A managed identity credential: user-assigned when a client id is given, else system-assigned. */
 export function managedIdentityCredential(clientId: string | undefined): TokenCredential {
   // Few retries: the caller's time budget is seconds, and a later request simply tries again.
   const options = { retryOptions: { maxRetries: 1 } };
-  return clientId
-    ? new ManagedIdentityCredential({ clientId, ...options })
-    : new ManagedIdentityCredential(options);
+  return lazyCredential(({ ManagedIdentityCredential }) =>
+    clientId
+      ? new ManagedIdentityCredential({ clientId, ...options })
+      : new ManagedIdentityCredential(options),
+  );
 }

@@ -1,6 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { SecretClient } from '@azure/keyvault-secrets';
-import type { KeyVaultSecret, GetSecretOptions } from '@azure/keyvault-secrets';
+import type { KeyVaultSecret, GetSecretOptions, SecretClient } from '@azure/keyvault-secrets';
 import { CredentialError } from '../errors.js';
 import { CoalescingCache } from '../util/cache.js';
 import { fingerprint } from '../util/log.js';
@@ -46,21 +45,14 @@ export function isLoopbackUrl(url: string): boolean {
  */
 export class KeyVaultCredentialSource implements ClientCredentialSource {
   readonly mode = 'keyvault' as const;
-  readonly #client: SecretReader;
+  #client: Promise<SecretReader> | undefined;
   readonly #cache: CoalescingCache<CurrentCredential>;
   readonly #now: () => number;
   #lastGood: { current: CurrentCredential; readAt: number } | undefined;
   #forcedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: KeyVaultSourceOptions) {
-    this.#client =
-      options.client ??
-      new SecretClient(options.vaultUrl, options.identity, {
-        // The client checks that the challenge's resource matches the vault's domain; an emulator on
-        // loopback cannot match *.vault.azure.net, real vaults always keep the check.
-        disableChallengeResourceVerification: isLoopbackUrl(options.vaultUrl),
-        retryOptions: { maxRetries: 1 },
-      });
+    if (options.client) this.#client = Promise.resolve(options.client);
     this.#now = options.now ?? Date.now;
     this.#cache = new CoalescingCache({ maxEntries: 1, now: this.#now });
   }
@@ -88,6 +80,11 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
     });
   }
 
+  /** Reads the secret ahead of the first request (start-up prefetch); failures are the caller's to log. */
+  async prefetch(): Promise<void> {
+    await this.get();
+  }
+
   /** Drops the rejected secret so the next get re-reads Key Vault; false when that was just tried. */
   invalidate(key: string): boolean {
     // A different current secret means a rotation was already picked up: retrying with it may help.
@@ -99,12 +96,27 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
     return true;
   }
 
+  // The Key Vault SDK is loaded on first use, off the module-load path of the app.
+  #reader(): Promise<SecretReader> {
+    this.#client ??= import('@azure/keyvault-secrets').then(
+      ({ SecretClient }) =>
+        new SecretClient(this.options.vaultUrl, this.options.identity, {
+          // The client checks that the challenge's resource matches the vault's domain; an emulator on
+          // loopback cannot match *.vault.azure.net, real vaults always keep the check.
+          disableChallengeResourceVerification: isLoopbackUrl(this.options.vaultUrl),
+          retryOptions: { maxRetries: 1 },
+        }),
+    );
+    return this.#client;
+  }
+
   async #read(): Promise<CurrentCredential> {
     const { vaultUrl, secretName, timeoutMs } = this.options;
     let secret: KeyVaultSecret;
     try {
+      const client = await this.#reader();
       secret = await withTimeout('Key Vault', timeoutMs, (abortSignal) =>
-        this.#client.getSecret(secretName, { abortSignal } satisfies GetSecretOptions),
+        client.getSecret(secretName, { abortSignal } satisfies GetSecretOptions),
       );
     } catch (error) {
       throw keyVaultError(error, vaultUrl, secretName);

@@ -15,25 +15,37 @@ export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 export class ManagedIdentityAssertionSource implements ClientCredentialSource {
   readonly mode = 'managed-identity' as const;
   readonly #current: CurrentCredential;
+  // One request to the identity endpoint for all concurrent callers (the prefetch and first requests).
+  #inflight: Promise<string> | undefined;
 
-  constructor(identity: TokenCredential, timeoutMs: number) {
-    this.#current = {
-      key: 'managed-identity',
-      credential: {
-        clientAssertion: async () => {
-          try {
-            const token = await withTimeout('Managed identity endpoint', timeoutMs, (abortSignal) =>
-              identity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal }),
-            );
-            if (!token)
-              throw new CredentialError('identity_unavailable', 'The managed identity returned no token.');
-            return token.token;
-          } catch (error) {
-            throw error instanceof CredentialError ? error : identityError(error);
-          }
-        },
-      },
-    };
+  constructor(
+    private readonly identity: TokenCredential,
+    private readonly timeoutMs: number,
+  ) {
+    this.#current = { key: 'managed-identity', credential: { clientAssertion: () => this.#assertion() } };
+  }
+
+  /** Fetches the first assertion at start, so the first OBO exchange finds it cached by @azure/identity. */
+  async prefetch(): Promise<void> {
+    await this.#assertion();
+  }
+
+  #assertion(): Promise<string> {
+    this.#inflight ??= this.#fetch().finally(() => (this.#inflight = undefined));
+    return this.#inflight;
+  }
+
+  async #fetch(): Promise<string> {
+    try {
+      const token = await withTimeout('Managed identity endpoint', this.timeoutMs, (abortSignal) =>
+        this.identity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal }),
+      );
+      if (!token)
+        throw new CredentialError('identity_unavailable', 'The managed identity returned no token.');
+      return token.token;
+    } catch (error) {
+      throw error instanceof CredentialError ? error : identityError(error);
+    }
   }
 
   /** Returns the assertion callback. */

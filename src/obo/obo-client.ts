@@ -9,6 +9,7 @@ import { CoalescingCache } from '../util/cache.js';
 import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
+import { msalAuthorityMetadata } from './authority-metadata.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { TimeoutNetworkClient } from './network.js';
 import type { FailedAnswer } from './network.js';
@@ -32,6 +33,8 @@ export interface OboClientOptions {
   timeoutMs: number;
   source: ClientCredentialSource;
   logger: Logger;
+  /** The tenant's v2 discovery document when already loaded (by the verifier), handed to MSAL. */
+  v2Document?: () => string | undefined;
   /** Most users whose ARM tokens are kept; older ones are evicted. */
   maxCachedUsers?: number;
   now?: () => number;
@@ -322,6 +325,7 @@ export class OboClient {
         clientId,
         authority: `${authorityHost}/${tenantId}`,
         ...knownAuthoritiesFor(authorityHost),
+        ...msalAuthorityMetadata(authorityHost, this.options.v2Document?.()),
         ...current.credential,
       },
       cache: { cachePlugin: DISCARD_MSAL_TOKENS },

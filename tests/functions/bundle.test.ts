@@ -2,10 +2,19 @@
 // surprises and serve the same flow as the sources.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmulator } from '../../emulator/index.js';
@@ -97,12 +106,26 @@ describe('deployment bundle', () => {
   it('is what package.json "main" names, and keeps only the worker module external', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
     assert.equal(pkg.main, 'dist/app/functions.mjs');
-    const code = readFileSync(bundle, 'utf8');
-    const bareImports = [...code.matchAll(/^import .* from ["']([^"']+)["'];?$/gm)].map((m) => m[1]);
-    const allowed = (spec: string) =>
-      spec.startsWith('node:') || builtinModules.includes(spec) || spec === '@azure/functions-core';
-    for (const spec of bareImports) assert.ok(spec && allowed(spec), `unexpected external import ${spec}`);
-    assert.ok(statSync(bundle).size < 10 * 1024 * 1024);
+    // The entry and its lazily imported chunks (minified: `from"x"`, `import"x"`, `import("x")`).
+    const files = [bundle, ...readdirSync(join(dir, 'chunks')).map((n) => join(dir, 'chunks', n))];
+    const modules = files.filter((f) => f.endsWith('.mjs'));
+    assert.ok(modules.length > 1, 'the SDKs are split into chunks loaded with import()');
+    let total = 0;
+    for (const file of modules) {
+      const code = readFileSync(file, 'utf8');
+      total += statSync(file).size;
+      const specs = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"'\s]+)["']/g)]
+        .map((m) => m[1]!)
+        .filter((spec) => !spec.includes('${')); // code inside string templates of the SDKs
+      for (const spec of specs) {
+        const inBundle = spec.startsWith('./') || spec.startsWith('../');
+        const allowed =
+          spec.startsWith('node:') || builtinModules.includes(spec) || spec === '@azure/functions-core';
+        assert.ok(allowed || inBundle, `unexpected external import ${spec} in ${file}`);
+        if (inBundle) assert.ok(existsSync(join(dirname(file), spec)), `missing chunk ${spec}`);
+      }
+    }
+    assert.ok(total < 10 * 1024 * 1024);
   });
 
   it('enables HTTP streaming before registering each function once, as the worker sees it', () => {
@@ -113,7 +136,11 @@ describe('deployment bundle', () => {
     const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
     const deploy = join(ROOT, 'dist', 'deploy');
-    assert.deepEqual(readdirSync(deploy).sort(), ['functions.mjs', 'host.json', 'package.json']);
+    assert.deepEqual(readdirSync(deploy).sort(), ['chunks', 'functions.mjs', 'host.json', 'package.json']);
+    const entry = readFileSync(join(deploy, 'functions.mjs'), 'utf8');
+    for (const [, chunk] of entry.matchAll(/import\(\s*["'](\.\/chunks\/[^"']+)["']\s*\)/g)) {
+      assert.ok(existsSync(join(deploy, chunk!)), `lazy chunk ${chunk} is deployed`);
+    }
     const pkg = JSON.parse(readFileSync(join(deploy, 'package.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(pkg.main, 'functions.mjs');
     assert.equal(pkg.type, 'module');

@@ -25,6 +25,8 @@ const NOT_SET_BY_INFRA: Readonly<Record<string, string>> = {
   KEY_VAULT_SECRET_TTL_SECONDS:
     "tuning knob: the code's default (1 hour) bounds how long a rotated secret stays cached; set it by hand if needed",
   UPSTREAM_TIMEOUT_MS: "tuning knob: the code's default (10 s) suits Entra ID, Key Vault and ARM",
+  OBO_CACHE_MAX_USERS:
+    "tuning knob: the code's default (1000 users' ARM tokens) bounds memory at a few MiB; raise it by hand for busy apps",
 };
 
 /** Settings for the Functions host and platform, not read by the code. */

@@ -294,10 +294,12 @@ describe('security battery', () => {
     ok('ARM 500: tool error', armDown.isError === true, textOf(armDown));
     emulator.injectFault('arm', { status: 0, times: 0 });
 
-    // A host that has not fetched Entra's metadata yet, while Entra is down: 503, not 401 or 500.
-    const cold = await startDevHost({ ...emulator.env('secret'), UPSTREAM_TIMEOUT_MS: '1500' });
+    // A host that has not fetched Entra's metadata yet, while Entra is down: 503, not 401 or 500. Down before
+    // the host starts, or its start-up prefetch could already hold the metadata.
+    await emulator.setDown('entra', true);
+    let cold: DevHost | undefined;
     try {
-      await emulator.setDown('entra', true);
+      cold = await startDevHost({ ...emulator.env('secret'), UPSTREAM_TIMEOUT_MS: '1500' });
       const res = await fetch(cold.mcpUrl, {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -306,7 +308,7 @@ describe('security battery', () => {
       ok('Entra metadata/JWKS down: 503', res.status === 503, String(res.status));
     } finally {
       await emulator.setDown('entra', false);
-      await cold.stop();
+      await cold?.stop();
     }
   });
 
