@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -389,13 +399,79 @@ describe('token cache file', () => {
     await assert.rejects(fileCachePlugin(link).beforeCacheAccess(ctx), isCorrupt(/symbolic link/));
     const sub = join(dir, 'a-directory.json');
     mkdirSync(sub);
-    await assert.rejects(fileCachePlugin(sub).beforeCacheAccess(ctx), isCorrupt(/not a regular file/));
+    await assert.rejects(
+      fileCachePlugin(sub).beforeCacheAccess(ctx),
+      (e: unknown) =>
+        e instanceof ClientError &&
+        e.exitCode === ExitCode.signIn &&
+        e.message === `The token cache ${sub} is a directory, not a regular file.`,
+    );
     if (process.getuid?.() === 0) {
       const foreign = join(dir, 'foreign.json');
       writeFileSync(foreign, '{}', { mode: 0o644 });
       chownSync(foreign, 4242, 4242);
       await assert.rejects(fileCachePlugin(foreign).beforeCacheAccess(ctx), isCorrupt(/owned by uid 4242/));
       assert.equal(statSync(foreign).mode & 0o777, 0o644, 'not touched');
+    }
+  });
+
+  it('a FIFO at the cache path fails at once with a clear message instead of blocking the open', async () => {
+    const ctx = { tokenCache: { deserialize: () => undefined } } as unknown as TokenCacheContext;
+    const fifo = join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    await assert.rejects(
+      fileCachePlugin(fifo).beforeCacheAccess(ctx),
+      (e: unknown) =>
+        e instanceof ClientError &&
+        e.exitCode === ExitCode.signIn &&
+        e.message === `The token cache ${fifo} is a named pipe (FIFO), not a regular file.` &&
+        /another --cache path/.test(e.fix ?? ''),
+    );
+    assert.ok(Date.now() - started < 2_000);
+  });
+
+  it('a character device at the cache path is refused, not read', async () => {
+    const ctx = { tokenCache: { deserialize: () => undefined } } as unknown as TokenCacheContext;
+    await assert.rejects(
+      fileCachePlugin('/dev/null').beforeCacheAccess(ctx),
+      (e: unknown) => e instanceof ClientError && /is a device, not a regular file/.test(e.message),
+    );
+  });
+
+  it('refuses a --cache folder others can write (read and write), tightens only the default folder', async () => {
+    const ctx = {
+      tokenCache: { deserialize: () => undefined, serialize: () => '{}' },
+      cacheHasChanged: true,
+    } as unknown as TokenCacheContext;
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const file = join(shared, 'c.json');
+    const unsafe = (e: unknown) =>
+      e instanceof ClientError &&
+      e.exitCode === ExitCode.signIn &&
+      e.message === `The token cache folder ${shared} is not safe for ${file}: writable by other users.` &&
+      /chmod go-w/.test(e.fix ?? '');
+    await assert.rejects(fileCachePlugin(file).beforeCacheAccess(ctx), unsafe);
+    await assert.rejects(fileCachePlugin(file).afterCacheAccess(ctx), unsafe);
+    assert.ok(!existsSync(file), 'nothing written into the unsafe folder');
+    chmodSync(shared, 0o775);
+    await assert.rejects(
+      fileCachePlugin(file).beforeCacheAccess(ctx),
+      (e: unknown) => e instanceof ClientError && /writable by its group/.test(e.message),
+    );
+    assert.equal(statSync(shared).mode & 0o777, 0o775, 'a --cache folder is not changed');
+    await fileCachePlugin(file, { isDefault: true }).afterCacheAccess(ctx);
+    assert.equal(statSync(shared).mode & 0o777, 0o700, 'the default folder is tightened');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    if (process.getuid?.() === 0) {
+      chownSync(shared, 4242, 4242);
+      chmodSync(shared, 0o700);
+      await assert.rejects(
+        fileCachePlugin(file).beforeCacheAccess(ctx),
+        (e: unknown) => e instanceof ClientError && /owned by uid 4242, not by you/.test(e.message),
+      );
     }
   });
 
