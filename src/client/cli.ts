@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { USAGE, parseCliArgs } from './args.js';
 import type { CliOptions } from './args.js';
 import { defaultCachePath, removeCache } from './cache-plugin.js';
+import { doctorLines, runDoctor } from './doctor.js';
 import { ClientError, ExitCode } from './exit-codes.js';
 import { McpSession } from './mcp-session.js';
 import type { ToolResult } from './mcp-session.js';
@@ -86,6 +87,13 @@ async function logout(opts: CliOptions, out: Out): Promise<number> {
         : `No token cache at ${path}; nothing to remove.`,
     );
   return ExitCode.ok;
+}
+
+async function doctor(opts: CliOptions, out: Out): Promise<number> {
+  const report = await runDoctor(opts.server, { timeoutMs: opts.timeoutMs });
+  if (opts.json) printJson({ command: 'doctor', ...report });
+  else for (const l of doctorLines(report)) out.line(l);
+  return report.exitCode;
 }
 
 async function run(opts: CliOptions, out: Out): Promise<number> {
@@ -242,6 +250,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.ok;
     }
     if (opts.command === 'logout') return await logout(opts, out);
+    if (opts.command === 'doctor') return await doctor(opts, out);
     return await run(opts, out);
   } catch (error) {
     const verbose = opts?.verbose ?? argv.includes('--verbose');

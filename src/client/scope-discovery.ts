@@ -63,7 +63,7 @@ function ownScope(scope: unknown, clientId: string | undefined): scope is string
 }
 
 /** Origin + path without trailing slashes: how RFC 9728 §3.3 resource identifiers are compared here. */
-function resourceKey(value: string): string | undefined {
+export function resourceKey(value: string): string | undefined {
   try {
     const url = new URL(value);
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
