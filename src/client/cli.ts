@@ -109,7 +109,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
   const discovery: ScopeDiscovery = opts.scope
     ? { scope: opts.scope, source: 'flag', reachable: true }
     : await discoverScope(opts.server, {
-        clientId: opts.clientId,
+        apiClientId: opts.apiClientId,
         authorityHost: opts.authorityHost,
         timeoutMs: Math.min(opts.timeoutMs, 10_000),
       });

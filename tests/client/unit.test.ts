@@ -92,6 +92,31 @@ describe('parseCliArgs', () => {
     );
   });
 
+  it('--client-id, else ENTRA_CLI_CLIENT_ID, else ENTRA_CLIENT_ID signs in; the API stays ENTRA_CLIENT_ID', () => {
+    const CLI = '11111111-2222-4333-8444-555555555555';
+    const single = parseCliArgs([], { ENTRA_CLIENT_ID: CLIENT });
+    assert.deepEqual([single.clientId, single.apiClientId], [CLIENT, CLIENT]);
+    const split = parseCliArgs([], { ENTRA_CLIENT_ID: CLIENT, ENTRA_CLI_CLIENT_ID: CLI });
+    assert.deepEqual([split.clientId, split.apiClientId], [CLI, CLIENT]);
+    const flag = parseCliArgs(['--client-id', 'f'], { ENTRA_CLIENT_ID: CLIENT, ENTRA_CLI_CLIENT_ID: CLI });
+    assert.deepEqual([flag.clientId, flag.apiClientId], ['f', CLIENT]);
+    const flagOnly = parseCliArgs(['--client-id', 'f'], {});
+    assert.deepEqual([flagOnly.clientId, flagOnly.apiClientId], ['f', 'f']);
+  });
+
+  it('--auth device (default) or browser; doctor takes --server, --json and plain http anywhere', () => {
+    assert.equal(parseCliArgs([], {}).auth, 'device');
+    assert.equal(parseCliArgs(['--auth', 'browser'], {}).auth, 'browser');
+    assert.match(
+      usage(() => parseCliArgs(['--auth', 'popup'], {})).message,
+      /--auth must be device or browser/,
+    );
+    const d = parseCliArgs(['doctor', '--server', 'http://mcp.example.com/mcp', '--json'], {});
+    assert.deepEqual([d.command, d.server, d.json], ['doctor', 'http://mcp.example.com/mcp', true]);
+    usage(() => parseCliArgs(['doctor', 'extra'], {}));
+    usage(() => parseCliArgs(['doctor', '--server', 'ftp://x/mcp'], {}));
+  });
+
   it('call <tool> <json>, --tool/--args, logout, help', () => {
     const c = parseCliArgs(['call', 'list_resource_groups', '{"subscriptionId":"s"}'], {});
     assert.deepEqual(
@@ -195,7 +220,7 @@ describe('discoverScope', () => {
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const opts = { clientId: CLIENT, authorityHost: 'https://login.example', timeoutMs: 5000 };
+  const opts = { apiClientId: CLIENT, authorityHost: 'https://login.example', timeoutMs: 5000 };
   const reset = () => {
     metadataScopes = [];
     challengeScope = '';
@@ -236,13 +261,35 @@ describe('discoverScope', () => {
       assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback'], foreign);
       const note = d.notes?.join(' ') ?? '';
       assert.ok(note.includes(foreign), note);
-      assert.match(note, /is not a scope of app .* pass it explicitly with --scope/);
+      assert.match(note, /is neither a scope of app .* nor under .* pass it explicitly with --scope/);
+    }
+    // Nor a scope under another URL than the server's, or a nested path under it.
+    for (const foreign of [`${base}/mcpx/execute`, `${base}/mcp/a/b`, `https://evil.example/mcp/execute`]) {
+      metadataScopes = [foreign];
+      challengeScope = '';
+      const d = await discoverScope(`${base}/mcp`, opts);
+      assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback'], foreign);
     }
     // The challenge's scope counts when it is of this app.
     metadataScopes = ['https://management.azure.com/user_impersonation'];
     challengeScope = `api://${CLIENT}/read`;
     const c = await discoverScope(`${base}/mcp`, opts);
     assert.deepEqual([c.scope, c.source], [`api://${CLIENT}/read`, 'challenge']);
+  });
+
+  it('takes a scope under the server URL when the server is aligned (Application ID URI = MCP URL)', async () => {
+    reset();
+    metadataScopes = [`${base}/mcp/execute`];
+    const d = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([d.scope, d.source], [`${base}/mcp/execute`, 'metadata']);
+    // Also with a separate CLI app: the scope belongs to the server, not to the app signing in.
+    const other = await discoverScope(`${base}/mcp`, { ...opts, apiClientId: undefined });
+    assert.deepEqual([other.scope, other.source], [`${base}/mcp/execute`, 'metadata']);
+    // From the challenge, when the metadata is not usable.
+    resource = () => 'https://other.example/mcp';
+    challengeScope = `${base}/mcp/execute`;
+    const c = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([c.scope, c.source], [`${base}/mcp/execute`, 'challenge']);
   });
 
   it('ignores metadata whose resource is not the server (RFC 9728 §3.3), tenant included', async () => {
