@@ -34,13 +34,21 @@ export type TokenErrorCode =
   | 'token_bad_audience'
   | 'token_bad_tenant'
   | 'token_invalid'
+  | 'client_not_allowed'
   | 'insufficient_scope';
 
 /** The caller's bearer token was missing or not acceptable. */
 export class TokenError extends AppError {
   declare readonly code: TokenErrorCode;
-  constructor(code: TokenErrorCode, message: string, options?: { cause?: unknown }) {
+  /** For `client_not_allowed`: the token's client application id (an app id is not secret), when it had one. */
+  readonly clientAppId: string | undefined;
+  constructor(
+    code: TokenErrorCode,
+    message: string,
+    options?: { cause?: unknown; clientAppId?: string | undefined },
+  ) {
     super(code, message, options);
+    this.clientAppId = options?.clientAppId;
   }
 }
 

@@ -14,6 +14,17 @@ export interface Runtime {
   obo: OboClient;
 }
 
+/** Logs once, at start, which client applications may call (ENTRA_ALLOWED_CLIENT_IDS). */
+function logClientPolicy(settings: Settings, logger: Logger): void {
+  if (settings.allowedClientIds === '*') {
+    logger.warn(
+      'auth: ENTRA_ALLOWED_CLIENT_IDS=* — any client application with a token for this API may call, including apps users consented to by mistake.',
+    );
+    return;
+  }
+  logger.info(`auth: client applications allowed to call: ${settings.allowedClientIds.join(', ')}`);
+}
+
 /** Builds the process-wide services from validated settings. */
 export function createRuntime(
   settings: Settings,
@@ -27,9 +38,12 @@ export function createRuntime(
   );
   const verifier = new TokenVerifier(discovery, {
     clientId: settings.clientId,
+    appIdUri: settings.appIdUri,
     requiredScope: settings.requiredScope,
+    allowedClientIds: settings.allowedClientIds,
     timeoutMs: settings.upstreamTimeoutMs,
   });
+  logClientPolicy(settings, logger);
   const source = createCredentialSource(settings, logger, env);
   const obo = new OboClient({
     clientId: settings.clientId,

@@ -21,6 +21,8 @@ const DESCRIPTIONS: Record<string, string> = {
   insufficient_scope: 'The access token lacks the required scope; request the scope in scope="...".',
 };
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;
 }
@@ -49,12 +51,22 @@ export function buildChallenge(
   const params: string[] = [];
   let status: 401 | 403 = 401;
   let code = 'invalid_token';
+  let description = DESCRIPTIONS[error.code] ?? 'The access token is not valid for this API.';
   if (error.code === 'insufficient_scope') {
     status = 403;
     code = 'insufficient_scope';
   }
+  if (error.code === 'client_not_allowed') {
+    // 403, not 401: signing in again with the same client yields the same azp, so a 401 would only make
+    // clients loop through re-authentication. The app id is not secret; a non-GUID one is not echoed.
+    status = 403;
+    const app =
+      error.clientAppId && GUID.test(error.clientAppId)
+        ? `Client application ${error.clientAppId}`
+        : 'The client application of this token';
+    description = `${app} is not allowed to call this API; use an allowed client, or ask the operator to allow this one.`;
+  }
   if (error.code !== 'token_missing') params.push(`error=${quote(code)}`);
-  const description = DESCRIPTIONS[error.code] ?? 'The access token is not valid for this API.';
   if (error.code !== 'token_missing') params.push(`error_description=${quote(description)}`);
   params.push(`resource_metadata=${quote(metadataUrl)}`, `scope=${quote(scope)}`);
   return {

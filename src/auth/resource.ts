@@ -14,9 +14,9 @@ export function resourceUrls(settings: Settings, requestUrl: string): ResourceUr
   return { resource, metadataUrl: `${url.origin}/.well-known/oauth-protected-resource${path}` };
 }
 
-/** The full scope string clients must request, e.g. `api://<client-id>/execute`. */
+/** The full scope string clients must request: `<ENTRA_APP_ID_URI>/<scope>`, e.g. `api://<client-id>/execute`. */
 export function requiredScopeUri(settings: Settings): string {
-  return `api://${settings.clientId}/${settings.requiredScope}`;
+  return `${settings.appIdUri}/${settings.requiredScope}`;
 }
 
 /** The RFC 9728 Protected Resource Metadata document. */

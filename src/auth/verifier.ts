@@ -28,7 +28,11 @@ export interface VerifiedUser {
 /** What the verifier checks against. */
 export interface VerifierOptions {
   clientId: string;
+  /** The configured Application ID URI; v1 tokens requested under it carry it as `aud`. */
+  appIdUri?: string;
   requiredScope: string;
+  /** Client application ids (lower case) whose tokens are accepted (`azp` v2, `appid` v1), or `*` for any. */
+  allowedClientIds: readonly string[] | '*';
   /** Allowed clock skew, seconds. */
   clockToleranceSec?: number;
   /** Time budget of one JWKS download. */
@@ -53,7 +57,8 @@ function mapJoseError(error: unknown): Error {
       aud: 'token_bad_audience',
       iss: 'token_bad_issuer',
     };
-    const code = byClaim[error.claim] ?? 'token_invalid';
+    // reason 'invalid' is a claim of the wrong type (e.g. a string nbf): malformed, not a clock problem.
+    const code = (error.reason !== 'invalid' && byClaim[error.claim]) || 'token_invalid';
     return new TokenError(code, `Token claim '${error.claim}' is not acceptable.`);
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
@@ -80,7 +85,7 @@ function mapJoseError(error: unknown): Error {
 
 /**
  * Verifies Entra ID user access tokens for this API: RS256 signature from the tenant's published keys,
- * v1 or v2 issuer, audience `<client-id>` or `api://<client-id>`, tenant, lifetime and the required scope.
+ * v1 or v2 issuer, audience `<client-id>`, `api://<client-id>` or the Application ID URI, tenant, lifetime and the required scope.
  */
 export class TokenVerifier {
   readonly #keySets = new Map<string, RemoteJwks>();
@@ -91,7 +96,14 @@ export class TokenVerifier {
     private readonly discovery: MetadataSource,
     private readonly options: VerifierOptions,
   ) {
-    this.#audiences = [options.clientId, `api://${options.clientId}`];
+    // v2 tokens carry the client id; v1 tokens carry the Application ID URI the client asked for.
+    this.#audiences = [
+      ...new Set([
+        options.clientId,
+        `api://${options.clientId}`,
+        options.appIdUri ?? `api://${options.clientId}`,
+      ]),
+    ];
     this.#tolerance = options.clockToleranceSec ?? 60;
   }
 
@@ -130,12 +142,39 @@ export class TokenVerifier {
       throw mapJoseError(error);
     }
 
+    // Stricter than jose: Entra issues exactly one audience, so an array (even one naming this API) was minted
+    // for someone else too; a token issued in the future is forged or from a broken clock.
+    if (typeof payload.aud !== 'string') {
+      throw new TokenError('token_bad_audience', 'Token must carry exactly one audience.');
+    }
+    for (const claim of ['exp', 'nbf', 'iat'] as const) {
+      if (payload[claim] !== undefined && !Number.isFinite(payload[claim])) {
+        throw new TokenError('token_invalid', `Token claim '${claim}' is not a number.`);
+      }
+    }
+    if (payload.iat !== undefined && payload.iat > this.#nowSec() + this.#tolerance) {
+      throw new TokenError('token_not_yet_valid', 'Token was issued in the future.');
+    }
+
     const tenantId = claimString(payload, 'tid');
     if (tenantId?.toLowerCase() !== metadata.tenantGuid) {
       throw new TokenError('token_bad_tenant', 'Token belongs to another tenant.');
     }
     const oid = claimString(payload, 'oid');
     if (!oid) throw new TokenError('token_invalid', 'Token does not identify a user.');
+    const version = config === metadata.v2 ? '2.0' : '1.0';
+    // The client app the user signed in with: a token minted for a consent-phished app must not drive ARM here.
+    const clientAppId = claimString(payload, version === '2.0' ? 'azp' : 'appid');
+    const allowed = this.options.allowedClientIds;
+    if (allowed !== '*' && (!clientAppId || !allowed.includes(clientAppId.toLowerCase()))) {
+      throw new TokenError(
+        'client_not_allowed',
+        'Token was issued to a client application not allowed here.',
+        {
+          clientAppId,
+        },
+      );
+    }
     const scopes = (claimString(payload, 'scp') ?? '').split(' ').filter(Boolean);
     if (!scopes.includes(this.options.requiredScope)) {
       throw new TokenError('insufficient_scope', `Token lacks the '${this.options.requiredScope}' scope.`);
@@ -151,10 +190,14 @@ export class TokenVerifier {
         claimString(payload, 'unique_name'),
       name: claimString(payload, 'name'),
       scopes,
-      version: config === metadata.v2 ? '2.0' : '1.0',
-      expiresAt: payload.exp ?? 0,
-      clientAppId: claimString(payload, 'azp') ?? claimString(payload, 'appid'),
+      version,
+      expiresAt: payload.exp as number,
+      clientAppId,
     };
+  }
+
+  #nowSec(): number {
+    return Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
   }
 
   #keySet(uri: string): RemoteJwks {

@@ -16,6 +16,10 @@ export type CredentialSettings =
 export interface Settings {
   tenantId: string;
   clientId: string;
+  /** Application ID URI clients request scopes under (no trailing slash), e.g. `api://<client-id>`. */
+  appIdUri: string;
+  /** Client applications (`azp`/`appid`, lower case) allowed to call, or `*` for any. */
+  allowedClientIds: readonly string[] | '*';
   /** Entra ID authority host, e.g. `https://login.microsoftonline.com` (no trailing slash). */
   authorityHost: string;
   requiredScope: string;
@@ -58,6 +62,9 @@ export const SETTING_NAMES = [
 export type SettingName = (typeof SETTING_NAMES)[number];
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Visual Studio Code's application id (its built-in Microsoft sign-in), allowed unless the setting says otherwise. */
+export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i; // contoso.onmicrosoft.com
 const CREDENTIAL_MODES = ['secret', 'keyvault', 'managed-identity'] as const;
@@ -86,6 +93,63 @@ function httpsUrl(name: SettingName, value: string, allowHttp = false): string {
     throw new ConfigError(`Setting ${name} must be an https:// URL.`);
   }
   return value.replace(/\/+$/, '');
+}
+
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An Application ID URI as Entra accepts it for a scope prefix: `api://…`, `https://…`, or (local testing only)
+ * `http://` on a loopback host. No trailing slash: the scope is `<uri>/<scope>`, and v1 tokens carry the URI
+ * exactly as requested, so a normalised variant would not match the audience.
+ */
+function appIdUri(env: Env, clientId: string): string {
+  const name: SettingName = 'ENTRA_APP_ID_URI';
+  const value = read(env, name);
+  if (value === undefined) return `api://${clientId}`;
+  const form = `Setting ${name} must be an api://, https:// or (loopback only) http:// URI without a trailing slash, query or fragment.`;
+  if (/\s/.test(value) || value.endsWith('/') || /[?#]/.test(value)) throw new ConfigError(form);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(form);
+  }
+  switch (url.protocol) {
+    case 'api:':
+      if (value.length <= 'api://'.length || !value.toLowerCase().startsWith('api://')) {
+        throw new ConfigError(form);
+      }
+      return value;
+    case 'https:':
+      if (!url.hostname || url.username || url.password) throw new ConfigError(form);
+      return value;
+    case 'http:':
+      if (!LOOPBACK_HOSTS.test(url.hostname) || url.username || url.password) {
+        throw new ConfigError(`Setting ${name} may use http:// only for a loopback host (local testing).`);
+      }
+      return value;
+    default:
+      throw new ConfigError(form);
+  }
+}
+
+/**
+ * Unset: this app itself (the single-app setup, where the CLI signs in with ENTRA_CLIENT_ID) and VS Code.
+ * `*`: any client app of any tenant that got a token for this API (consent-phished apps included).
+ */
+function allowedClientIds(env: Env, clientId: string): readonly string[] | '*' {
+  const name: SettingName = 'ENTRA_ALLOWED_CLIENT_IDS';
+  const value = read(env, name);
+  if (value === undefined) return [...new Set([clientId.toLowerCase(), VSCODE_CLIENT_ID])];
+  if (value === '*') return '*';
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (ids.length === 0 || !ids.every((id) => GUID.test(id))) {
+    throw new ConfigError(`Setting ${name} must be '*' or a comma-separated list of application id GUIDs.`);
+  }
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
 }
 
 function positiveInt(env: Env, name: SettingName, fallback: number, max: number): number {
@@ -174,6 +238,8 @@ export function loadSettings(env: Env = process.env): Settings {
   return {
     tenantId,
     clientId,
+    appIdUri: appIdUri(env, clientId),
+    allowedClientIds: allowedClientIds(env, clientId),
     authorityHost: httpsUrl(
       'ENTRA_AUTHORITY_HOST',
       read(env, 'ENTRA_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com',

@@ -39,10 +39,58 @@ describe('challenges', () => {
     assert.match(c.headers['WWW-Authenticate'] ?? '', /error="insufficient_scope"/);
   });
 
+  it('403 invalid_token naming a client app that is not allowed (no re-authentication loop)', () => {
+    const app = '0e7e0000-0000-4000-8000-000000000001';
+    const c = buildChallenge(new TokenError('client_not_allowed', 'm', { clientAppId: app }), settings, URL_);
+    assert.equal(c.status, 403);
+    assert.equal(
+      c.headers['WWW-Authenticate'],
+      `Bearer error="invalid_token", error_description="Client application ${app} is not allowed to call this API; use an allowed client, or ask the operator to allow this one.", resource_metadata="https://app.example.test/.well-known/oauth-protected-resource/mcp", scope="api://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/execute"`,
+    );
+    assert.equal(c.body.error, 'invalid_token');
+    assert.match(c.body.error_description, new RegExp(`Client application ${app} is not allowed`));
+  });
+
+  it('403 for a token without a client app id; a non-GUID id is not echoed', () => {
+    for (const clientAppId of [undefined, 'x", evil="1\r\nSet-Cookie: a=b']) {
+      const c = buildChallenge(new TokenError('client_not_allowed', 'm', { clientAppId }), settings, URL_);
+      assert.equal(c.status, 403);
+      assert.match(c.body.error_description, /^The client application of this token is not allowed/);
+      assert.ok(!(c.headers['WWW-Authenticate'] ?? '').includes('evil'));
+    }
+  });
+
   it('503 with Retry-After when signing keys are unavailable', () => {
     const c = buildChallenge(new MetadataUnavailableError('x'), settings, URL_);
     assert.equal(c.status, 503);
     assert.equal(c.headers['Retry-After'], '5');
+  });
+});
+
+describe('with ENTRA_APP_ID_URI set', () => {
+  const aligned = loadSettings({
+    ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+    ENTRA_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    ENTRA_APP_ID_URI: 'https://app.example.test/mcp',
+    MCP_PUBLIC_URL: 'https://app.example.test/mcp',
+    OBO_CREDENTIAL: 'secret',
+    OBO_CLIENT_SECRET: 'x',
+  });
+
+  it('every challenge scope lives under the Application ID URI', () => {
+    for (const code of ['token_missing', 'token_expired', 'insufficient_scope'] as const) {
+      const c = buildChallenge(new TokenError(code, 'm'), aligned, URL_);
+      assert.match(
+        c.headers['WWW-Authenticate'] ?? '',
+        /scope="https:\/\/app\.example\.test\/mcp\/execute"$/,
+      );
+    }
+  });
+
+  it('scopes_supported lives under the resource, so RFC 8707 clients can sign in', () => {
+    const doc = protectedResourceMetadata(aligned, URL_);
+    assert.equal(doc.resource, 'https://app.example.test/mcp');
+    assert.deepEqual(doc.scopes_supported, ['https://app.example.test/mcp/execute']);
   });
 });
 

@@ -37,6 +37,9 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
     name: 'Alice',
     scp: 'execute',
     ver: '2.0',
+    // Real tokens carry one of them (v2 azp, v1 appid); both here so version overrides stay short.
+    azp: CLIENT,
+    appid: CLIENT,
     iat: NOW - 60,
     nbf: NOW - 60,
     exp: NOW + 3600,
@@ -52,7 +55,16 @@ async function sign(
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
 }
 
-function verifier(metadata?: Partial<TenantMetadata>): TokenVerifier {
+const APP_ID_URI = 'https://mcp.contoso.test/mcp';
+
+const VSCODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+const OTHER_APP = '0e7e0000-0000-4000-8000-000000000001';
+
+function verifier(
+  metadata?: Partial<TenantMetadata>,
+  appIdUri?: string,
+  allowedClientIds: readonly string[] | '*' = [CLIENT, VSCODE],
+): TokenVerifier {
   const full: TenantMetadata = {
     v1: { issuer: V1_ISS, jwks_uri: jwksUrl },
     v2: { issuer: V2_ISS, jwks_uri: jwksUrl },
@@ -61,7 +73,14 @@ function verifier(metadata?: Partial<TenantMetadata>): TokenVerifier {
   };
   return new TokenVerifier(
     { get: () => Promise.resolve(full) },
-    { clientId: CLIENT, requiredScope: 'execute', timeoutMs: 2000, now: () => new Date(NOW * 1000) },
+    {
+      clientId: CLIENT,
+      requiredScope: 'execute',
+      timeoutMs: 2000,
+      now: () => new Date(NOW * 1000),
+      allowedClientIds,
+      ...(appIdUri ? { appIdUri } : {}),
+    },
   );
 }
 
@@ -112,13 +131,89 @@ describe('TokenVerifier accepts', () => {
     assert.equal(user.upn, 'bob@contoso.test');
   });
 
+  it('a v1 token for the configured Application ID URI (aud = that URI)', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: APP_ID_URI, ver: '1.0' }));
+    assert.equal((await verifier(undefined, APP_ID_URI).verify(token)).version, '1.0');
+  });
+
+  it('v2 and api:// audiences still, when an Application ID URI is configured', async () => {
+    const v = verifier(undefined, APP_ID_URI);
+    await v.verify(await sign(claims()));
+    await v.verify(await sign(claims({ iss: V1_ISS, aud: `api://${CLIENT}`, ver: '1.0' })));
+  });
+
   it('a token with several scopes, one of them required', async () => {
     const user = await verifier().verify(await sign(claims({ scp: 'read execute write' })));
     assert.deepEqual(user.scopes, ['read', 'execute', 'write']);
   });
 
+  it('a token issued slightly in the future, within the clock tolerance', async () => {
+    await verifier().verify(await sign(claims({ iat: NOW + 30, nbf: NOW + 30 })));
+  });
+
+  it('a token without iat or nbf (both optional)', async () => {
+    await verifier().verify(await sign(claims({ iat: undefined, nbf: undefined })));
+  });
+
   it('a token expired within the clock tolerance', async () => {
     await verifier().verify(await sign(claims({ exp: NOW - 30 })));
+  });
+});
+
+describe('TokenVerifier allowed client applications', () => {
+  async function notAllowed(token: string, v: TokenVerifier, clientAppId: string | undefined) {
+    await assert.rejects(v.verify(token), (error: unknown) => {
+      assert.ok(error instanceof TokenError);
+      assert.equal(error.code, 'client_not_allowed');
+      assert.equal(error.clientAppId, clientAppId);
+      return true;
+    });
+  }
+
+  it('accepts a listed client (v2 azp), whatever its case', async () => {
+    const user = await verifier().verify(await sign(claims({ azp: VSCODE.toUpperCase(), appid: undefined })));
+    assert.equal(user.clientAppId, VSCODE.toUpperCase());
+  });
+
+  it('accepts a listed client (v1 appid)', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: `api://${CLIENT}`, azp: undefined, appid: VSCODE }));
+    assert.equal((await verifier().verify(token)).clientAppId, VSCODE);
+  });
+
+  it('rejects an unlisted client (v2 azp), naming it', async () => {
+    await notAllowed(await sign(claims({ azp: OTHER_APP, appid: undefined })), verifier(), OTHER_APP);
+  });
+
+  it('rejects an unlisted client (v1 appid), naming it', async () => {
+    const token = await sign(
+      claims({ iss: V1_ISS, aud: `api://${CLIENT}`, azp: undefined, appid: OTHER_APP }),
+    );
+    await notAllowed(token, verifier(), OTHER_APP);
+  });
+
+  it('rejects a v2 token without azp, even when appid names an allowed client', async () => {
+    await notAllowed(await sign(claims({ azp: undefined, appid: CLIENT })), verifier(), undefined);
+  });
+
+  it('rejects a v1 token without appid, even when azp names an allowed client', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: `api://${CLIENT}`, azp: CLIENT, appid: undefined }));
+    await notAllowed(token, verifier(), undefined);
+  });
+
+  it('rejects an empty azp', async () => {
+    await notAllowed(await sign(claims({ azp: '', appid: undefined })), verifier(), undefined);
+  });
+
+  it("accepts any client with '*'", async () => {
+    const user = await verifier(undefined, undefined, '*').verify(
+      await sign(claims({ azp: OTHER_APP, appid: undefined })),
+    );
+    assert.equal(user.clientAppId, OTHER_APP);
+  });
+
+  it('checks the client only after the signature: a forged token is bad_signature, not a named client', async () => {
+    const attacker = await generateKeyPair('RS256');
+    await rejects(await sign(claims({ azp: OTHER_APP }), attacker.privateKey, KID), 'token_bad_signature');
   });
 });
 
@@ -141,6 +236,24 @@ describe('TokenVerifier rejects', () => {
       () => sign(claims({ tid: '99999999-2222-3333-4444-555555555555' })),
       'token_bad_tenant',
     ],
+    ['iat two days in the future', () => sign(claims({ iat: NOW + 2 * 86400 })), 'token_not_yet_valid'],
+    ['iat just past the clock tolerance', () => sign(claims({ iat: NOW + 61 })), 'token_not_yet_valid'],
+    [
+      'aud array naming this API and ARM',
+      () => sign(claims({ aud: [CLIENT, 'https://management.azure.com/'] })),
+      'token_bad_audience',
+    ],
+    ['aud array with only this API', () => sign(claims({ aud: [CLIENT] })), 'token_bad_audience'],
+    ['aud as a number', () => sign(claims({ aud: 42 })), 'token_bad_audience'],
+    ['aud as an object', () => sign(claims({ aud: { value: CLIENT } })), 'token_bad_audience'],
+    ['no aud', () => sign(claims({ aud: undefined })), 'token_bad_audience'],
+    ['no exp', () => sign(claims({ exp: undefined })), 'token_invalid'],
+    ['exp as a string', () => sign(claims({ exp: String(NOW + 3600) })), 'token_invalid'],
+    ['exp as null', () => sign(claims({ exp: null })), 'token_invalid'],
+    ['nbf as a string', () => sign(claims({ nbf: String(NOW - 60) })), 'token_invalid'],
+    ['iat as a string', () => sign(claims({ iat: String(NOW - 60) })), 'token_invalid'],
+    ['iat as a boolean', () => sign(claims({ iat: true })), 'token_invalid'],
+    ['iat as null', () => sign(claims({ iat: null })), 'token_invalid'],
     ['missing scope', () => sign(claims({ scp: 'read' })), 'insufficient_scope'],
     [
       'no scp (app-only token)',
@@ -203,6 +316,15 @@ describe('TokenVerifier rejects', () => {
       'token_bad_signature',
     ],
   ];
+
+  it('the Application ID URI as audience when it is not configured', async () => {
+    await rejects(await sign(claims({ iss: V1_ISS, aud: APP_ID_URI, ver: '1.0' })), 'token_bad_audience');
+  });
+
+  it('a variant of the Application ID URI (trailing slash)', async () => {
+    const token = await sign(claims({ iss: V1_ISS, aud: `${APP_ID_URI}/`, ver: '1.0' }));
+    await rejects(token, 'token_bad_audience', verifier(undefined, APP_ID_URI));
+  });
 
   for (const [name, make, code] of table) {
     it(`${name} → ${code}`, async () => {

@@ -101,4 +101,74 @@ describe('loadSettings', () => {
     assert.deepEqual(s.allowedOrigins, ['https://a.test', 'https://b.test']);
     assert.equal(s.publicUrl, 'https://app.test/mcp');
   });
+
+  describe('ENTRA_APP_ID_URI', () => {
+    it('defaults to api://<ENTRA_CLIENT_ID>', () => {
+      assert.equal(loadSettings(BASE).appIdUri, `api://${BASE.ENTRA_CLIENT_ID}`);
+    });
+
+    for (const uri of [
+      'api://contoso-mcp',
+      `api://${BASE.ENTRA_TENANT_ID}/mcp`,
+      'https://mcp.contoso.example/mcp',
+      'https://mcp.contoso.example',
+      'http://localhost:7071/mcp',
+      'http://127.0.0.1:7071/mcp',
+      'http://127.8.9.10/mcp',
+      'http://[::1]:7071/mcp',
+    ]) {
+      it(`accepts ${uri}`, () => {
+        assert.equal(loadSettings({ ...BASE, ENTRA_APP_ID_URI: uri }).appIdUri, uri);
+      });
+    }
+
+    for (const [why, uri] of [
+      ['a trailing slash', 'https://mcp.contoso.example/mcp/'],
+      ['a bare api://', 'api://'],
+      ['http on a public host', 'http://mcp.contoso.example/mcp'],
+      ['http on a private, non-loopback address', 'http://10.0.0.5/mcp'],
+      ['a host that merely starts with 127', 'http://127.0.0.1.evil.example/mcp'],
+      ['another scheme', 'urn:contoso:mcp-server'],
+      ['a query', 'https://mcp.contoso.example/mcp?x=1'],
+      ['a fragment', 'https://mcp.contoso.example/mcp#frag'],
+      ['credentials in the URL', 'https://user:pass@mcp.contoso.example/mcp'],
+      ['no URL at all', 'not a uri at all'],
+    ]) {
+      it(`rejects ${why}, naming the setting only`, () => {
+        fails({ ...BASE, ENTRA_APP_ID_URI: uri! }, 'ENTRA_APP_ID_URI');
+      });
+    }
+  });
+
+  describe('ENTRA_ALLOWED_CLIENT_IDS', () => {
+    const VSCODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+
+    it('unset: this app and VS Code', () => {
+      assert.deepEqual(loadSettings(BASE).allowedClientIds, [BASE.ENTRA_CLIENT_ID, VSCODE]);
+    });
+
+    it("'*' allows any client", () => {
+      assert.equal(loadSettings({ ...BASE, ENTRA_ALLOWED_CLIENT_IDS: '*' }).allowedClientIds, '*');
+    });
+
+    it('a list replaces the default (lower-cased, trimmed, de-duplicated)', () => {
+      const other = 'CAFE0000-0000-4000-8000-00000000BEEF';
+      const s = loadSettings({
+        ...BASE,
+        ENTRA_ALLOWED_CLIENT_IDS: ` ${other}, ${VSCODE},${other.toLowerCase()} `,
+      });
+      assert.deepEqual(s.allowedClientIds, [other.toLowerCase(), VSCODE]);
+    });
+
+    for (const [why, value] of [
+      ['a non-GUID entry', `${VSCODE},my-client-app-name`],
+      ["'*' mixed with ids", `*,${VSCODE}`],
+      ['only separators', ' , ,'],
+      ['a GUID with extra text', `${VSCODE}x`],
+    ]) {
+      it(`rejects ${why}, naming the setting only`, () => {
+        fails({ ...BASE, ENTRA_ALLOWED_CLIENT_IDS: value! }, 'ENTRA_ALLOWED_CLIENT_IDS');
+      });
+    }
+  });
 });
