@@ -129,6 +129,27 @@ export function createArmHandler(state: EmulatorState): ServiceHandler {
       );
     }
     const oid = typeof c.oid === 'string' ? c.oid : '';
+    const revokedAt = state.armRevokedAt.get(oid);
+    const uti = typeof c.uti === 'string' ? c.uti : '';
+    // Tokens the emulator issued are revoked by id; others (evicted from the bounded list) by issue time.
+    const revoked =
+      state.revokedArmTokens.has(uti) ||
+      (revokedAt !== undefined &&
+        !state.armTokens.has(uti) &&
+        typeof c.iat === 'number' &&
+        c.iat < revokedAt);
+    if (revoked && revokedAt !== undefined) {
+      // Continuous access evaluation: the claims challenge asks for a token issued after the revocation.
+      const claims = Buffer.from(
+        JSON.stringify({ access_token: { nbf: { essential: true, value: String(revokedAt) } } }),
+      ).toString('base64');
+      throw new ArmError(
+        401,
+        'InvalidAuthenticationToken',
+        'The access token is invalid. User session has been revoked.',
+        `${challenge('User session has been revoked')}, claims="${claims}"`,
+      );
+    }
     const upn = typeof c.upn === 'string' ? c.upn : typeof c.unique_name === 'string' ? c.unique_name : oid;
     return { oid, upn, user: oid ? findUser(state, oid) : undefined };
   }

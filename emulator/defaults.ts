@@ -1,5 +1,5 @@
 // Default directory content: fixed ids so test output is stable across runs.
-import type { EmulatorUser } from './types.js';
+import type { EmulatorClientApp, EmulatorUser } from './types.js';
 
 export const DEFAULT_TENANT_ID = '7a1c2b3d-0e4f-4a5b-8c6d-9e0f1a2b3c4d';
 export const DEFAULT_CLIENT_ID = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
@@ -7,6 +7,37 @@ export const DEFAULT_MANAGED_IDENTITY = {
   clientId: '5b6c7d8e-9f01-4234-a567-89abcdef0123',
   principalId: '0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6',
 };
+
+/** A separate public client for the CLI: pre-authorized for the API, loopback redirect. */
+export const DEFAULT_CLI_CLIENT_ID = 'c11c11c1-0000-4000-8000-00000000c11c';
+/** Visual Studio Code's first-party client id (pre-authorized by APIs that want VS Code's built-in sign-in). */
+export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+/** An MCP client like Claude Code: a pre-registered public client that users consented to. */
+export const DEFAULT_THIRD_PARTY_CLIENT_ID = '7d1d7d1d-0000-4000-8000-0000007d1d7d';
+
+/** Client apps besides the API app itself. */
+export function defaultClientApps(): EmulatorClientApp[] {
+  return [
+    {
+      clientId: DEFAULT_CLI_CLIENT_ID,
+      name: 'azure-obo-mcp CLI',
+      redirectUris: ['http://localhost'],
+      preAuthorized: true,
+    },
+    {
+      clientId: VSCODE_CLIENT_ID,
+      name: 'Visual Studio Code',
+      redirectUris: ['http://127.0.0.1/', 'https://vscode.dev/redirect'],
+      preAuthorized: true,
+    },
+    {
+      clientId: DEFAULT_THIRD_PARTY_CLIENT_ID,
+      name: 'Third-party MCP client',
+      redirectUris: ['http://localhost/callback'],
+      consented: true,
+    },
+  ];
+}
 
 export function defaultUsers(): EmulatorUser[] {
   return [

@@ -12,6 +12,8 @@ export class OAuthError extends Error {
     readonly code: number,
     readonly description: string,
     readonly suberror?: string,
+    /** Entra's claims challenge (a JSON string), e.g. for Conditional Access. */
+    readonly claims?: string,
   ) {
     super(`${error} AADSTS${code}`);
   }
@@ -43,6 +45,7 @@ export function entraErrorResponse(req: EmuRequest, entraUrl: string, e: OAuthEr
     error_uri: `${entraUrl}/error?code=${e.code}`,
   };
   if (e.suberror) json.suberror = e.suberror;
+  if (e.claims) json.claims = e.claims;
   return { status: e.status, json };
 }
 
@@ -152,13 +155,91 @@ export const Errors = {
       50034,
       `The user account ${who} does not exist in the ${tenant} directory. To sign into this application, the account must be added to the directory.`,
     ),
-  consentRequired: (clientId: string) =>
+  consentRequired: (clientId: string, name = 'azure-obo-mcp', error = 'invalid_grant') =>
+    new OAuthError(
+      400,
+      error,
+      65001,
+      `The user or administrator has not consented to use the application with ID '${clientId}' named '${name}'. Send an interactive authorization request for this user and resource.`,
+      error === 'invalid_grant' ? 'consent_required' : undefined,
+    ),
+  resourceScopeMismatch: () =>
+    new OAuthError(
+      400,
+      'invalid_target',
+      9010010,
+      "The resource parameter provided in the request doesn't match with the requested scopes.",
+    ),
+  redirectUriMismatch: (redirectUri: string, clientId: string) =>
+    new OAuthError(
+      400,
+      'invalid_request',
+      50011,
+      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
+    ),
+  replyAddressMismatch: (sent: string, original: string) =>
+    new OAuthError(
+      400,
+      'invalid_client',
+      500112,
+      `The reply address '${sent}' does not match the reply address '${original}' provided when requesting Authorization code.`,
+    ),
+  unsupportedResponseType: () =>
+    new OAuthError(
+      400,
+      'unsupported_response_type',
+      70005,
+      "The provided value for the input parameter 'response_type' is not allowed for this request. Expected value: code.",
+    ),
+  badCodeChallengeMethod: () =>
+    new OAuthError(400, 'invalid_request', 50149, 'Invalid Code_Challenge_method parameter.'),
+  badCodeChallengeSize: () =>
+    new OAuthError(400, 'invalid_request', 501491, 'Invalid size of Code_Challenge parameter.'),
+  missingCodeVerifier: () =>
     new OAuthError(
       400,
       'invalid_grant',
-      65001,
-      `The user or administrator has not consented to use the application with ID '${clientId}' named 'azure-obo-mcp'. Send an interactive authorization request for this user and resource.`,
-      'consent_required',
+      50148,
+      'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+    ),
+  codeVerifierMismatch: () =>
+    new OAuthError(
+      400,
+      'invalid_grant',
+      501481,
+      'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+    ),
+  codeRedeemed: () =>
+    new OAuthError(
+      400,
+      'invalid_grant',
+      54005,
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+    ),
+  codeExpired: () =>
+    new OAuthError(
+      400,
+      'invalid_grant',
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    ),
+  badCode: () =>
+    new OAuthError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
+  mfaRequired: (resource: string, claims: string) =>
+    new OAuthError(
+      400,
+      'interaction_required',
+      50076,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resource}'.`,
+      undefined,
+      claims,
+    ),
+  sessionRevoked: (issuedAt: number, validFrom: number) =>
+    new OAuthError(
+      400,
+      'invalid_grant',
+      50173,
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${new Date(issuedAt * 1000).toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${new Date(validFrom * 1000).toISOString()}'.`,
     ),
   unknownResource: (resource: string, tenant: string) =>
     new OAuthError(

@@ -4,10 +4,12 @@
 //   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code
 //   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token
 //   https://learn.microsoft.com/entra/workload-id/workload-identity-federation (client assertion checks)
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { checkConsent, isApiApp, requireClient } from './clients.js';
 import { Errors } from './entra-errors.js';
-import { parseScopes } from './scopes.js';
-import type { ParsedScopes } from './scopes.js';
+import { checkResourceParam, parseScopes } from './scopes.js';
+import type { ParsedScopes, ScopeConfig } from './scopes.js';
+import type { Claims } from './tokens.js';
 import {
   TOKEN_EXCHANGE_AUDIENCE,
   clientInfo,
@@ -20,7 +22,7 @@ import {
   verifyJwt,
 } from './tokens.js';
 import { findUser } from './types.js';
-import type { EmulatorState, EmulatorUser } from './types.js';
+import type { AuthContext, EmulatorClientApp, EmulatorState, EmulatorUser } from './types.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -75,8 +77,11 @@ async function authenticateConfidential(state: EmulatorState, form: URLSearchPar
   return '1';
 }
 
-/** The user behind an On-Behalf-Of assertion (a token issued for this app's API). */
-async function userFromAssertion(state: EmulatorState, assertion: string): Promise<EmulatorUser> {
+/** The user behind an On-Behalf-Of assertion (a token issued for this app's API), and the assertion's claims. */
+async function userFromAssertion(
+  state: EmulatorState,
+  assertion: string,
+): Promise<{ user: EmulatorUser; claims: Claims }> {
   const now = nowSec();
   const result = await verifyJwt(state.key, assertion, now);
   if (!result.ok) {
@@ -90,12 +95,14 @@ async function userFromAssertion(state: EmulatorState, assertion: string): Promi
     throw Errors.assertionIssuer(String(c.iss));
   }
   const aud = typeof c.aud === 'string' ? c.aud : '';
-  if (aud !== state.clientId && aud !== `api://${state.clientId}`)
-    throw Errors.assertionAudience(aud, state.clientId);
+  const audiences = [state.clientId, `api://${state.clientId}`, ...state.identifierUris].map((a) =>
+    a.toLowerCase(),
+  );
+  if (!audiences.includes(aud.toLowerCase())) throw Errors.assertionAudience(aud, state.clientId);
   if (typeof c.scp !== 'string' || typeof c.oid !== 'string') throw Errors.assertionNotDelegated();
   const user = findUser(state, c.oid);
   if (!user) throw Errors.unknownUser(c.oid, state.tenantId);
-  return user;
+  return { user, claims: c };
 }
 
 export interface TokenResponseBody {
@@ -109,15 +116,53 @@ export interface TokenResponseBody {
   client_info?: string;
 }
 
+/** The Conditional Access policy id in the emulator's MFA claims challenge (`capolids`). */
+export const MFA_POLICY_ID = 'c0a1f001-0000-4000-8000-0000000000ca';
+const PASSWORD_ONLY: AuthContext = { amr: ['pwd'] };
+
+/**
+ * The sign-in a `claims` request parameter leads to: the user completed MFA (and any `acrs` asked for). Malformed
+ * JSON is AADSTS50005-ish in Entra; the emulator simply treats it as a plain sign-in.
+ */
+export function authContextFor(claims: string | null): AuthContext {
+  if (!claims) return PASSWORD_ONLY;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(claims);
+  } catch {
+    return PASSWORD_ONLY;
+  }
+  const acrs = (parsed as { access_token?: { acrs?: { value?: unknown; values?: unknown } } })?.access_token
+    ?.acrs;
+  const listed: unknown[] = Array.isArray(acrs?.values) ? (acrs.values as unknown[]) : [];
+  const values = [acrs?.value, ...listed].filter((v): v is string => typeof v === 'string');
+  return { amr: ['pwd', 'mfa'], ...(values.length ? { acrs: values } : {}) };
+}
+
+const MAX_TRACKED_ARM_TOKENS = 10_000;
+
+function trackArmToken(state: EmulatorState, uti: string, oid: string): void {
+  state.armTokens.set(uti, oid);
+  if (state.armTokens.size > MAX_TRACKED_ARM_TOKENS) {
+    const oldest = state.armTokens.keys().next().value;
+    if (oldest !== undefined) state.armTokens.delete(oldest);
+  }
+}
+
+interface IssueSpec {
+  user: EmulatorUser;
+  scopes: ParsedScopes;
+  form: URLSearchParams;
+  authLevel: '0' | '1' | '2';
+  confidential: boolean;
+  /** The client app the tokens are issued to (azp / appid, ID token audience). */
+  clientId: string;
+  auth: AuthContext;
+}
+
 /** Builds the success body: access token for the one resource, plus id/refresh token and client_info on request. */
-async function issueTokens(
-  state: EmulatorState,
-  user: EmulatorUser,
-  scopes: ParsedScopes,
-  form: URLSearchParams,
-  authLevel: '0' | '1' | '2',
-  confidential: boolean,
-): Promise<TokenResponseBody> {
+async function issueTokens(state: EmulatorState, spec: IssueSpec): Promise<TokenResponseBody> {
+  const { user, scopes, form, auth, clientId } = spec;
   const now = nowSec();
   const life = state.tokenLifetimeSec;
   let audience: string;
@@ -130,24 +175,30 @@ async function issueTokens(
         : 'https://management.azure.com/';
   } else {
     version = state.userTokenVersion;
-    audience = version === 2 ? state.clientId : `api://${state.clientId}`;
+    audience = version === 2 ? state.clientId : (scopes.apiUri ?? `api://${state.clientId}`);
   }
-  const access = await signJwt(
-    state.key,
-    userAccessTokenClaims({
-      user,
-      tenantId: state.tenantId,
-      entraUrl: state.entraUrl,
-      version,
-      audience,
-      scopes: scopes.scp,
-      clientAppId: state.clientId,
-      clientAuthLevel: authLevel,
-      iat: now,
-      nbf: now,
-      exp: now + life,
-    }),
-  );
+  // v1 tokens always carry amr; v2 ones only after a step-up, where the server under test looks for `mfa`.
+  const stepUp = auth.amr.includes('mfa');
+  const extra: Record<string, unknown> = {
+    ...(version === 1 || stepUp ? { amr: auth.amr } : {}),
+    ...(auth.acrs ? { acrs: auth.acrs } : {}),
+  };
+  const claims = userAccessTokenClaims({
+    user,
+    tenantId: state.tenantId,
+    entraUrl: state.entraUrl,
+    version,
+    audience,
+    scopes: scopes.scp,
+    clientAppId: clientId,
+    clientAuthLevel: spec.authLevel,
+    iat: now,
+    nbf: now,
+    exp: now + life,
+    extra,
+  });
+  if (scopes.resource === 'arm') trackArmToken(state, String(claims.uti), user.oid);
+  const access = await signJwt(state.key, claims);
   const body: TokenResponseBody = {
     token_type: 'Bearer',
     scope: scopes.requested.join(' '),
@@ -157,7 +208,7 @@ async function issueTokens(
   };
   if (scopes.offlineAccess) {
     const rt = `0.A${randomBytes(96).toString('base64url')}`;
-    state.refreshTokens.set(rt, { oid: user.oid, clientId: state.clientId, confidential });
+    state.refreshTokens.set(rt, { oid: user.oid, clientId, confidential: spec.confidential, auth });
     body.refresh_token = rt;
   }
   if (scopes.openid) {
@@ -166,7 +217,7 @@ async function issueTokens(
       idTokenClaims(user, {
         tenantId: state.tenantId,
         entraUrl: state.entraUrl,
-        clientId: state.clientId,
+        clientId,
         now,
         lifetimeSec: life,
       }),
@@ -176,8 +227,13 @@ async function issueTokens(
   return body;
 }
 
-function scopeConfig(state: EmulatorState): { clientId: string; tenantId: string; exposedScopes: string[] } {
-  return { clientId: state.clientId, tenantId: state.tenantId, exposedScopes: state.exposedScopes };
+export function scopeConfig(state: EmulatorState): ScopeConfig {
+  return {
+    clientId: state.clientId,
+    tenantId: state.tenantId,
+    exposedScopes: state.exposedScopes,
+    identifierUris: state.identifierUris,
+  };
 }
 
 export async function oboGrant(state: EmulatorState, form: URLSearchParams): Promise<TokenResponseBody> {
@@ -186,51 +242,145 @@ export async function oboGrant(state: EmulatorState, form: URLSearchParams): Pro
   if (form.get('requested_token_use') !== 'on_behalf_of') throw Errors.missingParam('requested_token_use');
   const assertion = requireParam(form, 'assertion');
   const scopes = parseScopes(form.get('scope'), scopeConfig(state));
-  const user = await userFromAssertion(state, assertion);
+  const { user, claims } = await userFromAssertion(state, assertion);
   if (scopes.resource !== 'arm') throw Errors.invalidScope(form.get('scope') ?? '');
+  if (user.sessionRevoked) {
+    const issued = typeof claims.iat === 'number' ? claims.iat : nowSec();
+    throw Errors.sessionRevoked(issued, issued + 1);
+  }
   if (user.consentRequired) throw Errors.consentRequired(state.clientId);
-  return issueTokens(state, user, scopes, form, level, true);
+  const amr = Array.isArray(claims.amr) ? claims.amr : [];
+  if (user.armMfaRequired && !amr.includes('mfa')) {
+    const challenge = JSON.stringify({
+      access_token: { capolids: { essential: true, values: [MFA_POLICY_ID] } },
+    });
+    throw Errors.mfaRequired(scopes.armHost ?? 'https://management.azure.com', challenge);
+  }
+  return issueTokens(state, {
+    user,
+    scopes,
+    form,
+    authLevel: level,
+    confidential: true,
+    clientId: state.clientId,
+    auth: { amr: amr.filter((a): a is string => typeof a === 'string') },
+  });
 }
 
-function requirePublicClient(state: EmulatorState): void {
+/** Device code and refresh grants of a public client: the API app only while "Allow public client flows" is on. */
+function requirePublicClient(state: EmulatorState, client: EmulatorClientApp): void {
   // "Allow public client flows" = No: Entra treats the app as confidential and asks for a credential.
-  if (!state.publicClientFlowsEnabled) throw Errors.missingClientCredential();
+  if (isApiApp(state, client) && !state.publicClientFlowsEnabled) throw Errors.missingClientCredential();
+}
+
+/** What Entra checks on every delegated public-client token request: resource, consent, the user. */
+function checkTarget(
+  state: EmulatorState,
+  client: EmulatorClientApp,
+  scopes: ParsedScopes,
+  form: URLSearchParams,
+  user: EmulatorUser,
+): void {
+  checkResourceParam(form.get('resource'), scopes.resource, scopeConfig(state));
+  checkConsent(state, client, scopes.resource);
+  if (scopes.resource === 'arm' && user.consentRequired) throw Errors.consentRequired(state.clientId);
 }
 
 export async function deviceCodeGrant(
   state: EmulatorState,
   form: URLSearchParams,
 ): Promise<TokenResponseBody> {
-  requireOurClient(state, form);
-  requirePublicClient(state);
+  const client = requireClient(state, form.get('client_id'));
+  requirePublicClient(state, client);
   const code = requireParam(form, 'device_code');
   const entry = state.deviceCodes.get(code);
-  if (!entry || entry.redeemed) throw Errors.badDeviceCode();
+  if (!entry || entry.redeemed || entry.clientId.toLowerCase() !== client.clientId.toLowerCase())
+    throw Errors.badDeviceCode();
   if (nowSec() >= entry.expiresAt) throw Errors.deviceCodeExpired();
   if (!entry.approvedBy) throw Errors.authorizationPending();
   const user = findUser(state, entry.approvedBy);
   if (!user) throw Errors.badDeviceCode();
   const scopes = parseScopes(form.get('scope') ?? entry.scopes.join(' '), scopeConfig(state));
+  checkTarget(state, client, scopes, form, user);
   entry.redeemed = true;
-  return issueTokens(state, user, scopes, form, '0', false);
+  return issueTokens(state, {
+    user,
+    scopes,
+    form,
+    authLevel: '0',
+    confidential: false,
+    clientId: client.clientId,
+    auth: entry.auth,
+  });
 }
 
 export async function refreshTokenGrant(
   state: EmulatorState,
   form: URLSearchParams,
 ): Promise<TokenResponseBody> {
-  requireOurClient(state, form);
+  const client = requireClient(state, form.get('client_id'));
   const rt = requireParam(form, 'refresh_token');
   const entry = state.refreshTokens.get(rt);
-  if (!entry) throw Errors.badRefreshToken();
+  if (!entry || entry.clientId.toLowerCase() !== client.clientId.toLowerCase())
+    throw Errors.badRefreshToken();
   let level: '0' | '1' | '2' = '0';
   if (entry.confidential) level = await authenticateConfidential(state, form);
-  else requirePublicClient(state);
+  else requirePublicClient(state, client);
   const user = findUser(state, entry.oid);
   if (!user) throw Errors.badRefreshToken();
   const scopes = parseScopes(form.get('scope'), scopeConfig(state));
-  if (scopes.resource === 'arm' && user.consentRequired) throw Errors.consentRequired(state.clientId);
-  return issueTokens(state, user, scopes, form, level, entry.confidential);
+  if (!entry.confidential) checkTarget(state, client, scopes, form, user);
+  else if (scopes.resource === 'arm' && user.consentRequired) throw Errors.consentRequired(state.clientId);
+  // A claims challenge on refresh means a fresh interactive step-up in real Entra; the emulator grants it.
+  const claims = form.get('claims');
+  const auth = claims ? authContextFor(claims) : entry.auth;
+  return issueTokens(state, {
+    user,
+    scopes,
+    form,
+    authLevel: level,
+    confidential: entry.confidential,
+    clientId: client.clientId,
+    auth,
+  });
+}
+
+/** POST …/oauth2/v2.0/token with grant_type=authorization_code (public clients; PKCE as Entra checks it). */
+export async function authorizationCodeGrant(
+  state: EmulatorState,
+  form: URLSearchParams,
+): Promise<TokenResponseBody> {
+  const client = requireClient(state, form.get('client_id'));
+  const code = requireParam(form, 'code');
+  const redirectUri = requireParam(form, 'redirect_uri');
+  const entry = state.authCodes.get(code);
+  if (!entry || entry.clientId.toLowerCase() !== client.clientId.toLowerCase()) throw Errors.badCode();
+  if (entry.redeemed) throw Errors.codeRedeemed();
+  if (nowSec() >= entry.expiresAt) throw Errors.codeExpired();
+  if (redirectUri !== entry.redirectUri) throw Errors.replyAddressMismatch(redirectUri, entry.redirectUri);
+  if (entry.codeChallenge !== undefined) {
+    const verifier = form.get('code_verifier');
+    if (!verifier) throw Errors.missingCodeVerifier();
+    const derived =
+      entry.codeChallengeMethod === 'S256'
+        ? createHash('sha256').update(verifier, 'ascii').digest('base64url')
+        : verifier;
+    if (derived !== entry.codeChallenge) throw Errors.codeVerifierMismatch();
+  }
+  const user = findUser(state, entry.oid);
+  if (!user) throw Errors.badCode();
+  const scopes = parseScopes(form.get('scope') ?? entry.scope, scopeConfig(state));
+  checkTarget(state, client, scopes, form, user);
+  entry.redeemed = true;
+  return issueTokens(state, {
+    user,
+    scopes,
+    form,
+    authLevel: '0',
+    confidential: false,
+    clientId: client.clientId,
+    auth: entry.auth,
+  });
 }
 
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ23456789';
@@ -242,14 +392,18 @@ function userCode(): string {
 
 /** POST /{tenant}/oauth2/v2.0/devicecode */
 export function deviceAuthorization(state: EmulatorState, form: URLSearchParams): Record<string, unknown> {
-  requireOurClient(state, form);
-  parseScopes(form.get('scope'), scopeConfig(state)); // validates; redemption re-parses the scope it is sent
+  const client = requireClient(state, form.get('client_id'));
+  // Validates; redemption re-parses the scope it is sent and checks consent.
+  const parsed = parseScopes(form.get('scope'), scopeConfig(state));
+  checkResourceParam(form.get('resource'), parsed.resource, scopeConfig(state));
   const code = userCode();
   const deviceCode = `DAQABIQEAAAB${randomBytes(96).toString('base64url')}`;
   const auto = state.autoApproveDeviceCode ? findUser(state, state.autoApproveDeviceCode) : undefined;
   state.deviceCodes.set(deviceCode, {
     deviceCode,
     userCode: code,
+    clientId: client.clientId,
+    auth: authContextFor(form.get('claims')),
     scopes: (form.get('scope') ?? '').split(/\s+/).filter(Boolean),
     expiresAt: nowSec() + state.deviceCodeLifetimeSec,
     ...(auto ? { approvedBy: auto.oid } : {}),

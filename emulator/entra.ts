@@ -3,10 +3,12 @@
 //   https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#fetch-the-openid-configuration-document
 import { randomUUID } from 'node:crypto';
 import { Errors, OAuthError, correlationIdOf, entraErrorResponse } from './entra-errors.js';
+import { authorize, signInErrorPage } from './entra-authorize.js';
 import {
   DEVICE_CODE_GRANTS,
   JWT_BEARER,
   approveDeviceCode,
+  authorizationCodeGrant,
   clientAuthKind,
   deviceAuthorization,
   deviceCodeGrant,
@@ -34,6 +36,7 @@ function tokenCountKey(form: URLSearchParams): string {
   if (grant === JWT_BEARER && form.get('requested_token_use') === 'on_behalf_of') return 'entra.token.obo';
   if (DEVICE_CODE_GRANTS.has(grant)) return 'entra.token.device_code';
   if (grant === 'refresh_token') return 'entra.token.refresh_token';
+  if (grant === 'authorization_code') return 'entra.token.authorization_code';
   return 'entra.token.other';
 }
 
@@ -173,6 +176,7 @@ export function createEntraHandler(state: EmulatorState): ServiceHandler {
         body = await oboGrant(state, form);
       else if (DEVICE_CODE_GRANTS.has(grant)) body = await deviceCodeGrant(state, form);
       else if (grant === 'refresh_token') body = await refreshTokenGrant(state, form);
+      else if (grant === 'authorization_code') body = await authorizationCodeGrant(state, form);
       else if (!grant) throw Errors.missingParam('grant_type');
       else throw Errors.unsupportedGrant(grant);
       record(req, grant, true);
@@ -233,6 +237,8 @@ export function createEntraHandler(state: EmulatorState): ServiceHandler {
           return req.method === 'POST' ? tokenCountKey(req.form()) : 'entra.other';
         case 'oauth2/v2.0/devicecode':
           return 'entra.devicecode';
+        case 'oauth2/v2.0/authorize':
+          return 'entra.authorize';
         default:
           return 'entra.other';
       }
@@ -252,6 +258,14 @@ export function createEntraHandler(state: EmulatorState): ServiceHandler {
               return { status: 200, json: jwks(checkTenant(tenant, true), true) };
             case 'discovery/keys':
               return { status: 200, json: jwks(checkTenant(tenant, true), false) };
+            case 'oauth2/v2.0/authorize':
+              try {
+                checkTenant(tenant, true);
+              } catch (err) {
+                if (err instanceof OAuthError) return signInErrorPage(req, err);
+                throw err;
+              }
+              return authorize(state, req);
           }
         }
         if (req.method === 'POST' && rest === 'oauth2/v2.0/token') return await tokenEndpoint(req);

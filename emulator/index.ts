@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createArmHandler } from './arm.js';
 import { ensureCa, issueServerCert } from './ca.js';
-import { DEFAULT_CLIENT_ID, DEFAULT_MANAGED_IDENTITY, DEFAULT_TENANT_ID, defaultUsers } from './defaults.js';
+import { withApiApp } from './clients.js';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_MANAGED_IDENTITY,
+  DEFAULT_TENANT_ID,
+  defaultClientApps,
+  defaultUsers,
+} from './defaults.js';
 import { createEntraHandler } from './entra.js';
 import { approveDeviceCode } from './entra-token.js';
 import { ServiceListener } from './http.js';
@@ -17,6 +24,7 @@ import { nowSec, signJwt, userAccessTokenClaims } from './tokens.js';
 import { bump, findUser } from './types.js';
 import type {
   CredentialMode,
+  EmulatorClientApp,
   EmulatorOptions,
   EmulatorState,
   EmulatorUser,
@@ -27,6 +35,7 @@ import type {
 
 export type {
   CredentialMode,
+  EmulatorClientApp,
   EmulatorOptions,
   EmulatorResource,
   EmulatorResourceGroup,
@@ -36,6 +45,14 @@ export type {
   ServiceName,
   TokenRequestRecord,
 } from './types.js';
+
+export {
+  DEFAULT_CLI_CLIENT_ID,
+  DEFAULT_THIRD_PARTY_CLIENT_ID,
+  VSCODE_CLIENT_ID,
+  defaultClientApps,
+} from './defaults.js';
+export { MFA_POLICY_ID } from './entra-token.js';
 
 export interface IssueUserTokenOptions {
   /** oid or upn; default the first user. */
@@ -67,6 +84,12 @@ export interface EmulatorSettings {
   armPageSize: number;
   tokenLifetimeSec: number;
   userTokenVersion: 1 | 2;
+  /** Application ID URIs of the API app. */
+  identifierUris: string[];
+  /** Public client apps besides the API app (which stays known unless listed with other settings). */
+  clientApps: EmulatorClientApp[];
+  /** oid or upn the authorize endpoint signs in as when no login_hint is sent. */
+  interactiveUser: string | undefined;
 }
 
 export interface Emulator {
@@ -106,6 +129,11 @@ export interface Emulator {
   setVaultSecret(name: string, value: string): void;
   deleteVaultSecret(name: string): void;
   approveDeviceCode(userCode: string, user: string): void;
+  /**
+   * Continuous access evaluation: ARM answers 401 with a claims challenge to every ARM token issued to that
+   * user (oid or upn) before this call; tokens issued afterwards work.
+   */
+  revokeArmTokens(user: string): void;
   update(settings: Partial<EmulatorSettings>): void;
   stop(): Promise<void>;
 }
@@ -152,7 +180,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     deviceCodes: new Map(),
     refreshTokens: new Map(),
     vault: new Map(),
+    identifierUris: [...(options.identifierUris ?? [`api://${options.clientId ?? DEFAULT_CLIENT_ID}`])],
+    clientApps: withApiApp(options.clientId ?? DEFAULT_CLIENT_ID, options.clientApps ?? defaultClientApps()),
+    interactiveUser: options.interactiveUser,
+    authCodeLifetimeSec: options.authCodeLifetimeSec ?? 600,
+    authCodes: new Map(),
+    armTokens: new Map(),
+    revokedArmTokens: new Set(),
+    armRevokedAt: new Map(),
   };
+  if (state.identifierUris.length === 0) throw new Error('startEmulator: identifierUris must not be empty');
   if (state.users.length === 0) throw new Error('startEmulator: at least one user is required');
   putSecret(state, state.keyVaultSecretName, state.clientSecret);
 
@@ -284,7 +321,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       approveDeviceCode(state, userCode, user);
     },
 
+    revokeArmTokens(user) {
+      const found = findUser(state, user);
+      if (!found) throw new Error(`revokeArmTokens: unknown user ${user}`);
+      for (const [uti, oid] of state.armTokens) if (oid === found.oid) state.revokedArmTokens.add(uti);
+      state.armRevokedAt.set(found.oid, nowSec());
+    },
+
     update(settings) {
+      if (settings.identifierUris !== undefined) {
+        if (settings.identifierUris.length === 0) throw new Error('update: identifierUris must not be empty');
+        state.identifierUris = [...settings.identifierUris];
+      }
+      if (settings.clientApps !== undefined)
+        state.clientApps = withApiApp(state.clientId, settings.clientApps);
+      if ('interactiveUser' in settings) state.interactiveUser = settings.interactiveUser;
       if (settings.publicClientFlowsEnabled !== undefined)
         state.publicClientFlowsEnabled = settings.publicClientFlowsEnabled;
       if ('autoApproveDeviceCode' in settings) state.autoApproveDeviceCode = settings.autoApproveDeviceCode;

@@ -33,6 +33,25 @@ export interface EmulatorUser {
   consentRequired?: boolean;
   /** Every ARM call with this user's token fails with 403 AuthorizationFailed. */
   armForbidden?: boolean;
+  /**
+   * Conditional Access asks for MFA on ARM: OBO fails with interaction_required (AADSTS50076) and a claims
+   * challenge unless the assertion's `amr` contains `mfa`.
+   */
+  armMfaRequired?: boolean;
+  /** The user's sessions were revoked: OBO fails with invalid_grant (AADSTS50173), without claims. */
+  sessionRevoked?: boolean;
+}
+
+/** A public client application known to the tenant (Entra "Mobile and desktop applications" platform). */
+export interface EmulatorClientApp {
+  clientId: string;
+  name?: string;
+  /** Loopback (`http://localhost`, `http://127.0.0.1`, `http://[::1]`) entries match on any port. */
+  redirectUris?: string[];
+  /** Listed in the API's preAuthorizedApplications: no consent needed for the API's scopes. */
+  preAuthorized?: boolean;
+  /** Users (or an admin) consented to the API's scopes for this client. */
+  consented?: boolean;
 }
 
 export interface EmulatorOptions {
@@ -66,6 +85,14 @@ export interface EmulatorOptions {
   ports?: Partial<Record<ServiceName, number>>;
   /** Fixed X-IDENTITY-HEADER value (default: random per start). */
   identityHeader?: string;
+  /** Application ID URIs of the API app (default [`api://<clientId>`]). */
+  identifierUris?: string[];
+  /** Public client apps besides the API app itself (default: see defaultClientApps in defaults.ts). */
+  clientApps?: EmulatorClientApp[];
+  /** oid or upn the "browser" signs in as at the authorize endpoint when no login_hint is sent (default the first user). */
+  interactiveUser?: string;
+  /** Lifetime of authorization codes (default 600, like Entra's ~10 minutes). */
+  authCodeLifetimeSec?: number;
 }
 
 export interface TokenRequestRecord {
@@ -104,19 +131,41 @@ export interface SecretVersion {
   updated: number;
 }
 
+/** How the user authenticated: decides `amr` / `acrs` of the tokens issued from that sign-in. */
+export interface AuthContext {
+  amr: string[];
+  acrs?: string[];
+}
+
 export interface DeviceCodeEntry {
   deviceCode: string;
   userCode: string;
+  clientId: string;
   scopes: string[];
   expiresAt: number;
   approvedBy?: string; // oid
   redeemed: boolean;
+  auth: AuthContext;
 }
 
 export interface RefreshTokenEntry {
   oid: string;
   clientId: string;
   confidential: boolean;
+  auth: AuthContext;
+}
+
+export interface AuthCodeEntry {
+  clientId: string;
+  redirectUri: string;
+  oid: string;
+  /** The `scope` of the authorize request, as sent. */
+  scope: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
+  auth: AuthContext;
+  expiresAt: number;
+  redeemed: boolean;
 }
 
 export interface EmulatorState {
@@ -144,6 +193,17 @@ export interface EmulatorState {
   tokenRequests: TokenRequestRecord[];
   deviceCodes: Map<string, DeviceCodeEntry>;
   refreshTokens: Map<string, RefreshTokenEntry>;
+  identifierUris: string[];
+  /** Includes the API app itself. */
+  clientApps: EmulatorClientApp[];
+  interactiveUser: string | undefined;
+  authCodeLifetimeSec: number;
+  authCodes: Map<string, AuthCodeEntry>;
+  /** ARM tokens issued, by `uti` (bounded): who they belong to, for revokeArmTokens. */
+  armTokens: Map<string, string>;
+  /** `uti`s of revoked ARM tokens, and per user (oid) the epoch second of the last revocation. */
+  revokedArmTokens: Set<string>;
+  armRevokedAt: Map<string, number>;
   /** Keyed by lower-case name. */
   vault: Map<string, VaultSecret>;
 }

@@ -1,0 +1,122 @@
+// Emulated v2.0 authorization endpoint (authorization code flow with PKCE). The "browser" step is instant: the
+// request signs in as `login_hint` or the configured interactive user and is answered with a 302 to the redirect
+// URI. Errors before the redirect URI is known to be valid are an HTML page (as in Entra); later ones go back to
+// the client as `error`, `error_description`, `error_uri` and `state` query parameters.
+//   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code
+//   https://learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions
+import { randomBytes, randomUUID } from 'node:crypto';
+import { checkConsent, redirectUriAllowed, requireClient } from './clients.js';
+import { OAuthError, correlationIdOf, entraTimestamp } from './entra-errors.js';
+import { Errors } from './entra-errors.js';
+import { authContextFor, scopeConfig } from './entra-token.js';
+import type { EmuRequest, EmuResponse } from './http.js';
+import { checkAuthorizeScopes, parseScopes } from './scopes.js';
+import { nowSec } from './tokens.js';
+import { findUser } from './types.js';
+import type { EmulatorState } from './types.js';
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Entra's "Sorry, but we're having trouble signing you in." page. */
+export function signInErrorPage(req: EmuRequest, err: OAuthError): EmuResponse {
+  const lines = [
+    `Request Id: ${randomUUID()}`,
+    `Correlation Id: ${correlationIdOf(req)}`,
+    `Timestamp: ${entraTimestamp()}`,
+    `Message: AADSTS${err.code}: ${err.description}`,
+  ];
+  return {
+    status: err.status,
+    contentType: 'text/html; charset=utf-8',
+    text:
+      '<!doctype html><title>Sign in to your account</title>' +
+      "<h1>Sorry, but we're having trouble signing you in.</h1>" +
+      `<p>AADSTS${err.code}: ${escapeHtml(err.description)}</p>` +
+      `<pre>${lines.map(escapeHtml).join('\n')}</pre>`,
+  };
+}
+
+function redirectTo(redirectUri: string, params: Record<string, string>, fragment: boolean): EmuResponse {
+  const url = new URL(redirectUri);
+  const encoded = new URLSearchParams(params);
+  if (fragment) url.hash = encoded.toString();
+  else encoded.forEach((v, k) => url.searchParams.append(k, v));
+  return { status: 302, headers: { Location: url.toString(), 'Cache-Control': 'no-store, no-cache' } };
+}
+
+const CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+/** GET /{tenant}/oauth2/v2.0/authorize (the tenant is checked by the caller). */
+export function authorize(state: EmulatorState, req: EmuRequest): EmuResponse {
+  const q = req.url.searchParams;
+  let client;
+  let redirectUri: string;
+  try {
+    client = requireClient(state, q.get('client_id'));
+    redirectUri = q.get('redirect_uri') ?? '';
+    if (!redirectUri) throw Errors.missingParam('redirect_uri');
+    if (!redirectUriAllowed(client, redirectUri))
+      throw Errors.redirectUriMismatch(redirectUri, client.clientId);
+  } catch (err) {
+    if (err instanceof OAuthError) return signInErrorPage(req, err);
+    throw err;
+  }
+  const state_ = q.get('state');
+  const fragment = q.get('response_mode') === 'fragment';
+  try {
+    if (q.get('response_type') !== 'code') throw Errors.unsupportedResponseType();
+    const scope = q.get('scope');
+    checkAuthorizeScopes(scope, scopeConfig(state), q.get('resource'));
+    const challenge = q.get('code_challenge');
+    const method = q.get('code_challenge_method');
+    if (method !== null && method !== 'S256' && method !== 'plain') throw Errors.badCodeChallengeMethod();
+    if (challenge !== null && !CHALLENGE.test(challenge)) throw Errors.badCodeChallengeSize();
+    if (method !== null && challenge === null) throw Errors.missingParam('code_challenge');
+    const who = q.get('login_hint') ?? state.interactiveUser;
+    const user = who ? findUser(state, who) : state.users[0];
+    if (!user) return signInErrorPage(req, Errors.unknownUser(who ?? '', state.tenantId));
+    // Consent is per resource the authorize leg names; the token leg re-checks the one it redeems for.
+    for (const s of (scope ?? '').split(/\s+/).filter(Boolean)) {
+      try {
+        checkConsent(state, client, parseScopes(s, scopeConfig(state)).resource, 'consent_required');
+      } catch (err) {
+        // OIDC-only scopes do not parse on their own; they need no consent.
+        if (err instanceof OAuthError && err.code === 70011) continue;
+        throw err;
+      }
+    }
+    const code = `1.A${randomBytes(96).toString('base64url')}`;
+    state.authCodes.set(code, {
+      clientId: client.clientId,
+      redirectUri,
+      oid: user.oid,
+      scope: scope ?? '',
+      ...(challenge !== null
+        ? { codeChallenge: challenge, codeChallengeMethod: method === 'S256' ? 'S256' : 'plain' }
+        : {}),
+      auth: authContextFor(q.get('claims')),
+      expiresAt: nowSec() + state.authCodeLifetimeSec,
+      redeemed: false,
+    });
+    return redirectTo(
+      redirectUri,
+      { code, ...(state_ !== null ? { state: state_ } : {}), session_state: randomUUID() },
+      fragment,
+    );
+  } catch (err) {
+    if (!(err instanceof OAuthError)) throw err;
+    const traceId = randomUUID();
+    return redirectTo(
+      redirectUri,
+      {
+        error: err.error,
+        error_description: `AADSTS${err.code}: ${err.description} Trace ID: ${traceId} Correlation ID: ${correlationIdOf(req)} Timestamp: ${entraTimestamp()}`,
+        error_uri: `${state.entraUrl}/error?code=${err.code}`,
+        ...(state_ !== null ? { state: state_ } : {}),
+      },
+      fragment,
+    );
+  }
+}
