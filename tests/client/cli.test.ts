@@ -345,7 +345,7 @@ describe('client CLI against the dev host', () => {
     assert.equal(r.code, 2, show(r));
     assert.match(
       r.stderr,
-      /Missing the app registration \(client\) id[\s\S]*Set ENTRA_CLIENT_ID or pass --client-id/,
+      /Missing the app registration \(client\) id[\s\S]*Set ENTRA_CLIENT_ID \(the API app\)[\s\S]*ENTRA_CLI_CLIENT_ID, or pass --client-id/,
     );
     const u = await runCli(['--bogus'], env);
     assert.equal(u.code, 2, show(u));
