@@ -401,7 +401,7 @@ describe('client CLI against misconfigured apps and servers', () => {
     const r = await runCli(['--yes', '--server', other.mcpUrl, '--cache', join(newDir(), 'c.json')], env);
     assert.ok(
       r.stderr.includes(
-        `Note: using the default scope api://${emulator.clientId}/execute: the server asked for api://${otherClientId}/execute, which is not a scope of app ${emulator.clientId}`,
+        `Note: using the default scope api://${emulator.clientId}/execute: the server asked for api://${otherClientId}/execute, which is neither a scope of app ${emulator.clientId} nor under ${other.mcpUrl}`,
       ),
       r.stderr,
     );
