@@ -86,7 +86,8 @@ Options:
   -y, --yes               do not ask before sending the token to the MCP server
   --json                  print one JSON document on stdout (progress is not printed)
   --show-token            print the full access token (default: a redacted prefix)
-  --timeout <seconds>     time budget of each MCP request (default 30; 0.001 to 2147483)
+  --timeout <seconds>     time budget of each MCP request, and of each doctor request
+                          (default 30; 0.001 to 2147483)
   --insecure              allow an http:// --server that is not localhost / 127.0.0.1 / [::1]
                           (the token is sent unencrypted)
   -v, --verbose           print stack traces and MSAL diagnostics on stderr
