@@ -16,7 +16,7 @@ import { findUser } from './types.js';
 import type { EmulatorState } from './types.js';
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Entra's "Sorry, but we're having trouble signing you in." page. */

@@ -67,6 +67,8 @@ export interface IssueUserTokenOptions {
   issuer?: string;
   /** `tid` claim (and default issuer tenant). */
   tenantId?: string;
+  /** Client app the token was issued to (`azp` v2 / `appid` v1; default the API app itself). */
+  clientId?: string;
   /** Lifetime from `now` (default tokenLifetimeSec); <= 0 gives an expired token issued an hour before expiry. */
   expiresInSec?: number;
   /** `nbf` as an offset from `now` (default 0). */
@@ -90,6 +92,7 @@ export interface EmulatorSettings {
   clientApps: EmulatorClientApp[];
   /** oid or upn the authorize endpoint signs in as when no login_hint is sent. */
   interactiveUser: string | undefined;
+  authCodeLifetimeSec: number;
 }
 
 export interface Emulator {
@@ -267,7 +270,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         version,
         audience: opts.audience ?? (version === 2 ? state.clientId : `api://${state.clientId}`),
         scopes: opts.scopes ?? ['execute'],
-        clientAppId: state.clientId,
+        clientAppId: opts.clientId ?? state.clientId,
         clientAuthLevel: '0',
         ...(opts.issuer ? { issuer: opts.issuer } : {}),
         iat: Math.min(issuedAt, nbf),
@@ -336,6 +339,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (settings.clientApps !== undefined)
         state.clientApps = withApiApp(state.clientId, settings.clientApps);
       if ('interactiveUser' in settings) state.interactiveUser = settings.interactiveUser;
+      if (settings.authCodeLifetimeSec !== undefined)
+        state.authCodeLifetimeSec = settings.authCodeLifetimeSec;
       if (settings.publicClientFlowsEnabled !== undefined)
         state.publicClientFlowsEnabled = settings.publicClientFlowsEnabled;
       if ('autoApproveDeviceCode' in settings) state.autoApproveDeviceCode = settings.autoApproveDeviceCode;

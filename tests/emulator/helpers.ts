@@ -1,4 +1,5 @@
 // Shared bits of the emulator's own tests.
+import { createHash, randomBytes } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { Emulator } from '../../emulator/index.js';
@@ -37,4 +38,48 @@ export async function armTokenFor(emu: Emulator, user: string): Promise<string> 
 export function decodePayload(jwt: string): Record<string, unknown> {
   const part = jwt.split('.')[1] ?? '';
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** A PKCE pair (RFC 7636, S256). */
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export interface AuthorizeResult {
+  status: number;
+  /** Query (or fragment) parameters of the redirect, when there is one. */
+  params: URLSearchParams;
+  location: string | null;
+  body: string;
+}
+
+/** Does the "browser" step: GET the authorize URL without following the redirect. */
+export async function browse(url: string | URL): Promise<AuthorizeResult> {
+  const res = await fetch(url, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  const body = await res.text();
+  const params = location ? new URL(location).searchParams : new URLSearchParams();
+  return { status: res.status, params, location, body };
+}
+
+export function authorizeUrl(emu: Emulator, params: Record<string, string>): URL {
+  const url = new URL(`${emu.entraUrl}/${emu.tenantId}/oauth2/v2.0/authorize`);
+  for (const [k, v] of Object.entries({ response_type: 'code', ...params })) url.searchParams.set(k, v);
+  return url;
+}
+
+export interface TokenResult {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+}
+
+export async function postToken(emu: Emulator, form: Record<string, string>): Promise<TokenResult> {
+  const res = await fetch(`${emu.entraUrl}/${emu.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
