@@ -4,8 +4,9 @@
 //
 // Resources: user-assigned managed identity, storage account (AzureWebJobsStorage + Flex deployment
 // container, keyless), Log Analytics + Application Insights (Entra-authenticated ingestion), Key Vault (RBAC),
-// Flex Consumption plan + Function App, and in Entra ID (Microsoft Graph extension) the app registration,
-// its service principal and, in managed-identity mode, its federated identity credential.
+// Flex Consumption plan + Function App (optionally on a custom domain with a managed TLS certificate), and in
+// Entra ID (Microsoft Graph extension) the API app registration (confidential), the CLI app registration
+// (public client), their service principals and, in managed-identity mode, the federated identity credential.
 
 targetScope = 'subscription'
 
@@ -38,10 +39,17 @@ param keyVaultSecretName string = 'obo-client-secret'
 @description('Turn on Key Vault purge protection. Irreversible for the vault: `azd down --purge` then leaves it soft-deleted (azd skips purge-protected vaults), and its name blocks re-creating the same environment until the retention period has passed.')
 param enableKeyVaultPurgeProtection bool = false
 
-@description('Client applications pre-authorized for the `execute` scope. Default: Visual Studio Code.')
-param preAuthorizedClientIds string[] = [
-  'aebc6443-996d-45c2-90f0-388ff96faa56'
-]
+@description('Application IDs of further MCP client apps (e.g. one you registered for Claude Code, mcp-remote or MCP Inspector): pre-authorized for `execute` and allowed to call (ENTRA_ALLOWED_CLIENT_IDS), besides the CLI app and Visual Studio Code, which always are.')
+param additionalClientIds string[] = []
+
+@description('Custom domain of the MCP endpoint, e.g. `mcp.contoso.com` (host name only). Set it only after its DNS records exist (CNAME to the app\'s default host name, TXT asuid.<domain> = CUSTOM_DOMAIN_VERIFICATION_ID) and its parent domain is verified in the Entra tenant; see infra/README.md. Then the app gets the host name binding and a managed certificate, and https://<domain>/mcp becomes the Application ID URI, ENTRA_APP_ID_URI and MCP_PUBLIC_URL. Empty: the default host name and api://<appId>.')
+@maxLength(253)
+param customDomain string = ''
+
+@description('Largest request body in bytes, enforced by the Functions host (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) and by the server (MCP_MAX_BODY_BYTES).')
+@minValue(1024)
+@maxValue(16777216)
+param maxRequestBodyBytes int = 1048576
 
 @description('Stable GUID of the `execute` scope. The default is derived from the environment and stays the same across deployments.')
 param executeScopeId string = guid(subscription().id, environmentName, 'execute-scope')
@@ -87,6 +95,11 @@ var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 var useKeyVault = oboCredential == 'keyvault'
 var identityName = 'id-${resourceToken}'
+// Visual Studio Code's built-in Microsoft sign-in (a first-party client app).
+var vsCodeClientId = 'aebc6443-996d-45c2-90f0-388ff96faa56'
+var customDomainName = toLower(trim(customDomain))
+// The canonical MCP URL, which RFC 8707 clients send as `resource`, doubles as the Application ID URI.
+var customDomainAppIdUri = empty(customDomainName) ? '' : 'https://${customDomainName}/mcp'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -112,8 +125,9 @@ module entraApp 'modules/entra-app.bicep' = {
     displayName: appDisplayName
     executeScopeId: executeScopeId
     scopeValue: requiredScope
-    preAuthorizedClientIds: preAuthorizedClientIds
-    publicClientRedirectUris: [
+    preAuthorizedClientIds: union([vsCodeClientId], additionalClientIds)
+    extraIdentifierUris: empty(customDomainAppIdUri) ? [] : [customDomainAppIdUri]
+    cliRedirectUris: [
       'http://localhost'
     ]
     ownerObjectId: deployerObjectId
@@ -187,31 +201,52 @@ module functionApp 'modules/function-app.bicep' = {
     nodeVersion: nodeVersion
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    customDomain: customDomainName
     server: {
       tenantId: tenant().tenantId
       clientId: entraApp.outputs.appId
+      appIdUri: empty(customDomainAppIdUri) ? entraApp.outputs.identifierUri : customDomainAppIdUri
+      allowedClientIds: allowedClientIds
       requiredScope: requiredScope
       credential: useKeyVault ? 'keyvault' : 'managed-identity'
       keyVaultUrl: useKeyVault ? keyVault.outputs.uri : ''
       keyVaultSecretName: useKeyVault ? keyVaultSecretName : ''
       allowedOrigins: mcpAllowedOrigins
+      maxBodyBytes: maxRequestBodyBytes
     }
   }
 }
 
-var host = functionApp.outputs.defaultHostName
+var host = functionApp.outputs.publicHostName
+// The CLI app, VS Code and the additional client apps: the same set that is pre-authorized.
+var allowedClientIds = join(union([entraApp.outputs.cliAppId, vsCodeClientId], additionalClientIds), ',')
 
-@description('URL of the MCP endpoint (streamable HTTP).')
+@description('URL of the MCP endpoint (streamable HTTP): on the custom domain when one is set.')
 output MCP_URL string = 'https://${host}/mcp'
 
 @description('Protected resource metadata (RFC 9728) of the MCP endpoint.')
 output MCP_METADATA_URL string = 'https://${host}/.well-known/oauth-protected-resource/mcp'
 
-@description('Application (client) ID of the app registration.')
+@description('Application (client) ID of the API app registration.')
 output ENTRA_CLIENT_ID string = entraApp.outputs.appId
 
-@description('Identifier URI (token audience) of the app registration.')
-output ENTRA_APP_ID_URI string = entraApp.outputs.identifierUri
+@description('Application ID URI clients request scopes under (ENTRA_APP_ID_URI): https://<custom domain>/mcp, else api://<appId>.')
+output ENTRA_APP_ID_URI string = empty(customDomainAppIdUri) ? entraApp.outputs.identifierUri : customDomainAppIdUri
+
+@description('Application (client) ID of the CLI app registration (public client): ENTRA_CLI_CLIENT_ID for the CLI.')
+output ENTRA_CLI_CLIENT_ID string = entraApp.outputs.cliAppId
+
+@description('Client apps the server accepts tokens from (ENTRA_ALLOWED_CLIENT_IDS).')
+output ENTRA_ALLOWED_CLIENT_IDS string = allowedClientIds
+
+@description('Custom domain of the MCP endpoint; empty without one.')
+output MCP_CUSTOM_DOMAIN string = customDomainName
+
+@description('Target of the custom domain\'s CNAME record: the app\'s default host name.')
+output AZURE_FUNCTION_APP_DEFAULT_HOST_NAME string = functionApp.outputs.defaultHostName
+
+@description('Value of the custom domain\'s TXT record asuid.<domain> (domain ownership for the host name binding).')
+output CUSTOM_DOMAIN_VERIFICATION_ID string = functionApp.outputs.customDomainVerificationId
 
 @description('Tenant of the app registration.')
 output ENTRA_TENANT_ID string = tenant().tenantId

@@ -68,6 +68,7 @@ export type OboErrorCode =
   | 'unauthorized_client'
   | 'invalid_scope'
   | 'obo_unavailable'
+  | 'obo_throttled'
   | 'obo_failed';
 
 /** The On-Behalf-Of exchange with Entra ID failed. */
@@ -75,9 +76,26 @@ export class OboError extends AppError {
   declare readonly code: OboErrorCode;
   /** The AADSTS number Entra returned, when there was one (safe to show). */
   readonly aadsts: number | undefined;
-  constructor(code: OboErrorCode, message: string, options?: { cause?: unknown; aadsts?: number }) {
+  /** Entra's claims challenge (JSON text), for a step-up the client must perform. */
+  readonly claims: string | undefined;
+  /** For `obo_throttled`: seconds until Entra accepts exchanges again. */
+  readonly retryAfterSec: number | undefined;
+  constructor(
+    code: OboErrorCode,
+    message: string,
+    options?: { cause?: unknown; aadsts?: number; claims?: string; retryAfterSec?: number },
+  ) {
     super(code, message, options);
     this.aadsts = options?.aadsts;
+    this.claims = options?.claims;
+    this.retryAfterSec = options?.retryAfterSec;
+  }
+
+  /** True when the user must sign in again (or step up): answered as an HTTP 401, not as a tool error. */
+  get needsReauthentication(): boolean {
+    return (
+      this.code === 'invalid_grant' || (this.code === 'interaction_required' && this.claims !== undefined)
+    );
   }
 }
 

@@ -1,10 +1,19 @@
-// Entra ID app registration of the MCP server (Microsoft Graph Bicep extension), its service principal and,
-// in managed-identity mode, the federated identity credential that lets the Function App's user-assigned
-// identity act as the app's client credential (no secret).
+// Entra ID app registrations (Microsoft Graph Bicep extension):
+// - the MCP server's API app: a confidential client (no public client flows, no public-client redirect URIs),
+//   so nobody can sign in *as* it with device code and get ARM tokens directly. It exposes `execute`, holds
+//   the delegated ARM permission for On-Behalf-Of, and pre-authorizes the client apps below;
+// - the CLI app: a public client (device code, loopback redirect) whose only permission is the API's
+//   `execute` scope — no ARM permission, so its tokens are good for this API and nothing else;
+// plus their service principals and, in managed-identity mode, the federated identity credential that lets
+// the Function App's user-assigned identity act as the API app's client credential (no secret).
 //
-// The app is declared twice with the same uniqueName: the identifier URI api://<appId> needs the appId,
-// which exists only once the app does. Both declarations carry the full definition so that neither pass
-// undoes the other on a re-deployment (Graph applies only the properties a declaration sets).
+// Each app is declared twice with the same uniqueName, because two values exist only after a first pass:
+// the API's identifier URI api://<appId> needs its own appId, the CLI's requiredResourceAccess needs the
+// API's appId, and the API's pre-authorization needs the CLI's appId. Order: CLI (pass 1) -> API (pass 1,
+// pre-authorizes the CLI) -> CLI (pass 2, permission on the API) -> API (pass 2, identifier URIs).
+// Graph applies only the properties a declaration sets, so a first pass leaves out what it cannot know yet
+// (identifierUris, requiredResourceAccess) instead of clearing it, and every property a pass does set
+// carries its full value: no re-deployment undoes, even briefly, what the other pass set.
 
 extension microsoftGraphV1
 
@@ -20,11 +29,14 @@ param executeScopeId string
 @description('Value of the delegated scope the server requires (ENTRA_REQUIRED_SCOPE).')
 param scopeValue string
 
-@description('Client application IDs pre-authorized for the scope (no consent prompt).')
+@description('Client application IDs pre-authorized for the scope (no consent prompt), besides the CLI app created here.')
 param preAuthorizedClientIds string[]
 
-@description('Redirect URIs of the public client (the CLI): loopback for interactive sign-in. Device code needs none.')
-param publicClientRedirectUris string[]
+@description('Application ID URIs besides api://<appId>, e.g. https://<custom domain>/mcp (must be on a verified domain of the tenant).')
+param extraIdentifierUris string[]
+
+@description('Redirect URIs of the CLI app (public client): loopback for interactive sign-in. Device code needs none.')
+param cliRedirectUris string[]
 
 @description('Object ID to add as an owner of the app registration (the deploying principal), so it can manage credentials later. Empty: none.')
 param ownerObjectId string
@@ -49,7 +61,7 @@ var graphScopes = {
   email: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0'
 }
 
-var api = {
+var apiApplication = {
   requestedAccessTokenVersion: 2
   oauth2PermissionScopes: [
     {
@@ -63,7 +75,7 @@ var api = {
       userConsentDescription: 'Allows the application to call the MCP server, which reads your Azure subscriptions, resource groups and resources on your behalf, with your permissions.'
     }
   ]
-  preAuthorizedApplications: map(preAuthorizedClientIds, clientId => {
+  preAuthorizedApplications: map(concat([cliApp.appId], preAuthorizedClientIds), clientId => {
     appId: clientId
     delegatedPermissionIds: [
       executeScopeId
@@ -99,38 +111,79 @@ var owners = empty(ownerObjectId)
       ]
     }
 
+// CLI, pass 1: everything but its permission on the API, whose appId does not exist yet.
+resource cliApp 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: '${uniqueName}-cli'
+  displayName: '${displayName} CLI'
+  signInAudience: 'AzureADMyOrg'
+  isFallbackPublicClient: true
+  publicClient: {
+    redirectUris: cliRedirectUris
+  }
+  owners: owners
+}
+
+// API, pass 1: everything but its identifier URIs, which need its own appId.
 resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: uniqueName
   displayName: displayName
   signInAudience: 'AzureADMyOrg'
-  isFallbackPublicClient: true
+  // Explicitly off and empty: Graph keeps what a declaration leaves out, and earlier versions of this
+  // template made the API app a public client.
+  isFallbackPublicClient: false
   publicClient: {
-    redirectUris: publicClientRedirectUris
+    redirectUris: []
   }
-  api: api
+  api: apiApplication
   requiredResourceAccess: requiredResourceAccess
   owners: owners
 }
 
-// Second pass: same app (same uniqueName), now with its identifier URI.
+// CLI, pass 2: may request the API's `execute` scope, and nothing else (no ARM, no Graph).
+resource cliAppWithPermission 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: cliApp.uniqueName
+  displayName: '${displayName} CLI'
+  signInAudience: 'AzureADMyOrg'
+  isFallbackPublicClient: true
+  publicClient: {
+    redirectUris: cliRedirectUris
+  }
+  owners: owners
+  requiredResourceAccess: [
+    {
+      resourceAppId: app.appId
+      resourceAccess: [
+        {
+          id: executeScopeId
+          type: 'Scope'
+        }
+      ]
+    }
+  ]
+}
+
+// API, pass 2: same app (same uniqueName), now with its identifier URIs.
 resource appWithIdentifierUri 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: app.uniqueName
   displayName: displayName
   signInAudience: 'AzureADMyOrg'
-  isFallbackPublicClient: true
+  isFallbackPublicClient: false
   publicClient: {
-    redirectUris: publicClientRedirectUris
+    redirectUris: []
   }
-  api: api
+  api: apiApplication
   requiredResourceAccess: requiredResourceAccess
   owners: owners
-  identifierUris: [
-    'api://${app.appId}'
-  ]
+  identifierUris: concat(['api://${app.appId}'], extraIdentifierUris)
 }
 
 resource servicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
   appId: appWithIdentifierUri.appId
+}
+
+// Users sign in to the CLI app in this tenant, which needs its service principal.
+resource cliServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
+  appId: cliAppWithPermission.appId
 }
 
 resource managedIdentityCredential 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0' = if (createFederatedCredential) {
@@ -168,8 +221,11 @@ resource graphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantA
 @description('Application (client) ID: ENTRA_CLIENT_ID.')
 output appId string = appWithIdentifierUri.appId
 
-@description('Identifier URI (token audience) of the app.')
+@description('Default identifier URI of the app: api://<appId>.')
 output identifierUri string = 'api://${app.appId}'
+
+@description('Application (client) ID of the CLI app: ENTRA_CLI_CLIENT_ID.')
+output cliAppId string = cliServicePrincipal.appId
 
 @description('Object ID of the service principal.')
 output servicePrincipalId string = servicePrincipal.id

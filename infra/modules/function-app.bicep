@@ -1,4 +1,5 @@
-// Flex Consumption plan + Function App (Linux, Node.js) with the user-assigned identity, and its app settings.
+// Flex Consumption plan + Function App (Linux, Node.js) with the user-assigned identity, its app settings and,
+// when a custom domain is given, the host name binding with a free managed certificate (SNI).
 //
 // The app settings are a separate `config/appsettings` resource because MCP_PUBLIC_URL needs the app's own
 // default host name, which exists only after the site does. They are written as one literal object so that
@@ -56,6 +57,9 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Custom domain (host name only, lower case) bound with a managed certificate; empty: none.')
+param customDomain string
+
 @description('Settings of the MCP server itself (see src/config/settings.ts).')
 param server serverSettings
 
@@ -65,6 +69,10 @@ type serverSettings = {
   tenantId: string
   @description('ENTRA_CLIENT_ID')
   clientId: string
+  @description('ENTRA_APP_ID_URI')
+  appIdUri: string
+  @description('ENTRA_ALLOWED_CLIENT_IDS (comma-separated)')
+  allowedClientIds: string
   @description('ENTRA_REQUIRED_SCOPE')
   requiredScope: string
   @description('OBO_CREDENTIAL')
@@ -75,7 +83,11 @@ type serverSettings = {
   keyVaultSecretName: string
   @description('MCP_ALLOWED_ORIGINS (comma-separated, may be empty)')
   allowedOrigins: string
+  @description('MCP_MAX_BODY_BYTES, also the host\'s FUNCTIONS_REQUEST_BODY_SIZE_LIMIT')
+  maxBodyBytes: int
 }
+
+var hasCustomDomain = !empty(customDomain)
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -104,6 +116,10 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   }
   properties: {
     serverFarmId: plan.id
+    // Flex Consumption keeps TLS certificates per app ("site-scoped"), opted into when the app is created;
+    // the custom domain's managed certificate below needs it. Not in Bicep's Microsoft.Web types yet.
+    #disable-next-line BCP037
+    siteScopedCertificatesEnabled: true
     httpsOnly: true
     clientAffinityEnabled: false
     siteConfig: {
@@ -153,6 +169,43 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
+// Custom domain, step 1: the host name binding (App Service checks the CNAME and the asuid TXT record).
+resource customHostName 'Microsoft.Web/sites/hostNameBindings@2024-11-01' = if (hasCustomDomain) {
+  parent: site
+  name: hasCustomDomain ? customDomain : 'unused'
+  properties: {
+    siteName: site.name
+    hostNameType: 'Verified'
+    customHostNameDnsRecordType: 'CName'
+    sslState: 'Disabled'
+  }
+}
+
+// Step 2: a free App Service managed certificate for it (issued once the binding exists, renewed by Azure).
+resource customDomainCertificate 'Microsoft.Web/sites/certificates@2024-11-01' = if (hasCustomDomain) {
+  parent: site
+  name: hasCustomDomain ? replace(customDomain, '.', '-') : 'unused'
+  location: location
+  tags: tags
+  properties: {
+    canonicalName: customDomain
+  }
+  dependsOn: [
+    customHostName
+  ]
+}
+
+// Step 3: the same binding again, now SNI with the certificate: a separate deployment, because one template
+// cannot declare a resource twice.
+module customDomainTls 'custom-domain-tls.bicep' = if (hasCustomDomain) {
+  name: 'custom-domain-tls'
+  params: {
+    siteName: site.name
+    hostName: customDomain
+    thumbprint: hasCustomDomain ? customDomainCertificate!.properties.thumbprint : ''
+  }
+}
+
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: site
   name: 'appsettings'
@@ -164,21 +217,33 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // Platform: Application Insights with Entra (not instrumentation key) authentication.
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // Platform: the host's own request-body limit (default ~100 MB), so an oversized body is refused before
+    // the host buffers it; the same bound as MCP_MAX_BODY_BYTES.
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(server.maxBodyBytes)
     // The MCP server (src/config/settings.ts).
     ENTRA_TENANT_ID: server.tenantId
     ENTRA_CLIENT_ID: server.clientId
+    ENTRA_APP_ID_URI: server.appIdUri
+    ENTRA_ALLOWED_CLIENT_IDS: server.allowedClientIds
     ENTRA_REQUIRED_SCOPE: server.requiredScope
     OBO_CREDENTIAL: server.credential
     KEY_VAULT_URL: server.keyVaultUrl
     KEY_VAULT_SECRET_NAME: server.keyVaultSecretName
     MANAGED_IDENTITY_CLIENT_ID: identityClientId
-    MCP_PUBLIC_URL: 'https://${site.properties.defaultHostName}/mcp'
+    MCP_PUBLIC_URL: 'https://${hasCustomDomain ? customDomain : site.properties.defaultHostName}/mcp'
     MCP_ALLOWED_ORIGINS: server.allowedOrigins
+    MCP_MAX_BODY_BYTES: string(server.maxBodyBytes)
   }
 }
 
 @description('Name of the Function App.')
 output name string = site.name
 
-@description('Default host name of the Function App.')
+@description('Default host name of the Function App (the custom domain\'s CNAME target).')
 output defaultHostName string = site.properties.defaultHostName
+
+@description('Host name clients use: the custom domain, else the default host name.')
+output publicHostName string = hasCustomDomain ? customDomain : site.properties.defaultHostName
+
+@description('Value for the custom domain\'s asuid TXT record.')
+output customDomainVerificationId string = site.properties.customDomainVerificationId

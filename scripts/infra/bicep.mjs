@@ -127,12 +127,16 @@ function bicepCli() {
   return restoreBicep();
 }
 
+/** The main checkout of this repository; a git worktree lives elsewhere, but the types sit beside the main one. */
+function mainCheckout() {
+  const common = run('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root });
+  return common.status === 0 ? dirname(common.stdout.trim()) : root;
+}
+
 function graphTypesDir() {
-  const candidates = [
-    process.env.BICEP_GRAPH_TYPES_DIR,
-    join(root, '..', 'shared', 'bicep-types', 'microsoftgraph-v1.0-1.0.0'),
-  ].filter(Boolean);
-  return candidates.find((dir) => existsSync(join(dir, 'index.json')));
+  const beside = (checkout) => join(checkout, '..', 'shared', 'bicep-types', 'microsoftgraph-v1.0-1.0.0');
+  const candidates = [process.env.BICEP_GRAPH_TYPES_DIR, beside(root), beside(mainCheckout())];
+  return candidates.filter(Boolean).find((dir) => existsSync(join(dir, 'index.json')));
 }
 
 /**

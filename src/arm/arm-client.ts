@@ -45,6 +45,8 @@ export interface ArmClientOptions {
   timeoutMs: number;
   /** Most items one listing returns, so a huge tenant cannot exhaust memory or the MCP response. */
   maxItems?: number;
+  /** Called once when ARM rejects the token (401): drop it, so the next getToken does a fresh exchange. */
+  onUnauthorized?: () => void;
 }
 
 const RESOURCE_GROUP_IN_ID = /\/resourceGroups\/([^/]+)/i;
@@ -53,14 +55,29 @@ const RESOURCE_GROUP_IN_ID = /\/resourceGroups\/([^/]+)/i;
 export class ArmClient {
   readonly #credential: TokenCredential;
   readonly #maxItems: number;
+  #refreshed = false;
 
   constructor(
     getToken: () => Promise<AccessToken>,
     private readonly options: ArmClientOptions,
   ) {
-    // Scopes are ignored: the OBO token is always for ARM's user_impersonation.
-    this.#credential = { getToken: () => getToken() };
+    // Scopes are ignored: the OBO token is always for ARM's user_impersonation. A claims challenge (the SDK
+    // retries ARM's CAE 401s with one) means the cached token was revoked: refresh it once.
+    this.#credential = {
+      getToken: (_scopes, opts) => {
+        if (opts?.claims) this.#refreshOnce();
+        return getToken();
+      },
+    };
     this.#maxItems = options.maxItems ?? 1000;
+  }
+
+  /** Drops the cached token at most once per client (one request): a second 401 is final. */
+  #refreshOnce(): boolean {
+    if (this.#refreshed || !this.options.onUnauthorized) return false;
+    this.#refreshed = true;
+    this.options.onUnauthorized();
+    return true;
   }
 
   /** Lists every subscription the user can see (all pages). */
@@ -128,6 +145,20 @@ export class ArmClient {
   }
 
   async #collect<S, T>(
+    what: string,
+    list: (signal: AbortSignal) => AsyncIterable<S>,
+    map: (item: S) => T,
+  ): Promise<Listing<T>> {
+    try {
+      return await this.#collectOnce(what, list, map);
+    } catch (error) {
+      // ARM 401: the cached token was revoked (or expired early); one retry with a freshly exchanged token.
+      if (!(error instanceof ArmError && error.status === 401) || !this.#refreshOnce()) throw error;
+      return await this.#collectOnce(what, list, map);
+    }
+  }
+
+  async #collectOnce<S, T>(
     what: string,
     list: (signal: AbortSignal) => AsyncIterable<S>,
     map: (item: S) => T,

@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings.js';
 import type { TokenError } from '../errors.js';
-import { MetadataUnavailableError } from '../errors.js';
+import { MetadataUnavailableError, OboError } from '../errors.js';
 import { requiredScopeUri, resourceUrls } from './resource.js';
 
 /** An HTTP answer to a request that did not get past authentication. */
@@ -71,6 +71,38 @@ export function buildChallenge(
   params.push(`resource_metadata=${quote(metadataUrl)}`, `scope=${quote(scope)}`);
   return {
     status,
+    headers: { 'WWW-Authenticate': `Bearer ${params.join(', ')}` },
+    body: { error: code, error_description: description },
+  };
+}
+
+/**
+ * The 401 for an On-Behalf-Of failure only a new sign-in can fix, or undefined for failures that stay tool
+ * errors (consent, outages, the server's own credential). With Entra's claims (MFA / Conditional Access on
+ * Azure Resource Manager) the challenge is `insufficient_claims` carrying them, so the client can request a
+ * token that satisfies them; without (revoked session) it is the usual `invalid_token`.
+ */
+export function oboChallenge(error: unknown, settings: Settings, requestUrl: string): Challenge | undefined {
+  if (!(error instanceof OboError) || !error.needsReauthentication) return undefined;
+  const { metadataUrl } = resourceUrls(settings, requestUrl);
+  const scope = requiredScopeUri(settings);
+  const params: string[] = [];
+  let code: string;
+  let description: string;
+  if (error.claims !== undefined) {
+    code = 'insufficient_claims';
+    description =
+      'Azure Resource Manager requires a stronger sign-in (MFA or Conditional Access); sign in again with the claims of this challenge.';
+    params.push(`error=${quote(code)}`, `error_description=${quote(description)}`);
+    params.push(`claims=${quote(Buffer.from(error.claims, 'utf8').toString('base64'))}`);
+  } else {
+    code = 'invalid_token';
+    description = 'The sign-in is no longer valid (for example, the session was revoked); sign in again.';
+    params.push(`error=${quote(code)}`, `error_description=${quote(description)}`);
+  }
+  params.push(`resource_metadata=${quote(metadataUrl)}`, `scope=${quote(scope)}`);
+  return {
+    status: 401,
     headers: { 'WWW-Authenticate': `Bearer ${params.join(', ')}` },
     body: { error: code, error_description: description },
   };

@@ -2,6 +2,44 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { Logger } from '../util/log.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+// At most what the host itself accepts (infra sets FUNCTIONS_REQUEST_BODY_SIZE_LIMIT to MCP_MAX_BODY_BYTES).
+const DRAIN_LIMIT_BYTES = 16 * 1_048_576;
+
+/** The part of a web stream we use (the Functions library types its bodies with node:stream/web's streams). */
+interface BodySource {
+  getReader(): { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(): Promise<void> };
+}
+
+/**
+ * Passes `source` on, but a cancel (the handler stopped at its size limit) drains the rest in the background
+ * instead: with HTTP streaming the body is the host's proxied request, and cancelling it destroys the socket that
+ * our 413 must go back on. Past `limit` bytes the source is cancelled after all.
+ */
+export function drainOnCancel(source: BodySource, limit = DRAIN_LIMIT_BYTES): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel() {
+      void (async () => {
+        let drained = 0;
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            drained += value.byteLength;
+            if (drained > limit) return await reader.cancel();
+          }
+        } catch {
+          // The source failed on its own: nothing left to drain.
+        }
+      })();
+    },
+  });
+}
 
 /**
  * Converts a Functions HttpRequest into a web-standard Request (the MCP SDK's transport speaks these). The
@@ -11,14 +49,14 @@ export function toWebRequest(request: HttpRequest): Request {
   const method = request.method.toUpperCase();
   const headers = new Headers();
   request.headers.forEach((value, name) => headers.append(name, value));
-  const body = BODYLESS.has(method) ? null : request.body;
+  const body = BODYLESS.has(method) || !request.body ? null : drainOnCancel(request.body as BodySource);
   // `duplex: 'half'` is required by fetch for stream bodies (not yet in the DOM typings).
   return new Request(request.url, {
     method,
     headers,
     body,
     ...(body ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
 }
 
 /** Converts a web-standard Response into the Functions response shape. */

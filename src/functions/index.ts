@@ -1,3 +1,5 @@
+// Must stay the first import: HTTP streaming is set up before the functions below register themselves.
+import './setup.js';
 import type { HttpFunctionOptions } from '@azure/functions';
 import { getRuntime } from '../runtime.js';
 import { mcpFunction } from './mcp.js';

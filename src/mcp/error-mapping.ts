@@ -1,32 +1,51 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AppError } from '../errors.js';
+import { AppError, ArmError, OboError } from '../errors.js';
+import type { OboErrorCode } from '../errors.js';
 import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 
+// OBO failures whose message is for the caller: their own sign-in or consent, or Entra's availability.
+const CALLER_OBO_CODES = new Set<OboErrorCode>([
+  'consent_required',
+  'interaction_required',
+  'invalid_grant',
+  'obo_unavailable',
+  'obo_throttled',
+]);
+// Failures of the server's own dependencies that usually pass by themselves.
+const TRANSIENT_CODES = new Set(['keyvault_unavailable', 'identity_unavailable', 'timeout']);
+
+/** True when the error's message is meant for the caller; anything else may name internals (vault, secret). */
+function isCallerFacing(error: AppError): boolean {
+  return error instanceof ArmError || (error instanceof OboError && CALLER_OBO_CODES.has(error.code));
+}
+
+function result(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
 /**
  * The one place a failure becomes an MCP tool result: `isError: true` with an actionable message and the
- * stable error code, never a token, secret or stack. Unexpected errors get a generic message and a log
- * line with an incident id the caller can quote.
+ * stable error code, never a token, secret or stack. Failures of the server's own configuration or
+ * credential (Key Vault URL, secret name, app credential) and unexpected errors reach the caller as a
+ * generic message with an incident id; the log keeps the details under that id.
  */
 export function toolError(error: unknown, tool: string, logger: Logger): CallToolResult {
+  const incident = fingerprint(`${Date.now()}:${Math.random()}`);
   if (error instanceof AppError) {
     const cause = error.cause instanceof Error ? `; cause: ${redact(error.cause.message)}` : '';
-    logger.warn(`tool ${tool} failed: ${error.code}${cause}`);
-    return {
-      isError: true,
-      content: [{ type: 'text', text: `${error.message} [${error.code}]` }],
-    };
+    logger.warn(
+      `tool ${tool} failed (incident ${incident}): ${error.code}: ${redact(error.message)}${cause}`,
+    );
+    if (isCallerFacing(error)) return result(`${error.message} [${error.code}]`);
+    const text = TRANSIENT_CODES.has(error.code)
+      ? `The server could not reach one of its own services; retry shortly, and report incident ${incident} to the operator if it persists.`
+      : `The server is not configured correctly to act on your behalf; this is not caused by your sign-in. Report incident ${incident} to the operator.`;
+    return result(`${text} [${error.code}]`);
   }
-  const incident = fingerprint(`${Date.now()}:${Math.random()}`);
   const message = error instanceof Error ? redact(error.message) : 'non-error thrown';
   logger.error(`tool ${tool} failed unexpectedly (incident ${incident}): ${message}`);
-  return {
-    isError: true,
-    content: [
-      {
-        type: 'text',
-        text: `The tool failed unexpectedly; retry, and report incident ${incident} if it persists. [internal_error]`,
-      },
-    ],
-  };
+  return result(
+    `The tool failed unexpectedly; retry, and report incident ${incident} if it persists. [internal_error]`,
+  );
 }

@@ -1,12 +1,13 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { buildChallenge } from '../auth/challenge.js';
+import { buildChallenge, oboChallenge } from '../auth/challenge.js';
+import type { Challenge } from '../auth/challenge.js';
 import type { VerifiedUser } from '../auth/verifier.js';
 import { ArmClient } from '../arm/arm-client.js';
-import { MetadataUnavailableError, TokenError } from '../errors.js';
+import { MetadataUnavailableError, OboError, TokenError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Logger } from '../util/log.js';
 import { toAuthInfo } from './context.js';
-import { createMcpServer } from './server.js';
+import { ARM_TOOLS, createMcpServer } from './server.js';
 
 const MAX_BATCH = 10;
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
@@ -22,6 +23,22 @@ function jsonRpcError(
   headers: Record<string, string> = {},
 ): Response {
   return json(status, { jsonrpc: '2.0', id: null, error: { code, message } }, headers);
+}
+
+/** True when the JSON-RPC message (or batch) calls a tool that acts on Azure Resource Manager. */
+export function callsArmTool(parsed: unknown): boolean {
+  const messages: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  return messages.some((m) => {
+    if (m === null || typeof m !== 'object') return false;
+    const { method, params } = m as { method?: unknown; params?: unknown };
+    if (method !== 'tools/call' || params === null || typeof params !== 'object') return false;
+    const name = (params as { name?: unknown }).name;
+    return typeof name === 'string' && ARM_TOOLS.has(name);
+  });
+}
+
+function challengeResponse(challenge: Challenge, cors: Record<string, string>): Response {
+  return json(challenge.status, challenge.body, { ...challenge.headers, ...cors });
 }
 
 /** Reads the bearer token of an `Authorization` header; undefined when absent or another scheme. */
@@ -111,9 +128,8 @@ export async function handleMcpRequest(
     user = await runtime.verifier.verify(bearerToken(request.headers.get('authorization')));
   } catch (error) {
     if (error instanceof TokenError || error instanceof MetadataUnavailableError) {
-      const challenge = buildChallenge(error, settings, request.url);
       logger.warn(`mcp: rejected request: ${error.code}`);
-      return json(challenge.status, challenge.body, { ...challenge.headers, ...cors });
+      return challengeResponse(buildChallenge(error, settings, request.url), cors);
     }
     throw error;
   }
@@ -142,14 +158,44 @@ export async function handleMcpRequest(
     return jsonRpcError(400, -32600, `Invalid Request: batches are limited to ${MAX_BATCH} messages.`, cors);
   }
 
+  // The On-Behalf-Of exchange runs before any MCP answer exists: a failure only a new sign-in can fix
+  // (step-up claims, revoked session) must reach the client as an HTTP 401 challenge, not as a tool result.
+  // Other failures (consent, outages, throttling) stay tool errors and are not retried within this request.
+  let oboFailure: Error | undefined;
+  if (callsArmTool(parsed)) {
+    try {
+      await runtime.obo.getArmToken(user);
+    } catch (error) {
+      const challenge = oboChallenge(error, settings, request.url);
+      if (challenge) {
+        logger.warn(`mcp: On-Behalf-Of needs a new sign-in: ${challenge.body.error}`);
+        return challengeResponse(challenge, cors);
+      }
+      oboFailure = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  // A fresh exchange later in this request (after ARM rejected the cached token) may need a new sign-in too.
+  let reauthentication: OboError | undefined;
+  const armToken = async () => {
+    try {
+      return await runtime.obo.getArmToken(user);
+    } catch (error) {
+      if (error instanceof OboError && error.needsReauthentication) reauthentication ??= error;
+      throw error;
+    }
+  };
+
   const server = createMcpServer({
     user,
     logger,
     arm: async () => {
-      await runtime.obo.getArmToken(user); // surfaces OBO failures before ARM is called
-      return new ArmClient(() => runtime.obo.getArmToken(user), {
+      if (oboFailure !== undefined) throw oboFailure;
+      await armToken(); // surfaces OBO failures before ARM is called
+      return new ArmClient(armToken, {
         endpoint: settings.armEndpoint,
         timeoutMs: settings.upstreamTimeoutMs * 3,
+        // ARM rejected the token (revoked under continuous access evaluation): forget it, exchange afresh.
+        onUnauthorized: () => runtime.obo.evict(user),
       });
     },
   });
@@ -170,6 +216,13 @@ export async function handleMcpRequest(
     out.set('Cache-Control', 'no-store');
     // Buffer the (JSON) answer so the server can be closed before the response leaves.
     const text = await response.text();
+    if (reauthentication) {
+      const challenge = oboChallenge(reauthentication, settings, request.url);
+      if (challenge) {
+        logger.warn(`mcp: On-Behalf-Of needs a new sign-in: ${challenge.body.error}`);
+        return challengeResponse(challenge, cors);
+      }
+    }
     return new Response(response.status === 202 || text === '' ? null : text, {
       status: response.status,
       headers: out,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import type { AuthenticationResult, Configuration, ICachePlugin, TokenCache } from '@azure/msal-node';
 import { AppError, OboError } from '../errors.js';
@@ -11,6 +11,7 @@ import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { TimeoutNetworkClient } from './network.js';
+import type { FailedAnswer } from './network.js';
 
 /** Delegated scope of Azure Resource Manager. */
 export const ARM_SCOPE = 'https://management.azure.com/user_impersonation';
@@ -39,6 +40,10 @@ export interface OboClientOptions {
 // AADSTS7000215: invalid secret; 7000222: expired secret; 7000216: missing credential.
 const ROTATION_CODES = new Set([7000215, 7000222]);
 const REFRESH_SKEW_MS = 2 * 60_000;
+/** How long a user-caused failure is answered from memory: a batch or a retrying client must not hammer Entra. */
+const NEGATIVE_TTL_MS = 30_000;
+/** MSAL holds back for at most an hour after a Retry-After; so do we. */
+const MAX_RETRY_AFTER_SEC = 3600;
 
 /**
  * MSAL stores every OBO result (account, ID token, access token and a long-lived refresh token) in an in-memory
@@ -67,13 +72,31 @@ export function armScopeFor(armEndpoint: string): string {
   return sovereign.includes(host) ? `https://${host}/user_impersonation` : ARM_SCOPE;
 }
 
+/** Entra's claims challenge when it is a JSON object (anything else cannot be satisfied by a client). */
+function claimsJson(claims: string | undefined): string | undefined {
+  if (!claims) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(claims);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function tokenKey(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
 function aadstsOf(message: string | undefined): number | undefined {
   const match = /AADSTS(\d+)/.exec(message ?? '');
   return match?.[1] ? Number(match[1]) : undefined;
 }
 
-/** Maps an MSAL failure to an OboError with an actionable, secret-free message. */
-export function mapMsalError(error: unknown): AppError {
+/**
+ * Maps an MSAL failure to an OboError with an actionable, secret-free message. `answer` is what the token
+ * endpoint answered (status, claims, Retry-After), which MSAL's plain ServerError does not keep.
+ */
+export function mapMsalError(error: unknown, answer?: FailedAnswer): AppError {
   if (error instanceof AppError && error.code === 'timeout') {
     return new OboError(
       'obo_unavailable',
@@ -84,15 +107,39 @@ export function mapMsalError(error: unknown): AppError {
     );
   }
   if (error instanceof AppError) return error;
-  const e = error as { errorCode?: string; subError?: string; errorMessage?: string; errorNo?: string };
+  const e = error as {
+    errorCode?: string;
+    subError?: string;
+    errorMessage?: string;
+    errorNo?: string;
+    claims?: unknown;
+  };
   const aadsts = e.errorNo ? Number(e.errorNo) : aadstsOf(e.errorMessage);
   const known = { cause: error, ...(aadsts ? { aadsts } : {}) };
   const tag = aadsts ? ` (AADSTS${aadsts})` : '';
+  // `Retry-After: 0` is no window (MSAL would hold back its default minute; the app is rebuilt instead).
+  if (answer?.status === 429 && answer.retryAfterSec !== undefined && answer.retryAfterSec > 0) {
+    const retryAfterSec = Math.min(answer.retryAfterSec, MAX_RETRY_AFTER_SEC);
+    return new OboError(
+      'obo_throttled',
+      `Entra ID is throttling this server's sign-in exchanges; retry in ${retryAfterSec} seconds.`,
+      { ...known, retryAfterSec },
+    );
+  }
+  // InteractionRequiredAuthError keeps `claims`; a plain ServerError (e.g. invalid_grant) does not.
+  const claims = claimsJson(typeof e.claims === 'string' && e.claims ? e.claims : answer?.claims);
   if (e.subError === 'consent_required' || aadsts === 65001) {
     return new OboError(
       'consent_required',
       `Admin consent is missing for Azure Service Management${tag}. An administrator must grant consent for the app's 'user_impersonation' permission on Azure Service Management.`,
       known,
+    );
+  }
+  if (claims && (e.errorCode === 'interaction_required' || e.errorCode === 'invalid_grant')) {
+    return new OboError(
+      e.errorCode,
+      `Entra ID requires a stronger sign-in (MFA or Conditional Access) for Azure Resource Manager${tag}; sign in again with the claims of the challenge.`,
+      { ...known, claims },
     );
   }
   const byCode: Partial<Record<string, [OboErrorCode, string]>> = {
@@ -145,7 +192,13 @@ export function mapMsalError(error: unknown): AppError {
  */
 export class OboClient {
   readonly #cache: CoalescingCache<ArmAccessToken>;
+  /** User-caused failures per token hash, answered from memory until `until` (bounded like #cache). */
+  readonly #failures = new Map<string, { error: OboError; until: number }>();
+  readonly #maxEntries: number;
   #app: { key: string; cca: ConfidentialClientApplication } | undefined;
+  readonly #network: TimeoutNetworkClient;
+  /** Entra answered 429 with Retry-After: no exchange for anyone before this (epoch ms). */
+  #throttledUntil = 0;
   readonly #now: () => number;
 
   readonly #scope: string;
@@ -153,30 +206,61 @@ export class OboClient {
   constructor(private readonly options: OboClientOptions) {
     this.#now = options.now ?? Date.now;
     this.#scope = armScopeFor(options.armEndpoint);
-    this.#cache = new CoalescingCache({ maxEntries: options.maxCachedUsers ?? 1000, now: this.#now });
+    this.#maxEntries = options.maxCachedUsers ?? 1000;
+    this.#cache = new CoalescingCache({ maxEntries: this.#maxEntries, now: this.#now });
+    this.#network = new TimeoutNetworkClient(options.timeoutMs);
   }
 
   /** Returns an ARM token for `user`; the user's token must already be verified. */
   getArmToken(user: VerifiedUser): Promise<ArmAccessToken> {
-    const key = createHash('sha256').update(user.token).digest('base64url');
+    const key = tokenKey(user.token);
+    const failed = this.#failures.get(key);
+    if (failed && failed.until > this.#now()) return Promise.reject(failed.error);
+    this.#failures.delete(key);
     return this.#cache.get(key, async () => {
-      const token = await this.#exchange(user.token);
+      let token: ArmAccessToken;
+      try {
+        token = await this.#exchange(user.token);
+      } catch (error) {
+        if (error instanceof OboError && USER_CAUSED.has(error.code)) this.#rememberFailure(key, user, error);
+        throw error;
+      }
       const lifetimeEnd = Math.min(token.expiresOnTimestamp, user.expiresAt * 1000);
       return { value: token, ttlMs: lifetimeEnd - REFRESH_SKEW_MS - this.#now() };
     });
   }
 
+  /** Forgets `user`'s cached ARM token (ARM rejected it), so the next getArmToken does a fresh exchange. */
+  evict(user: VerifiedUser): void {
+    this.#cache.delete(tokenKey(user.token));
+  }
+
+  #rememberFailure(key: string, user: VerifiedUser, error: OboError): void {
+    const until = Math.min(this.#now() + NEGATIVE_TTL_MS, user.expiresAt * 1000);
+    if (until <= this.#now()) return;
+    this.#failures.delete(key);
+    this.#failures.set(key, { error, until });
+    while (this.#failures.size > this.#maxEntries) {
+      const oldest = this.#failures.keys().next().value;
+      if (oldest === undefined) break;
+      this.#failures.delete(oldest);
+    }
+  }
+
   async #exchange(assertion: string): Promise<ArmAccessToken> {
+    const waitMs = this.#throttledUntil - this.#now();
+    if (waitMs > 0) {
+      const retryAfterSec = Math.ceil(waitMs / 1000);
+      throw new OboError(
+        'obo_throttled',
+        `Entra ID is throttling this server's sign-in exchanges; retry in ${retryAfterSec} seconds.`,
+        { retryAfterSec },
+      );
+    }
     const first = await this.options.source.get();
     try {
       return await this.#acquire(first, assertion);
-    } catch (error) {
-      const mapped = mapMsalError(error);
-      if (!(mapped instanceof OboError && USER_CAUSED.has(mapped.code))) {
-        // MSAL remembers a 429/5xx (or any answer with Retry-After) per app and scopes, not per user, and
-        // would replay it to every user for up to a minute; a fresh application forgets it.
-        this.#app = undefined;
-      }
+    } catch (mapped) {
       const rotated =
         mapped instanceof OboError &&
         mapped.code === 'invalid_client' &&
@@ -187,21 +271,43 @@ export class OboClient {
         `OBO: client credential ${first.key} rejected (AADSTS${mapped.aadsts}); re-reading it once.`,
       );
       const second = await this.options.source.get();
-      try {
-        return await this.#acquire(second, assertion);
-      } catch (retryError) {
-        throw mapMsalError(retryError);
-      }
+      return await this.#acquire(second, assertion);
     }
   }
 
+  /** One exchange; failures come out mapped (OboError or another AppError). */
   async #acquire(current: CurrentCredential, assertion: string): Promise<ArmAccessToken> {
     const cca = this.#application(current);
-    const result: AuthenticationResult | null = await withTimeout(
-      'Entra ID token endpoint',
-      this.options.timeoutMs,
-      () => cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [this.#scope], skipCache: true }),
-    );
+    const correlationId = randomUUID();
+    let result: AuthenticationResult | null;
+    try {
+      result = await withTimeout('Entra ID token endpoint', this.options.timeoutMs, () =>
+        cca.acquireTokenOnBehalfOf({
+          oboAssertion: assertion,
+          scopes: [this.#scope],
+          skipCache: true,
+          correlationId,
+        }),
+      );
+    } catch (error) {
+      const answer = this.#network.takeFailure(correlationId);
+      const mapped = mapMsalError(error, answer);
+      if (mapped instanceof OboError && mapped.code === 'obo_throttled' && mapped.retryAfterSec) {
+        // Entra throttles the application, so holding back for everyone is right. The MSAL application is
+        // kept: its own throttling entry (per app and scope) ends with ours, and forgetting it would only
+        // let the next caller hit Entra inside the window.
+        this.#throttledUntil = Math.max(this.#throttledUntil, this.#now() + mapped.retryAfterSec * 1000);
+        this.options.logger.warn(`OBO: Entra ID answered 429; holding back for ${mapped.retryAfterSec} s.`);
+      } else if (
+        !(mapped instanceof OboError && USER_CAUSED.has(mapped.code)) ||
+        answer?.retryAfterSec !== undefined
+      ) {
+        // MSAL remembers a 429/5xx (or any answer with Retry-After) per app and scopes, not per user, and
+        // would replay it to every user for up to a minute; a fresh application forgets it.
+        this.#app = undefined;
+      }
+      throw mapped;
+    }
     if (!result?.accessToken) throw new OboError('obo_failed', 'Entra ID returned no access token.');
     const expiresOn = result.expiresOn?.getTime() ?? this.#now() + 5 * 60_000;
     this.options.logger.info(`OBO: ARM token acquired for assertion ${fingerprint(assertion)}.`);
@@ -210,7 +316,7 @@ export class OboClient {
 
   #application(current: CurrentCredential): ConfidentialClientApplication {
     if (this.#app?.key === current.key) return this.#app.cca;
-    const { clientId, tenantId, authorityHost, timeoutMs, logger } = this.options;
+    const { clientId, tenantId, authorityHost, logger } = this.options;
     const config: Configuration = {
       auth: {
         clientId,
@@ -220,7 +326,7 @@ export class OboClient {
       },
       cache: { cachePlugin: DISCARD_MSAL_TOKENS },
       system: {
-        networkClient: new TimeoutNetworkClient(timeoutMs),
+        networkClient: this.#network,
         loggerOptions: {
           piiLoggingEnabled: false,
           logLevel: LogLevel.Warning,

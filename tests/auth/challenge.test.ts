@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildChallenge } from '../../src/auth/challenge.js';
+import { buildChallenge, oboChallenge } from '../../src/auth/challenge.js';
 import { protectedResourceMetadata, resourceUrls } from '../../src/auth/resource.js';
 import { loadSettings } from '../../src/config/settings.js';
-import { MetadataUnavailableError, TokenError } from '../../src/errors.js';
+import { ArmError, MetadataUnavailableError, OboError, TokenError } from '../../src/errors.js';
 
 const settings = loadSettings({
   ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
@@ -64,6 +64,55 @@ describe('challenges', () => {
     const c = buildChallenge(new MetadataUnavailableError('x'), settings, URL_);
     assert.equal(c.status, 503);
     assert.equal(c.headers['Retry-After'], '5');
+  });
+});
+
+describe('On-Behalf-Of challenges', () => {
+  const CLAIMS = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
+  const B64 = Buffer.from(CLAIMS).toString('base64');
+  const TAIL =
+    'resource_metadata="https://app.example.test/.well-known/oauth-protected-resource/mcp", scope="api://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/execute"';
+
+  it('interaction_required with claims → 401 insufficient_claims carrying the base64 claims', () => {
+    const error = new OboError('interaction_required', 'm', { claims: CLAIMS, aadsts: 50076 });
+    const c = oboChallenge(error, settings, URL_);
+    assert.equal(c?.status, 401);
+    assert.equal(
+      c.headers['WWW-Authenticate'],
+      `Bearer error="insufficient_claims", error_description="${c.body.error_description}", claims="${B64}", ${TAIL}`,
+    );
+    assert.equal(c.body.error, 'insufficient_claims');
+    assert.equal(Buffer.from(B64, 'base64').toString(), CLAIMS, 'standard, padded base64 of the JSON');
+  });
+
+  it('invalid_grant with claims → 401 insufficient_claims', () => {
+    const c = oboChallenge(new OboError('invalid_grant', 'm', { claims: CLAIMS }), settings, URL_);
+    assert.equal(c?.status, 401);
+    assert.match(c.headers['WWW-Authenticate'] ?? '', /error="insufficient_claims"/);
+  });
+
+  it('invalid_grant without claims → 401 invalid_token with the usual challenge', () => {
+    const c = oboChallenge(new OboError('invalid_grant', 'm', { aadsts: 50173 }), settings, URL_);
+    assert.equal(c?.status, 401);
+    assert.equal(
+      c.headers['WWW-Authenticate'],
+      `Bearer error="invalid_token", error_description="${c.body.error_description}", ${TAIL}`,
+    );
+    assert.ok(!(c.headers['WWW-Authenticate'] ?? '').includes('claims='));
+  });
+
+  it('no challenge for failures that stay tool errors', () => {
+    for (const error of [
+      new OboError('consent_required', 'm'),
+      new OboError('interaction_required', 'm'),
+      new OboError('obo_unavailable', 'm'),
+      new OboError('obo_throttled', 'm', { retryAfterSec: 5 }),
+      new OboError('invalid_client', 'm'),
+      new ArmError('arm_unauthorized', 'm'),
+      new Error('x'),
+    ]) {
+      assert.equal(oboChallenge(error, settings, URL_), undefined, String(error));
+    }
   });
 });
 

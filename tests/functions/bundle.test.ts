@@ -2,7 +2,7 @@
 // surprises and serve the same flow as the sources.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,64 @@ let dir: string;
 let bundle: string;
 let emulator: Emulator;
 let host: DevHost;
+
+// A stand-in for the Functions Node.js worker's `@azure/functions-core` module (NODE_PATH resolves it for the
+// bundle's require): it records what the app registers and exposes the programming model the worker would drive.
+const FAKE_CORE = `
+const seen = (globalThis.__core = { registered: [], model: undefined });
+module.exports = {
+  version: '3.10.1',
+  setProgrammingModel(model) { seen.model = model; },
+  getProgrammingModel() { return seen.model; },
+  registerFunction(metadata) {
+    const trigger = Object.values(metadata.bindings).find((b) => b.type === 'httpTrigger');
+    seen.registered.push({ name: metadata.name, route: trigger.route, methods: trigger.methods });
+    return { dispose() {} };
+  },
+  registerHook() { return { dispose() {} }; },
+  log() {},
+};`;
+
+/** Loads `bundlePath` as the Functions worker would and reports registrations and the worker capabilities. */
+function asTheWorkerSeesIt(bundlePath: string): {
+  registered: { name: string; route: string; methods: string[] }[];
+  capabilities: Record<string, string>;
+} {
+  const core = join(dir, 'worker', 'node_modules', '@azure', 'functions-core');
+  mkdirSync(core, { recursive: true });
+  writeFileSync(join(core, 'index.js'), FAKE_CORE);
+  const script = `
+    await import(${JSON.stringify(pathToFileURL(bundlePath).href)});
+    const { registered, model } = globalThis.__core;
+    const capabilities = await model.getCapabilities({});
+    console.log(JSON.stringify({ registered, capabilities }));
+    process.exit(0);`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', NODE_PATH: join(dir, 'worker', 'node_modules') },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ReturnType<typeof asTheWorkerSeesIt>;
+}
+
+function assertStreamingWorker(bundlePath: string): void {
+  const { registered, capabilities } = asTheWorkerSeesIt(bundlePath);
+  assert.deepEqual(
+    registered.map(({ name, route, methods }) => ({ name, route, methods })),
+    [
+      { name: 'mcp', route: 'mcp', methods: ['POST', 'GET', 'DELETE', 'OPTIONS'] },
+      { name: 'protectedResourceMetadata', route: '.well-known/oauth-protected-resource', methods: ['GET'] },
+      {
+        name: 'protectedResourceMetadataMcp',
+        route: '.well-known/oauth-protected-resource/mcp',
+        methods: ['GET'],
+      },
+    ],
+    'each function registered exactly once',
+  );
+  // The library reports an HttpUri (its request proxy) to the host only when HTTP streaming is enabled.
+  assert.match(capabilities.HttpUri ?? '', /^http:\/\/localhost:\d+\/$/, 'HTTP streaming enabled');
+}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bundle-'));
@@ -47,6 +105,10 @@ describe('deployment bundle', () => {
     assert.ok(statSync(bundle).size < 10 * 1024 * 1024);
   });
 
+  it('enables HTTP streaming before registering each function once, as the worker sees it', () => {
+    assertStreamingWorker(bundle);
+  });
+
   it('npm run build stages a self-contained deployment package in dist/deploy', () => {
     const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
@@ -61,6 +123,7 @@ describe('deployment bundle', () => {
       JSON.parse(readFileSync(join(deploy, 'host.json'), 'utf8')),
       JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')),
     );
+    assertStreamingWorker(join(deploy, 'functions.mjs'));
   });
 
   it('without settings: names the missing setting at load, answers 500 server_misconfigured without a stack', () => {

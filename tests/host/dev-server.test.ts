@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { HttpFunctionDefinition } from '../../src/functions/index.js';
-import { startDevHost, toRoutes } from '../../src/host/dev-server.js';
+import { DRAIN_BYTES, startDevHost, toRoutes } from '../../src/host/dev-server.js';
+import { rawExchange, requestHead } from './raw-http.js';
 
 const echo: HttpFunctionDefinition = {
   name: 'echo',
@@ -15,6 +16,21 @@ const echo: HttpFunctionDefinition = {
       status: 200,
       jsonBody: { method: req.method, url: req.url, body: await req.text() },
     }),
+  },
+};
+// Reads only the first chunk of the body, then stops (as the MCP handler does at its size limit).
+const peek: HttpFunctionDefinition = {
+  name: 'peek',
+  options: {
+    route: 'peek',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    handler: async (req) => {
+      const reader = req.body!.getReader();
+      const first = (await reader.read()) as ReadableStreamReadResult<Uint8Array>;
+      await reader.cancel();
+      return { status: 200, jsonBody: { first: Buffer.from(first.value!.subarray(0, 4)).toString() } };
+    },
   },
 };
 let server: Server;
@@ -33,7 +49,7 @@ function raw(path: string, method = 'POST', host?: string): Promise<number> {
 }
 
 before(async () => {
-  ({ server, url } = await startDevHost({ port: 0, functions: [echo] }));
+  ({ server, url } = await startDevHost({ port: 0, functions: [echo, peek] }));
 });
 after(() => server.close());
 
@@ -59,5 +75,50 @@ describe('dev host', () => {
     assert.equal((await fetch(`${url}/echo/path`)).status, 405);
     assert.equal(await raw('//evil.example/echo/path'), 400);
     assert.equal(await raw('/echo/path', 'POST', 'bad host with spaces'), 400);
+  });
+
+  it('streams the body to the handler; a handler that stops reading leaves the connection usable', async () => {
+    const body = (fill: string) => Buffer.alloc(DRAIN_BYTES / 2, fill);
+    const { answers, ending } = await rawExchange(
+      url,
+      [
+        requestHead('POST', '/peek', DRAIN_BYTES / 2),
+        body('a'),
+        requestHead('POST', '/peek', DRAIN_BYTES / 2),
+        body('b'),
+        requestHead('POST', '/echo/path', 5, { Connection: 'close' }),
+        'hello',
+      ],
+      ['POST', 'POST', 'POST'],
+    );
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.headers.connection]),
+      [
+        [200, 'keep-alive'],
+        [200, 'keep-alive'],
+        [200, 'close'],
+      ],
+    );
+    assert.deepEqual(
+      JSON.parse(answers[1]!.body),
+      { first: 'bbbb' },
+      'the unread rest was drained, not parsed',
+    );
+    assert.equal((JSON.parse(answers[2]!.body) as { body: string }).body, 'hello');
+    assert.equal(ending, 'end');
+  });
+
+  it('an unread rest over the drain limit: Connection: close and a clean close', async () => {
+    const size = DRAIN_BYTES * 3;
+    const { answers, ending } = await rawExchange(
+      url,
+      [requestHead('POST', '/peek', size), Buffer.alloc(size, 'c')],
+      ['POST'],
+    );
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.headers.connection]),
+      [[200, 'close']],
+    );
+    assert.equal(ending, 'end');
   });
 });

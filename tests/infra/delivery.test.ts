@@ -25,7 +25,10 @@ type Workflow = {
   on: Record<string, unknown>;
   permissions: Record<string, string>;
   concurrency?: { group: string };
-  jobs: Record<string, { environment?: { name: string } | string; steps: { uses?: string; run?: string }[] }>;
+  jobs: Record<
+    string,
+    { if?: string; environment?: { name: string } | string; steps: { uses?: string; run?: string }[] }
+  >;
 };
 
 void test('the infra scripts exist and the shell scripts are strict and never trace', () => {
@@ -92,6 +95,33 @@ void test('Deploy uses OIDC, an approval environment, one run at a time and no s
   assert.ok(steps.some((s) => s.startsWith('Azure/setup-azd@')));
   assert.ok(steps.some((s) => s.includes('--federated-credential-provider github')));
   assert.ok(steps.includes('azd provision --no-prompt') && steps.includes('azd deploy --no-prompt'));
+});
+
+void test('Deploy runs only for a successful push to this repository main, or by hand from main', () => {
+  const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+  const condition = Object.values(deploy.jobs)[0]!.if ?? '';
+  // Each alternative of the condition, with its clauses.
+  const alternatives = condition.split(/\)\s*\|\|\s*\(/).map((part) =>
+    part
+      .replace(/^\s*\(|\)\s*$/g, '')
+      .split('&&')
+      .map((clause) => clause.trim()),
+  );
+  assert.equal(alternatives.length, 2, condition);
+  assert.deepEqual(alternatives[0], [
+    "github.event_name == 'workflow_dispatch'",
+    "github.ref == 'refs/heads/main'",
+  ]);
+  assert.deepEqual(
+    [...alternatives[1]!].sort(),
+    [
+      "github.event_name == 'workflow_run'",
+      "github.event.workflow_run.event == 'push'",
+      "github.event.workflow_run.head_branch == 'main'",
+      'github.event.workflow_run.head_repository.full_name == github.repository',
+      "github.event.workflow_run.conclusion == 'success'",
+    ].sort(),
+  );
 });
 
 void test('azure.yaml deploys service api to Functions and runs the secret hook', () => {

@@ -25,7 +25,6 @@ const NOT_SET_BY_INFRA: Readonly<Record<string, string>> = {
   KEY_VAULT_SECRET_TTL_SECONDS:
     "tuning knob: the code's default (1 hour) bounds how long a rotated secret stays cached; set it by hand if needed",
   UPSTREAM_TIMEOUT_MS: "tuning knob: the code's default (10 s) suits Entra ID, Key Vault and ARM",
-  MCP_MAX_BODY_BYTES: "tuning knob: the code's default (1 MiB) is ample for MCP JSON-RPC requests",
 };
 
 /** Settings for the Functions host and platform, not read by the code. */
@@ -35,6 +34,8 @@ const PLATFORM_SETTINGS: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__clientId: 'which user-assigned identity the host uses for storage',
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra (AAD) authentication of telemetry with the identity',
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT:
+    "the host's request-body limit (default ~100 MB), set to MCP_MAX_BODY_BYTES so oversized bodies are refused before the host buffers them",
 };
 
 const expectedCodeSettings = SETTING_NAMES.filter((name) => !(name in NOT_SET_BY_INFRA));

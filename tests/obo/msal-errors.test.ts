@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ServerError } from '@azure/msal-node';
+import { InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
 import { OboError } from '../../src/errors.js';
 import { mapMsalError } from '../../src/obo/obo-client.js';
 
@@ -37,5 +37,102 @@ describe('mapMsalError', () => {
     assert.ok(mapped instanceof OboError);
     assert.equal(mapped.aadsts, 7000222);
     assert.ok(!mapped.message.includes('eyJ'));
+  });
+
+  const CLAIMS = '{"access_token":{"capolids":{"essential":true,"values":["c1"]}}}';
+
+  it('interaction_required with claims (InteractionRequiredAuthError) keeps the claims', () => {
+    const error = new InteractionRequiredAuthError(
+      'interaction_required',
+      'corr',
+      'AADSTS50076: MFA required',
+      '',
+      '',
+      '',
+      CLAIMS,
+      '50076',
+    );
+    const mapped = mapMsalError(error);
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.code, 'interaction_required');
+    assert.equal(mapped.claims, CLAIMS);
+    assert.equal(mapped.aadsts, 50076);
+    assert.equal(mapped.needsReauthentication, true);
+  });
+
+  it('invalid_grant with claims (plain ServerError) takes them from the token answer', () => {
+    const mapped = mapMsalError(server('invalid_grant', 'AADSTS50079: enrol MFA'), {
+      status: 400,
+      claims: CLAIMS,
+      retryAfterSec: undefined,
+    });
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.code, 'invalid_grant');
+    assert.equal(mapped.claims, CLAIMS);
+  });
+
+  it('invalid_grant without claims needs re-authentication, without claims', () => {
+    const mapped = mapMsalError(server('invalid_grant', 'AADSTS50173: session revoked'));
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.claims, undefined);
+    assert.equal(mapped.needsReauthentication, true);
+  });
+
+  it('interaction_required without claims stays a tool error (nothing the client could send)', () => {
+    const mapped = mapMsalError(server('interaction_required', 'AADSTS50158: external challenge'));
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.needsReauthentication, false);
+  });
+
+  it('consent_required stays a tool error even with claims (an admin must act)', () => {
+    const mapped = mapMsalError(server('invalid_grant', 'AADSTS65001: not consented', 'consent_required'), {
+      status: 400,
+      claims: CLAIMS,
+      retryAfterSec: undefined,
+    });
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.code, 'consent_required');
+    assert.equal(mapped.needsReauthentication, false);
+  });
+
+  it('ignores claims that are not a JSON object', () => {
+    for (const claims of ['not json', '[1]', 'null', '"x"']) {
+      const mapped = mapMsalError(server('invalid_grant', 'AADSTS50079: x'), {
+        status: 400,
+        claims,
+        retryAfterSec: undefined,
+      });
+      assert.ok(mapped instanceof OboError);
+      assert.equal(mapped.claims, undefined, claims);
+    }
+  });
+
+  it('429 with Retry-After → obo_throttled carrying the hint (capped at an hour)', () => {
+    const error = server('temporarily_unavailable', 'AADSTS90055: throttled');
+    const mapped = mapMsalError(error, { status: 429, claims: undefined, retryAfterSec: 17 });
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.code, 'obo_throttled');
+    assert.equal(mapped.retryAfterSec, 17);
+    assert.match(mapped.message, /retry in 17 seconds/);
+    const huge = mapMsalError(error, { status: 429, claims: undefined, retryAfterSec: 999_999 });
+    assert.equal((huge as OboError).retryAfterSec, 3600);
+  });
+
+  it('429 with Retry-After: 0 stays obo_unavailable (no window to honour)', () => {
+    const mapped = mapMsalError(server('temporarily_unavailable', 'AADSTS90055: throttled'), {
+      status: 429,
+      claims: undefined,
+      retryAfterSec: 0,
+    });
+    assert.equal((mapped as OboError).code, 'obo_unavailable');
+  });
+
+  it('429 without Retry-After stays obo_unavailable', () => {
+    const mapped = mapMsalError(server('temporarily_unavailable', 'AADSTS90055: throttled'), {
+      status: 429,
+      claims: undefined,
+      retryAfterSec: undefined,
+    });
+    assert.equal((mapped as OboError).code, 'obo_unavailable');
   });
 });

@@ -4,6 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
+import { defaultUsers } from '../../emulator/defaults.js';
 import type { VerifiedUser } from '../../src/auth/verifier.js';
 import { OboError } from '../../src/errors.js';
 import { SecretCredentialSource } from '../../src/obo/secret-source.js';
@@ -49,7 +50,18 @@ function client(timeoutMs = 5000): OboClient {
 }
 
 before(async () => {
-  emulator = await startEmulator();
+  emulator = await startEmulator({
+    users: [
+      ...defaultUsers(),
+      {
+        oid: 'ca201000-0000-4000-8000-0000000ca201',
+        upn: 'carol@contoso.example',
+        name: 'Carol',
+        subscriptions: [],
+        consentRequired: true,
+      },
+    ],
+  });
 });
 after(() => emulator.stop());
 beforeEach(() => emulator.resetCounts());
@@ -89,6 +101,123 @@ describe('OboClient', () => {
     );
     const ok = await obo.getArmToken(user(await emulator.issueUserToken({ user: emulator.users[1]!.oid })));
     assert.ok(ok.token);
+  });
+
+  it('keeps the claims of an invalid_grant answer (MSAL drops them) for the step-up challenge', async () => {
+    const obo = client();
+    await obo.getArmToken(user(await emulator.issueUserToken({ user: emulator.users[1]!.oid }))); // warm up
+    const claims = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
+    emulator.injectFault('entra', {
+      status: 400,
+      body: {
+        error: 'invalid_grant',
+        error_description:
+          'AADSTS50076: Due to a configuration change you must use multi-factor authentication.',
+        error_codes: [50076],
+        claims,
+      },
+    });
+    await assert.rejects(obo.getArmToken(user(await emulator.issueUserToken({}))), (error: unknown) => {
+      assert.ok(error instanceof OboError);
+      assert.equal(error.code, 'invalid_grant');
+      assert.equal(error.claims, claims);
+      assert.equal(error.aadsts, 50076);
+      return true;
+    });
+  });
+
+  it('answers a user-caused failure from memory: a batch causes one exchange', async () => {
+    const obo = client();
+    const carol = emulator.users.find((u) => u.consentRequired)!;
+    const u = user(await emulator.issueUserToken({ user: carol.oid }));
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(
+        obo.getArmToken(u),
+        (e: unknown) => e instanceof OboError && e.code === 'consent_required',
+      );
+    }
+    assert.equal(emulator.counts()['entra.token.obo'], 1);
+    // Another token of the same user is another key: it is exchanged.
+    await assert.rejects(
+      obo.getArmToken(
+        user(await emulator.issueUserToken({ user: carol.oid, now: Math.floor(Date.now() / 1000) - 1 })),
+      ),
+    );
+    assert.equal(emulator.counts()['entra.token.obo'], 2);
+  });
+
+  it('remembers a user-caused failure for 30 s at most', async () => {
+    let now = Date.now();
+    const obo = new OboClient({
+      clientId: emulator.clientId,
+      tenantId: emulator.tenantId,
+      authorityHost: emulator.entraUrl,
+      armEndpoint: emulator.armUrl,
+      timeoutMs: 5000,
+      source: new SecretCredentialSource(emulator.clientSecret),
+      logger,
+      now: () => now,
+    });
+    const carol = emulator.users.find((u) => u.consentRequired)!;
+    const u = user(await emulator.issueUserToken({ user: carol.oid }));
+    await assert.rejects(obo.getArmToken(u), OboError);
+    now += 29_000;
+    await assert.rejects(obo.getArmToken(u), OboError);
+    assert.equal(emulator.counts()['entra.token.obo'], 1);
+    now += 2_000;
+    await assert.rejects(obo.getArmToken(u), OboError);
+    assert.equal(emulator.counts()['entra.token.obo'], 2);
+  });
+
+  it('does not remember outages: the next call tries again', async () => {
+    const obo = client();
+    const u = user(await emulator.issueUserToken({}));
+    await obo.getArmToken(user(await emulator.issueUserToken({ user: emulator.users[1]!.oid }))); // warm up
+    emulator.injectFault('entra', { status: 503 });
+    await assert.rejects(
+      obo.getArmToken(u),
+      (e: unknown) => e instanceof OboError && e.code === 'obo_unavailable',
+    );
+    assert.ok((await obo.getArmToken(u)).token);
+  });
+
+  it('evict forgets a cached ARM token: the next call exchanges afresh', async () => {
+    const obo = client();
+    const u = user(await emulator.issueUserToken({}));
+    const first = await obo.getArmToken(u);
+    obo.evict(u);
+    const second = await obo.getArmToken(u);
+    assert.notEqual(first.token, second.token);
+    assert.equal(emulator.counts()['entra.token.obo'], 2);
+  });
+
+  it('honours an Entra 429 Retry-After for every user, without calling Entra inside the window', async () => {
+    const obo = client();
+    const [alice, bob] = emulator.users;
+    await obo.getArmToken(
+      user(await emulator.issueUserToken({ user: bob!.oid, now: Math.floor(Date.now() / 1000) - 2 })),
+    ); // warm up
+    emulator.injectFault('entra', { status: 429, retryAfterSec: 2 });
+    const a = user(await emulator.issueUserToken({ user: alice!.oid }));
+    await assert.rejects(obo.getArmToken(a), (error: unknown) => {
+      assert.ok(error instanceof OboError);
+      assert.equal(error.code, 'obo_throttled');
+      assert.equal(error.retryAfterSec, 2);
+      return true;
+    });
+    const b = user(await emulator.issueUserToken({ user: bob!.oid }));
+    await assert.rejects(
+      obo.getArmToken(b),
+      (e: unknown) => e instanceof OboError && e.code === 'obo_throttled',
+    );
+    assert.equal(
+      emulator.counts()['entra.token.obo'],
+      2,
+      'warm-up + the throttled one; none inside the window',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    assert.ok((await obo.getArmToken(b)).token, 'after the window, exchanges work again (MSAL forgot too)');
+    assert.ok((await obo.getArmToken(a)).token);
   });
 
   it('a hung token endpoint is a bounded obo_unavailable error', async () => {

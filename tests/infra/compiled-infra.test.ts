@@ -1,0 +1,197 @@
+// Checks the compiled ARM template (infra/main.bicep built offline by scripts/infra/bicep.mjs) for the
+// security shape of the Entra app registrations and for the custom-domain wiring: a confidential API app,
+// a separate public CLI app that may request only the API's `execute` scope and is pre-authorized for it,
+// and host name binding, managed certificate and settings that exist only when a custom domain is given.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const root = join(import.meta.dirname, '..', '..');
+const VS_CODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+const AZURE_SERVICE_MANAGEMENT = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
+const MICROSOFT_GRAPH = '00000003-0000-0000-c000-000000000000';
+
+type Json = Record<string, unknown>;
+interface Deployment {
+  parameters: Record<string, { value?: unknown } | string>;
+  template: { variables?: Json; resources: Record<string, Json>; outputs?: Record<string, Json> };
+}
+
+let template: Deployment['template'];
+let out: string;
+
+before(() => {
+  out = mkdtempSync(join(tmpdir(), 'infra-compiled-'));
+  const armFile = join(out, 'main.json');
+  const build = spawnSync(process.execPath, [join(root, 'scripts', 'infra', 'bicep.mjs'), 'build', armFile], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(build.status, 0, build.stderr);
+  template = JSON.parse(readFileSync(armFile, 'utf8')) as Deployment['template'];
+});
+
+after(() => rmSync(out, { recursive: true, force: true }));
+
+/** A module (nested deployment) of main.bicep by its symbolic name. */
+function deployment(name: string): Deployment {
+  const resource = template.resources[name];
+  assert.ok(resource, `main.bicep has module ${name}`);
+  return resource.properties as Deployment;
+}
+
+function resources(d: Deployment, type: string): [string, Json][] {
+  return Object.entries(d.template.resources).filter(([, r]) => String(r.type).startsWith(type));
+}
+
+const props = (r: Json): Json => r.properties as Json;
+const text = (value: unknown): string => JSON.stringify(value);
+
+describe('Entra app registrations (compiled)', () => {
+  const apps = () => resources(deployment('entraApp'), 'Microsoft.Graph/applications@');
+  const isCli = (r: Json) => /-cli'|reference\('cliApp'\)/.test(text(props(r).uniqueName));
+  const cliApps = () => apps().filter(([, r]) => isCli(r));
+  const apiApps = () => apps().filter(([, r]) => !isCli(r));
+
+  it('declares the API app and the CLI app, two passes each', () => {
+    assert.equal(apps().length, 4);
+    assert.equal(apiApps().length, 2);
+    assert.equal(cliApps().length, 2);
+  });
+
+  it('makes the API app a confidential client in every pass', () => {
+    for (const [name, app] of apiApps()) {
+      const p = props(app);
+      assert.equal(p.isFallbackPublicClient, false, `${name}: no public client flows`);
+      assert.deepEqual(p.publicClient, { redirectUris: [] }, `${name}: no public-client redirect URIs`);
+      assert.ok(!('spa' in p) && !('web' in p), `${name}: no other redirect platforms`);
+      // The API keeps the delegated ARM permission the OBO exchange needs.
+      assert.equal(p.requiredResourceAccess, "[variables('requiredResourceAccess')]");
+      const variables = deployment('entraApp').template.variables ?? {};
+      assert.match(text(variables.requiredResourceAccess), /azureServiceManagementAppId/);
+      assert.equal(variables.azureServiceManagementAppId, AZURE_SERVICE_MANAGEMENT);
+    }
+  });
+
+  it('makes the CLI a public client that may request only the API execute scope', () => {
+    for (const [name, app] of cliApps()) {
+      const p = props(app);
+      assert.equal(p.isFallbackPublicClient, true, `${name}: device code`);
+      assert.ok(!('api' in p), `${name}: exposes no API`);
+      assert.doesNotMatch(text(p), new RegExp(`${AZURE_SERVICE_MANAGEMENT}|${MICROSOFT_GRAPH}`), name);
+    }
+    const withPermission = cliApps().filter(([, r]) => 'requiredResourceAccess' in props(r));
+    assert.equal(withPermission.length, 1, 'the second pass carries the permission');
+    assert.deepEqual(props(withPermission[0]![1]).requiredResourceAccess, [
+      {
+        resourceAppId: "[reference('app').appId]",
+        resourceAccess: [{ id: "[parameters('executeScopeId')]", type: 'Scope' }],
+      },
+    ]);
+    assert.deepEqual(deployment('entraApp').parameters.cliRedirectUris, { value: ['http://localhost'] });
+    const principals = resources(deployment('entraApp'), 'Microsoft.Graph/servicePrincipals@').filter(
+      ([, r]) => !r.existing,
+    );
+    assert.ok(principals.some(([, r]) => text(r).includes("reference('cliAppWithPermission').appId")));
+  });
+
+  it('pre-authorizes the CLI app, VS Code and the additional client apps for execute only', () => {
+    for (const [name, app] of apiApps()) {
+      const api = props(app).api as Json;
+      const scopes = api.oauth2PermissionScopes as Json[];
+      assert.equal(scopes.length, 1, `${name}: one scope`);
+      const preAuthorized = text(api.preAuthorizedApplications);
+      assert.match(preAuthorized, /reference\('cliApp'\)\.appId/, `${name}: the CLI app`);
+      assert.match(preAuthorized, /parameters\('preAuthorizedClientIds'\)/, `${name}: the others`);
+      assert.match(preAuthorized, /delegatedPermissionIds',\s*createArray\(parameters\('executeScopeId'\)\)/);
+    }
+    const passed = text(deployment('entraApp').parameters.preAuthorizedClientIds);
+    assert.match(
+      passed,
+      new RegExp(`variables\\('vsCodeClientId'\\).*parameters\\('additionalClientIds'\\)`),
+    );
+    assert.equal(template.variables?.vsCodeClientId, VS_CODE);
+  });
+
+  it('adds https://<custom domain>/mcp to the identifier URIs only with a custom domain', () => {
+    const [[, second]] = apiApps().filter(([, r]) => 'identifierUris' in props(r)) as [[string, Json]];
+    assert.match(text(props(second).identifierUris), /api:\/\/.*parameters\('extraIdentifierUris'\)/);
+    assert.match(
+      text(deployment('entraApp').parameters.extraIdentifierUris),
+      /if\(empty\(variables\('customDomainAppIdUri'\)\), createObject\('value', createArray\(\)\)/,
+    );
+    assert.match(text(template.variables?.customDomainAppIdUri), /https:\/\/\{0\}\/mcp/);
+  });
+});
+
+describe('Function App (compiled)', () => {
+  const functionApp = () => deployment('functionApp');
+
+  it('binds the custom domain with a managed certificate and SNI only when one is set', () => {
+    const conditional = ['customHostName', 'customDomainCertificate', 'customDomainTls'];
+    for (const name of conditional) {
+      const resource = functionApp().template.resources[name];
+      assert.ok(resource, `${name} exists`);
+      assert.equal(resource.condition, "[variables('hasCustomDomain')]", `${name} is conditional`);
+    }
+    const certificate = functionApp().template.resources.customDomainCertificate!;
+    assert.equal(certificate.type, 'Microsoft.Web/sites/certificates');
+    assert.deepEqual(props(certificate), { canonicalName: "[parameters('customDomain')]" });
+    const tls = props(functionApp().template.resources.customDomainTls!) as unknown as Deployment;
+    const [binding] = Object.values(tls.template.resources);
+    assert.equal(props(binding!).sslState, 'SniEnabled');
+    assert.match(text(tls.parameters.thumbprint), /customDomainCertificate.*thumbprint/);
+    const site = Object.values(functionApp().template.resources).find(
+      (r) => r.type === 'Microsoft.Web/sites',
+    )!;
+    assert.equal(props(site).siteScopedCertificatesEnabled, true);
+    assert.equal(props(site).httpsOnly, true);
+  });
+
+  it('points MCP_PUBLIC_URL and ENTRA_APP_ID_URI at the custom domain when set, else the defaults', () => {
+    const settings = props(functionApp().template.resources.appSettings!);
+    assert.match(
+      text(settings.MCP_PUBLIC_URL),
+      /if\(variables\('hasCustomDomain'\), parameters\('customDomain'\)/,
+    );
+    assert.equal(settings.ENTRA_APP_ID_URI, "[parameters('server').appIdUri]");
+    const server = text(functionApp().parameters.server);
+    assert.match(
+      server,
+      /"appIdUri":"\[if\(empty\(variables\('customDomainAppIdUri'\)\), reference\('entraApp'\)\.outputs\.identifierUri\.value, variables\('customDomainAppIdUri'\)\)\]"/,
+    );
+    assert.match(text(deployment('entraApp').template.outputs?.identifierUri), /api:\/\/\{0\}/);
+  });
+
+  it('always sets ENTRA_ALLOWED_CLIENT_IDS to the CLI app, VS Code and the additional client apps', () => {
+    const settings = props(functionApp().template.resources.appSettings!);
+    assert.equal(settings.ENTRA_ALLOWED_CLIENT_IDS, "[parameters('server').allowedClientIds]");
+    assert.match(
+      text(functionApp().parameters.server),
+      /join\(union\(createArray\(reference\('entraApp'\)\.outputs\.cliAppId\.value, variables\('vsCodeClientId'\)\), parameters\('additionalClientIds'\)\), ','\)/,
+    );
+  });
+
+  it('bounds request bodies in the host and the server with one parameter', () => {
+    const settings = props(functionApp().template.resources.appSettings!);
+    assert.equal(settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, "[string(parameters('server').maxBodyBytes)]");
+    assert.equal(settings.MCP_MAX_BODY_BYTES, "[string(parameters('server').maxBodyBytes)]");
+  });
+
+  it('outputs the CLI app id, the Application ID URI and what DNS needs', () => {
+    for (const name of [
+      'ENTRA_CLI_CLIENT_ID',
+      'ENTRA_APP_ID_URI',
+      'ENTRA_ALLOWED_CLIENT_IDS',
+      'MCP_CUSTOM_DOMAIN',
+      'AZURE_FUNCTION_APP_DEFAULT_HOST_NAME',
+      'CUSTOM_DOMAIN_VERIFICATION_ID',
+    ]) {
+      assert.ok(template.outputs?.[name], `output ${name}`);
+    }
+    assert.match(text(template.outputs?.MCP_URL), /publicHostName/);
+  });
+});

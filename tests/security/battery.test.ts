@@ -1,0 +1,468 @@
+// Security battery (issue 9): hostile tokens, upstream faults and a bounded fuzz run against the real dev host
+// and the emulator. Prints one summary line; every hostile token must get 401/403, never 200 or 5xx.
+import assert from 'node:assert/strict';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { startEmulator } from '../../emulator/index.js';
+import type { Emulator } from '../../emulator/index.js';
+import { startDevHost } from '../helpers/dev-host.js';
+import type { DevHost } from '../helpers/dev-host.js';
+import { connect, textOf } from '../helpers/mcp-client.js';
+import { rawExchange } from '../host/raw-http.js';
+
+const OTHER_TENANT = '9b0c5e34-3c7a-4a8e-9d0c-2f1e6b7a8c9d';
+const UNKNOWN_CLIENT = '5d2b1c3e-8f4a-4b6c-9e7d-0a1b2c3d4e5f';
+const VS_CODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+const ARM_AUDIENCE = 'https://management.azure.com/';
+const STACK = /\bat [^\n]*\.(?:m?[jt]s|node):\d+/;
+
+let emulator: Emulator;
+let host: DevHost;
+const summary = { tokens: 0, rejected: 0, faults: 0, fuzz: 0, fuzz5xx: 0, fuzzResets: 0 };
+
+before(async () => {
+  emulator = await startEmulator();
+  host = await startDevHost({ ...emulator.env('secret'), UPSTREAM_TIMEOUT_MS: '1500' });
+});
+after(async () => {
+  await host?.stop();
+  await emulator?.stop();
+  console.log(
+    `security battery: ${summary.tokens} hostile tokens → ${summary.rejected} rejected (401/403); ` +
+      `${summary.faults} fault cases ok; fuzz ${summary.fuzz} requests: ${summary.fuzz5xx} 5xx, ` +
+      `${summary.fuzzResets} resets`,
+  );
+});
+
+const b64url = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const parts = (token: string) => token.split('.') as [string, string, string];
+const payloadOf = (token: string) =>
+  JSON.parse(Buffer.from(parts(token)[1], 'base64url').toString()) as Record<string, unknown>;
+
+async function post(token: string | undefined, headers: Record<string, string> = {}) {
+  const res = await fetch(host.mcpUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  });
+  return { status: res.status, body: await res.text(), challenge: res.headers.get('www-authenticate') ?? '' };
+}
+
+/** The hostile tokens: each is a name and a token (or the Authorization header to send). */
+async function hostileTokens(): Promise<[string, string, Record<string, string>?][]> {
+  const e = emulator;
+  const good = await e.issueUserToken({});
+  const claims = payloadOf(good);
+  const now = Math.floor(Date.now() / 1000);
+  const user = (extraClaims: Record<string, unknown>, opts: Parameters<Emulator['issueUserToken']>[0] = {}) =>
+    e.issueUserToken({ ...opts, extraClaims });
+  const jwksUri = `${e.entraUrl}/${e.tenantId}/discovery/v2.0/keys`;
+  const jwks = (await (await fetch(jwksUri)).json()) as { keys: Record<string, unknown>[] };
+  const publicJwk = jwks.keys[0]!;
+  const publicPem = createPublicKey({ key: publicJwk as never, format: 'jwk' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  const own = await generateKeyPair('RS256', { extractable: true });
+  const signOwn = (
+    alg: string,
+    header: Record<string, unknown>,
+    key: CryptoKey | Uint8Array = own.privateKey,
+  ) => new SignJWT(claims).setProtectedHeader({ alg, ...header }).sign(key);
+  // jose refuses to sign a header it would not accept itself; sign by hand.
+  const signRaw = async (header: Record<string, unknown>) => {
+    const input = `${b64url(header)}.${b64url(claims)}`;
+    const signature = await crypto.subtle.sign(
+      'RSASSA-PKCS1-v1_5',
+      own.privateKey,
+      new TextEncoder().encode(input),
+    );
+    return `${input}.${Buffer.from(signature).toString('base64url')}`;
+  };
+  const unsigned = (header: Record<string, unknown>) => `${b64url(header)}.${b64url(claims)}.`;
+  const [h, p, s] = parts(good);
+  const tampered = (change: Record<string, unknown>) => `${h}.${b64url({ ...claims, ...change })}.${s}`;
+  const other = await e.issueUserToken({ user: e.users[1]?.oid });
+
+  return [
+    ['alg none', unsigned({ alg: 'none', typ: 'JWT' })],
+    ['alg None', unsigned({ alg: 'None', typ: 'JWT' })],
+    ['alg NONE with the real signature', `${b64url({ alg: 'NONE', typ: 'JWT' })}.${p}.${s}`],
+    [
+      'HS256 keyed with the public key PEM',
+      await signOwn('HS256', { kid: e.keyId }, new TextEncoder().encode(publicPem)),
+    ],
+    [
+      'HS256 keyed with the JWK modulus',
+      await signOwn('HS256', { kid: e.keyId }, new TextEncoder().encode(String(publicJwk.n))),
+    ],
+    ['RS384', await signOwn('RS384', { kid: e.keyId }, (await generateKeyPair('RS384')).privateKey)],
+    ['RS512', await signOwn('RS512', { kid: e.keyId }, (await generateKeyPair('RS512')).privateKey)],
+    ['PS256', await signOwn('PS256', { kid: e.keyId }, (await generateKeyPair('PS256')).privateKey)],
+    ['ES256', await signOwn('ES256', { kid: e.keyId }, (await generateKeyPair('ES256')).privateKey)],
+    ['unknown kid', await signOwn('RS256', { kid: 'not-a-published-key' })],
+    ['published kid, attacker key', await signOwn('RS256', { kid: e.keyId })],
+    ['no kid, attacker key', await signOwn('RS256', {})],
+    ['embedded jwk header', await signOwn('RS256', { jwk: await exportJWK(own.publicKey) })],
+    [
+      'jku header to an attacker',
+      await signOwn('RS256', { kid: e.keyId, jku: 'https://attacker.example/keys' }),
+    ],
+    ['crit unknown extension', await signRaw({ alg: 'RS256', kid: e.keyId, crit: ['exp2'], exp2: 1 })],
+    ['signature stripped', `${h}.${p}.`],
+    ['payload tampered: scp', tampered({ scp: 'execute admin' })],
+    ['payload tampered: oid', tampered({ oid: randomUUID() })],
+    ["another user's signature spliced", `${h}.${p}.${parts(other)[2]}`],
+    ['wrong issuer', await e.issueUserToken({ issuer: 'https://attacker.example/v2.0' })],
+    [
+      'issuer of another tenant, our tid',
+      await e.issueUserToken({ issuer: `${e.entraUrl}/${OTHER_TENANT}/v2.0` }),
+    ],
+    ['other tenant', await e.issueUserToken({ tenantId: OTHER_TENANT })],
+    ['our issuer, other tid', await user({ tid: OTHER_TENANT })],
+    ['tid missing', await user({ tid: undefined })],
+    ['wrong audience (GUID)', await e.issueUserToken({ audience: randomUUID() })],
+    ['audience of another API', await e.issueUserToken({ audience: 'api://another-api' })],
+    ['audience with a trailing slash', await e.issueUserToken({ audience: `api://${e.clientId}/` })],
+    ['token for ARM', await e.issueUserToken({ audience: ARM_AUDIENCE })],
+    [
+      'token for ARM (classic audience)',
+      await e.issueUserToken({ audience: 'https://management.core.windows.net/' }),
+    ],
+    [
+      'token for Microsoft Graph',
+      await e.issueUserToken({ audience: '00000003-0000-0000-c000-000000000000' }),
+    ],
+    ['aud array of ours', await user({ aud: [e.clientId] })],
+    ['aud array with ARM', await user({ aud: [e.clientId, ARM_AUDIENCE] })],
+    ['aud number', await user({ aud: 42 })],
+    ['aud missing', await user({ aud: undefined })],
+    ['iat two days ahead', await user({ iat: now + 2 * 86_400 })],
+    ['exp as a string', await user({ exp: String(now + 3600) })],
+    ['nbf as a string', await user({ nbf: String(now - 60) })],
+    ['iat as a string', await user({ iat: String(now) })],
+    ['exp missing', await user({ exp: undefined })],
+    ['expired', await e.issueUserToken({ expiresInSec: -120 })],
+    ['expired a day ago', await e.issueUserToken({ now: now - 86_400, expiresInSec: 3600 })],
+    ['nbf an hour ahead', await e.issueUserToken({ notBeforeSec: 3600 })],
+    ['scp missing', await user({ scp: undefined })],
+    ['scp empty', await user({ scp: '' })],
+    ['wrong scope', await e.issueUserToken({ scopes: ['read'] })],
+    ['scope EXECUTE', await e.issueUserToken({ scopes: ['EXECUTE'] })],
+    ['scope Execute', await e.issueUserToken({ scopes: ['Execute'] })],
+    ['scope as a prefix', await e.issueUserToken({ scopes: ['executes'] })],
+    ['scope as a full URI', await user({ scp: `api://${e.clientId}/execute` })],
+    ['scp as an array', await user({ scp: ['execute'] })],
+    ['app-only shape (roles, no scp)', await user({ scp: undefined, roles: ['execute'], idtyp: 'app' })],
+    [
+      'ID token of a client app (aud = client id, no scp, nonce)',
+      await e.issueUserToken({
+        audience: VS_CODE,
+        extraClaims: { scp: undefined, nonce: 'n-0S6_WzA2Mj', azp: undefined },
+      }),
+    ],
+    [
+      'ID token of this app (aud ours, no scp, nonce)',
+      await user({ scp: undefined, nonce: 'n-0S6_WzA2Mj', azp: undefined }),
+    ],
+    ['v1 token with a wrong audience', await e.issueUserToken({ version: 1, audience: ARM_AUDIENCE })],
+    [
+      'v1 token from a client app not allowed',
+      await e.issueUserToken({ version: 1, extraClaims: { appid: UNKNOWN_CLIENT } }),
+    ],
+    ['v1 token without appid', await e.issueUserToken({ version: 1, extraClaims: { appid: undefined } })],
+    ['azp not allowed', await user({ azp: UNKNOWN_CLIENT })],
+    ['azp missing', await user({ azp: undefined })],
+    ['oid missing', await user({ oid: undefined })],
+    ['oid empty', await user({ oid: '' })],
+    ['huge forged token (8 KB of claims)', tampered({ pad: 'x'.repeat(8_000) })],
+    ['garbage base64', 'eyJ!!!.@@@.###'],
+    ['not a JWT', 'hello'],
+    [
+      'JWE-shaped (five parts)',
+      `${b64url({ alg: 'RSA-OAEP', enc: 'A256GCM' })}.${'A'.repeat(40)}.${'B'.repeat(16)}.${'C'.repeat(40)}.${'D'.repeat(22)}`,
+    ],
+    ['trailing segment', `${good}.extra`],
+    ['valid token under Basic', '', { Authorization: `Basic ${good}` }],
+    ['two bearer tokens', '', { Authorization: `Bearer ${good} ${good}` }],
+  ];
+}
+
+describe('security battery', () => {
+  it('rejects every hostile token with 401/403, without echoing it', async () => {
+    const cases = await hostileTokens();
+    assert.ok(cases.length >= 50, `${cases.length} cases`);
+    const wrong: string[] = [];
+    for (const [name, token, headers] of cases) {
+      const res = await post(headers ? undefined : token, headers);
+      summary.tokens++;
+      const rejected = res.status === 401 || res.status === 403;
+      if (rejected) summary.rejected++;
+      else wrong.push(`${name}: ${res.status}`);
+      if (!/^Bearer /.test(res.challenge)) wrong.push(`${name}: no Bearer challenge`);
+      if (token.length > 20 && (res.body + res.challenge).includes(token))
+        wrong.push(`${name}: token echoed`);
+      if (STACK.test(res.body)) wrong.push(`${name}: stack trace`);
+    }
+    assert.deepEqual(wrong, []);
+    // The same user with a well-formed token is served: the battery rejects for the right reasons.
+    assert.equal((await post(await emulator.issueUserToken({}))).status, 200);
+  });
+
+  it('upstream faults: clear statuses or tool errors, never 5xx from our code paths', async () => {
+    const ok = (name: string, condition: boolean, detail = '') => {
+      assert.ok(condition, `${name} ${detail}`);
+      summary.faults++;
+    };
+    const token = await emulator.issueUserToken({});
+    ok('no token: 401 with resource_metadata', /resource_metadata="/.test((await post(undefined)).challenge));
+    ok('Origin not allowed: 403', (await post(token, { Origin: 'https://evil.example' })).status === 403);
+
+    const raw = async (body: string, contentType = 'application/json') =>
+      (
+        await fetch(host.mcpUrl, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${token}`,
+            'Content-Type': contentType,
+            Accept: 'application/json, text/event-stream',
+          },
+          body,
+        })
+      ).status;
+    ok('non-JSON content type: 415', (await raw('{}', 'text/plain')) === 415);
+    ok('invalid JSON: 400', (await raw('{"jsonrpc":')) === 400);
+    ok(
+      'batch over the cap: 400',
+      (await raw(
+        JSON.stringify(Array.from({ length: 11 }, (_, id) => ({ jsonrpc: '2.0', id, method: 'ping' }))),
+      )) === 400,
+    );
+    ok('body over MCP_MAX_BODY_BYTES: 413', (await raw(`"${'x'.repeat(1_100_000)}"`)) === 413);
+
+    const header = await rawExchange(
+      host.url,
+      [`POST /mcp HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(100_000)}\r\n\r\n`],
+      ['POST'],
+    );
+    ok(
+      '100 KB Authorization header: 431, clean close',
+      header.answers[0]?.status === 431 && header.ending === 'end',
+      JSON.stringify(header.answers.map((a) => a.status)),
+    );
+
+    const call = async (user: string) => {
+      const client = await connect(host.mcpUrl, await emulator.issueUserToken({ user }));
+      try {
+        return await client.callTool({ name: 'get_subscriptions', arguments: {} });
+      } finally {
+        await client.close();
+      }
+    };
+    const users = emulator.users.map((u) => u.oid);
+    assert.ok(users.length >= 2, 'the emulator has two users');
+    // Keys are cached by now: the only Entra call left is the OBO token request.
+    emulator.injectFault('entra', { status: 500, times: 10 });
+    const failed = await call(users[0]!);
+    ok('token endpoint 500: tool error', failed.isError === true, textOf(failed));
+    ok(
+      'tool error reveals no internals',
+      !STACK.test(textOf(failed)) && !textOf(failed).includes(emulator.clientSecret),
+    );
+    emulator.resetCounts();
+    emulator.injectFault('entra', { status: 0, times: 0 });
+
+    emulator.setHang('entra', true);
+    const started = Date.now();
+    const hung = await call(users[1]!);
+    emulator.setHang('entra', false);
+    ok(
+      'token endpoint hangs: tool error within the timeout',
+      hung.isError === true && Date.now() - started < 15_000,
+      textOf(hung),
+    );
+
+    emulator.injectFault('arm', { status: 500, times: 20 });
+    const armDown = await call(users[0]!);
+    ok('ARM 500: tool error', armDown.isError === true, textOf(armDown));
+    emulator.injectFault('arm', { status: 0, times: 0 });
+
+    // A host that has not fetched Entra's metadata yet, while Entra is down: 503, not 401 or 500.
+    const cold = await startDevHost({ ...emulator.env('secret'), UPSTREAM_TIMEOUT_MS: '1500' });
+    try {
+      await emulator.setDown('entra', true);
+      const res = await fetch(cold.mcpUrl, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      ok('Entra metadata/JWKS down: 503', res.status === 503, String(res.status));
+    } finally {
+      await emulator.setDown('entra', false);
+      await cold.stop();
+    }
+  });
+
+  it('fuzz: 500 seeded random requests get no 5xx, no reset, no stack trace', async () => {
+    let seed = 0x9e3779b9;
+    const rand = () => {
+      // mulberry32: reproducible runs; a failure names the seed and index.
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(items: T[]): T => items[Math.floor(rand() * items.length)]!;
+    const token = await emulator.issueUserToken({});
+    const { hostname, port } = new URL(host.url);
+    const paths = [
+      '/mcp',
+      '/MCP',
+      '/mcp/',
+      '/mcp?x=%00',
+      '/mcp/../mcp',
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+      '/%2e%2e/mcp',
+      '/',
+      '/api/mcp',
+      `/mcp?${'q'.repeat(2000)}`,
+    ];
+    const methods = ['POST', 'POST', 'POST', 'GET', 'DELETE', 'PUT', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE'];
+    const rpc = (): unknown =>
+      pick<() => unknown>([
+        () => ({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: pick(['2025-06-18', '1999-01-01', 7]),
+            capabilities: {},
+            clientInfo: { name: 'f', version: '1' },
+          },
+        }),
+        () => ({ jsonrpc: '2.0', id: rand(), method: 'tools/list' }),
+        () => ({
+          jsonrpc: '2.0',
+          id: 'x',
+          method: 'tools/call',
+          params: {
+            name: pick([
+              'get_user_info',
+              'get_subscriptions',
+              'list_resource_groups',
+              'list_resources',
+              'nope',
+              '',
+            ]),
+            arguments: pick([
+              {},
+              {
+                subscriptionId: pick([
+                  '',
+                  '../..',
+                  'x'.repeat(500),
+                  '00000000-0000-0000-0000-000000000000',
+                  5,
+                ]),
+              },
+              null,
+              [],
+              'x',
+            ]),
+          },
+        }),
+        () => ({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+        () => ({ jsonrpc: pick(['1.0', 2, null]), id: {}, method: pick([7, null, 'x'.repeat(300)]) }),
+        () =>
+          Array.from({ length: Math.floor(rand() * 13) }, () => ({ jsonrpc: '2.0', id: 1, method: 'ping' })),
+        () => pick([null, 0, 'str', true, [], {}]),
+        () => JSON.parse(`${'['.repeat(200)}${']'.repeat(200)}`) as unknown,
+      ])();
+    const body = (): Buffer =>
+      pick<() => Buffer>([
+        () => Buffer.from(JSON.stringify(rpc())),
+        () => Buffer.from(JSON.stringify(rpc())),
+        () => Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28]),
+        () => Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/list"'),
+        () => Buffer.alloc(0),
+        () => Buffer.alloc(Math.floor(rand() * 300_000), 'a'),
+      ])();
+    const authorization = () =>
+      pick([
+        undefined,
+        `Bearer ${token}`,
+        `Bearer ${token}`,
+        'Bearer',
+        'Bearer ' + 'a'.repeat(500),
+        `bearer ${token}x`,
+        'Basic dXNlcjpwYXNz',
+        `Bearer ${token.split('.').reverse().join('.')}`,
+      ]);
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 6 });
+    const bad: string[] = [];
+    const statuses = new Map<number, number>();
+    const one = (i: number) =>
+      new Promise<void>((resolve) => {
+        const method = pick(methods);
+        const payload = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : body();
+        const headers: Record<string, string> = { 'Content-Length': String(payload.length) };
+        const auth = authorization();
+        if (auth) headers.Authorization = auth;
+        const type = pick([
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/jsonx',
+          undefined,
+        ]);
+        if (type) headers['Content-Type'] = type;
+        if (rand() < 0.3) headers.Accept = pick(['application/json, text/event-stream', 'text/html', '*/*']);
+        if (rand() < 0.2) headers.Origin = pick(['https://evil.example', 'null', 'http://localhost']);
+        if (rand() < 0.2) headers['Mcp-Protocol-Version'] = pick(['2025-06-18', 'garbage', '']);
+        if (rand() < 0.1) headers['Mcp-Session-Id'] = randomUUID();
+        const path = pick(paths);
+        const req = request({ hostname, port, method, path, agent, headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            if (status >= 500) {
+              summary.fuzz5xx++;
+              bad.push(`#${i} ${method} ${path}: ${status}`);
+            }
+            if (STACK.test(text)) bad.push(`#${i} ${method} ${path}: stack trace`);
+            resolve();
+          });
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          summary.fuzzResets++;
+          bad.push(`#${i} ${method} ${path}: ${error.code ?? error.message}`);
+          resolve();
+        });
+        req.end(payload);
+      });
+    const started = Date.now();
+    for (let i = 0; i < 500; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, (_, k) => one(i + k)));
+    }
+    agent.destroy();
+    summary.fuzz = 500;
+    assert.deepEqual(bad, []);
+    // The run reaches past authentication into the MCP layer, not only the front door.
+    for (const status of [200, 401, 404, 405])
+      assert.ok(statuses.get(status), `no ${status} in ${JSON.stringify([...statuses])}`);
+    assert.ok(Date.now() - started < 90_000, 'bounded');
+    assert.doesNotMatch(host.logs(), new RegExp(token.split('.')[2]!.slice(0, 40)), 'no token in the logs');
+  });
+});
