@@ -82,9 +82,10 @@ function boundedFetch(timeoutMs: number): {
     try {
       return await fetch(input, {
         ...init,
-        signal: init?.signal
-          ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
-          : AbortSignal.timeout(timeoutMs),
+        signal:
+          init?.signal && typeof AbortSignal.any === 'function'
+            ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+            : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       failure = describeNetworkError(error);
