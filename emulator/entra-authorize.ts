@@ -38,7 +38,30 @@ export function signInErrorPage(req: EmuRequest, err: OAuthError): EmuResponse {
   };
 }
 
-function redirectTo(redirectUri: string, params: Record<string, string>, fragment: boolean): EmuResponse {
+/** response_mode=form_post: Entra's "Working..." page whose form the browser posts to the redirect URI. */
+function formPost(redirectUri: string, params: Record<string, string>): EmuResponse {
+  const inputs = Object.entries(params)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}" />`)
+    .join('');
+  return {
+    status: 200,
+    contentType: 'text/html; charset=utf-8',
+    headers: { 'Cache-Control': 'no-store, no-cache' },
+    text:
+      '<html><head><title>Working...</title></head><body>' +
+      `<form method="POST" name="hiddenform" action="${escapeHtml(redirectUri)}">${inputs}` +
+      '<noscript><p>Script is disabled. Click Submit to continue.</p><input type="submit" value="Submit" /></noscript>' +
+      '</form><script language="javascript">window.setTimeout(function(){document.forms[0].submit();}, 0);</script>' +
+      '</body></html>',
+  };
+}
+
+function redirectTo(
+  redirectUri: string,
+  params: Record<string, string>,
+  fragment: boolean | 'form_post',
+): EmuResponse {
+  if (fragment === 'form_post') return formPost(redirectUri, params);
   const url = new URL(redirectUri);
   const encoded = new URLSearchParams(params);
   if (fragment) url.hash = encoded.toString();
@@ -64,7 +87,8 @@ export function authorize(state: EmulatorState, req: EmuRequest): EmuResponse {
     throw err;
   }
   const state_ = q.get('state');
-  const fragment = q.get('response_mode') === 'fragment';
+  const mode = q.get('response_mode');
+  const fragment = mode === 'form_post' ? 'form_post' : mode === 'fragment';
   try {
     if (q.get('response_type') !== 'code') throw Errors.unsupportedResponseType();
     const scope = q.get('scope');

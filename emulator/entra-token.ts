@@ -132,6 +132,9 @@ export function authContextFor(claims: string | null): AuthContext {
   } catch {
     return PASSWORD_ONLY;
   }
+  // Only an access_token claims request is a step-up; MSAL sends id_token claims (signin_state, …) on every
+  // interactive sign-in.
+  if (typeof parsed !== 'object' || parsed === null || !('access_token' in parsed)) return PASSWORD_ONLY;
   const acrs = (parsed as { access_token?: { acrs?: { value?: unknown; values?: unknown } } })?.access_token
     ?.acrs;
   const listed: unknown[] = Array.isArray(acrs?.values) ? (acrs.values as unknown[]) : [];

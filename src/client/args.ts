@@ -7,13 +7,21 @@ export const DEFAULT_SERVER = 'http://localhost:7071/mcp';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
 /** What the CLI was asked to do. */
-export type Command = 'run' | 'call' | 'logout' | 'help';
+export type Command = 'run' | 'call' | 'logout' | 'doctor' | 'help';
+
+/** How the CLI signs in when the cache cannot serve a token. */
+export type AuthMode = 'device' | 'browser';
 
 /** The parsed command line, merged with ENTRA_* environment variables. */
 export interface CliOptions {
   command: Command;
   server: string;
+  /** The public client app the CLI signs in with (--client-id, ENTRA_CLI_CLIENT_ID, else ENTRA_CLIENT_ID). */
   clientId: string | undefined;
+  /** The API's app id, for the fallback scope api://<id>/execute (ENTRA_CLIENT_ID, else the CLI's app). */
+  apiClientId: string | undefined;
+  /** Device code (default) or interactive browser sign-in (authorization code + PKCE on a loopback redirect). */
+  auth: AuthMode;
   tenantId: string | undefined;
   authorityHost: string;
   /** True when the authority host was given explicitly (flag or env), not defaulted. */
@@ -49,19 +57,28 @@ export function isLoopback(url: URL): boolean {
 export const USAGE = `Usage: azure-obo-mcp [run] [options]
        azure-obo-mcp call <tool> ['<json arguments>'] [options]
        azure-obo-mcp logout [--cache <file>]
+       azure-obo-mcp doctor --server <url> [--json] [--timeout <seconds>]
 
-Signs in to Entra ID (device code, then silently from the token cache), connects to the
-azure-obo-mcp server with the token, and calls get_user_info and get_subscriptions
+Signs in to Entra ID (device code or browser, then silently from the token cache), connects
+to the azure-obo-mcp server with the token, and calls get_user_info and get_subscriptions
 (or the tool given with "call").
+
+"doctor" checks a server from the outside, as an MCP client sees it, without signing in: the
+401 challenge, the protected resource metadata (path-inserted and root well-known URLs),
+resource = server URL, scopes under resource (else AADSTS9010010 in spec-following clients),
+and the Entra v2 issuer of a tenant GUID with its OpenID metadata. Exit 0 only when all pass.
 
 Options:
   --server <url>          MCP endpoint (default ${DEFAULT_SERVER})
-  --client-id <guid>      app registration (public client) id   [env ENTRA_CLIENT_ID]
+  --client-id <guid>      public client app the CLI signs in with
+                          [env ENTRA_CLI_CLIENT_ID, else ENTRA_CLIENT_ID]
+  --auth device|browser   sign-in when the cache cannot serve a token: device code (default),
+                          or the browser (authorization code + PKCE, loopback redirect)
   --tenant-id <id>        tenant id or domain                    [env ENTRA_TENANT_ID]
   --authority-host <url>  Entra ID authority host                [env ENTRA_AUTHORITY_HOST]
                           (default ${DEFAULT_AUTHORITY_HOST})
   --scope <scope>         scope to request (default: discovered from the server's
-                          protected resource metadata, else api://<client-id>/execute)
+                          protected resource metadata, else api://<ENTRA_CLIENT_ID>/execute)
   --cache <file>          token cache file (default $XDG_CACHE_HOME/azure-obo-mcp/token-cache.json)
   --clear-cache           delete the token cache first (forces a new sign-in)
   --tool <name>           call this tool instead of the default flow (same as "call <name>")
@@ -69,7 +86,8 @@ Options:
   -y, --yes               do not ask before sending the token to the MCP server
   --json                  print one JSON document on stdout (progress is not printed)
   --show-token            print the full access token (default: a redacted prefix)
-  --timeout <seconds>     time budget of each MCP request (default 30; 0.001 to 2147483)
+  --timeout <seconds>     time budget of each MCP request, and of each doctor request
+                          (default 30; 0.001 to 2147483)
   --insecure              allow an http:// --server that is not localhost / 127.0.0.1 / [::1]
                           (the token is sent unencrypted)
   -v, --verbose           print stack traces and MSAL diagnostics on stderr
@@ -128,6 +146,7 @@ export function parseCliArgs(
       options: {
         server: { type: 'string' },
         'client-id': { type: 'string' },
+        auth: { type: 'string' },
         'tenant-id': { type: 'string' },
         'authority-host': { type: 'string' },
         scope: { type: 'string' },
@@ -171,11 +190,15 @@ export function parseCliArgs(
       if (rest.length > 0) throw usageError(`Unexpected argument: ${rest[0]}`);
       command = 'logout';
       break;
+    case 'doctor':
+      if (rest.length > 0) throw usageError(`Unexpected argument: ${rest[0]}`);
+      command = 'doctor';
+      break;
     case 'help':
       command = 'help';
       break;
     default:
-      throw usageError(`Unknown command: ${first} (commands: run, call, logout, help)`);
+      throw usageError(`Unknown command: ${first} (commands: run, call, logout, doctor, help)`);
   }
   if (values.help) command = 'help';
   if (command === 'run' && tool) command = 'call';
@@ -192,15 +215,21 @@ export function parseCliArgs(
       );
   }
 
+  const authRaw = nonEmpty(values.auth) ?? 'device';
+  if (authRaw !== 'device' && authRaw !== 'browser')
+    throw usageError(`--auth must be device or browser: ${authRaw}`);
+
   const authorityFromUser = nonEmpty(values['authority-host']) ?? nonEmpty(env.ENTRA_AUTHORITY_HOST);
   const rawServer = nonEmpty(values.server) ?? DEFAULT_SERVER;
   const server =
     command === 'help' || command === 'logout'
       ? rawServer
       : httpUrl('--server', rawServer, ['http:', 'https:']);
+  // doctor sends no token: it reports plain http as a finding instead.
   if (
     command !== 'help' &&
     command !== 'logout' &&
+    command !== 'doctor' &&
     !values.insecure &&
     new URL(server).protocol === 'http:' &&
     !isLoopback(new URL(server))
@@ -212,10 +241,14 @@ export function parseCliArgs(
         fix: 'Use an https:// URL (plain http is allowed only for localhost, 127.0.0.1 and [::1]), or pass --insecure if you accept the risk.',
       },
     );
+  const cliClientId =
+    nonEmpty(values['client-id']) ?? nonEmpty(env.ENTRA_CLI_CLIENT_ID) ?? nonEmpty(env.ENTRA_CLIENT_ID);
   return {
     command,
     server,
-    clientId: nonEmpty(values['client-id']) ?? nonEmpty(env.ENTRA_CLIENT_ID),
+    clientId: cliClientId,
+    apiClientId: nonEmpty(env.ENTRA_CLIENT_ID) ?? cliClientId,
+    auth: authRaw,
     tenantId: nonEmpty(values['tenant-id']) ?? nonEmpty(env.ENTRA_TENANT_ID),
     authorityHost: authorityFromUser
       ? httpUrl('--authority-host', authorityFromUser, ['https:'])

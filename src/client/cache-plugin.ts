@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -30,22 +30,77 @@ function corrupt(path: string, cause?: unknown, reason?: string): ClientError {
   );
 }
 
+function kindOf(info: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'a special file';
+}
+
+function unsafeFolder(path: string, dir: string, reason: string): ClientError {
+  return new ClientError('sign_in', `The token cache folder ${dir} is not safe for ${path}: ${reason}.`, {
+    fix: `Keep the cache in a folder only you can write (e.g. chmod go-w ${dir}), or pass another --cache path.`,
+  });
+}
+
 /**
- * Opens the cache without following a symlink and checks the opened file itself (no race with a swap):
- * a regular file owned by this user, tightened to 0600 if someone loosened it (it holds refresh tokens).
+ * The cache's folder must be yours (or root's) and writable by nobody else: whoever can write the folder can
+ * swap the file between runs. The default folder is ours to tighten; a --cache folder is only checked.
  */
-async function openCache(path: string): Promise<FileHandle | undefined> {
+async function checkFolder(path: string, isDefault: boolean): Promise<void> {
+  if (process.platform === 'win32') return;
+  const dir = dirname(path);
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw unsafeFolder(path, dir, 'it cannot be read');
+  }
+  if (!info.isDirectory()) throw unsafeFolder(path, dir, 'not a directory');
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid && info.uid !== 0)
+    throw unsafeFolder(path, dir, `owned by uid ${info.uid}, not by you (uid ${uid})`);
+  if ((info.mode & 0o022) === 0) return;
+  if (isDefault && info.uid === uid) {
+    await chmod(dir, 0o700);
+    return;
+  }
+  throw unsafeFolder(path, dir, `writable by ${info.mode & 0o002 ? 'other users' : 'its group'}`);
+}
+
+/**
+ * Opens the cache without following a symlink and without blocking (a FIFO at the path would otherwise hang
+ * the open), then checks the opened file itself (no race with a swap): a regular file owned by this user,
+ * tightened to 0600 if someone loosened it (it holds refresh tokens).
+ */
+async function openCache(path: string, isDefault: boolean): Promise<FileHandle | undefined> {
+  await checkFolder(path, isDefault);
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw corrupt(path, error, code === 'ELOOP' ? 'a symbolic link' : undefined);
+    throw corrupt(
+      path,
+      error,
+      code === 'ELOOP' ? 'a symbolic link' : code === 'ENXIO' ? 'a socket or device' : undefined,
+    );
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw corrupt(path, undefined, 'not a regular file');
+    if (!info.isFile())
+      throw new ClientError('sign_in', `The token cache ${path} is ${kindOf(info)}, not a regular file.`, {
+        fix: `Remove ${path} (azure-obo-mcp logout) or pass another --cache path.`,
+      });
     const uid = process.getuid?.();
     if (uid !== undefined && info.uid !== uid)
       throw corrupt(path, undefined, `owned by uid ${info.uid}, not by you (uid ${uid})`);
@@ -58,8 +113,8 @@ async function openCache(path: string): Promise<FileHandle | undefined> {
 }
 
 /** Reads the cache file; undefined when it does not exist. Throws a sign-in ClientError when unusable. */
-async function readCache(path: string): Promise<string | undefined> {
-  const handle = await openCache(path);
+async function readCache(path: string, isDefault: boolean): Promise<string | undefined> {
+  const handle = await openCache(path, isDefault);
   if (!handle) return undefined;
   let text: string;
   try {
@@ -103,6 +158,7 @@ async function ensureDir(path: string, isDefault: boolean): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (isDefault && process.platform !== 'win32') await chmod(dir, 0o700);
+  await checkFolder(path, isDefault);
 }
 
 /**
@@ -112,7 +168,7 @@ async function ensureDir(path: string, isDefault: boolean): Promise<void> {
 export function fileCachePlugin(path: string, options: { isDefault?: boolean } = {}): ICachePlugin {
   return {
     async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
-      const text = await readCache(path);
+      const text = await readCache(path, options.isDefault ?? false);
       if (text === undefined) return;
       try {
         context.tokenCache.deserialize(text);

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { USAGE, parseCliArgs } from './args.js';
 import type { CliOptions } from './args.js';
 import { defaultCachePath, removeCache } from './cache-plugin.js';
+import { doctorLines, runDoctor } from './doctor.js';
 import { ClientError, ExitCode } from './exit-codes.js';
 import { McpSession } from './mcp-session.js';
-import type { ToolResult } from './mcp-session.js';
+import type { RenewToken, ToolResult } from './mcp-session.js';
 import {
   errorDocument,
   errorLines,
@@ -54,7 +55,19 @@ const TOKEN_SOURCES: Record<SignInResult['source'], string> = {
   cache: '✓ Token acquired silently from cache',
   refresh: '✓ Token refreshed silently (refresh token from cache)',
   device_code: '✓ Token acquired with device code sign-in',
+  browser: '✓ Token acquired with browser sign-in',
 };
+
+/** The claims JSON of a step-up challenge (`claims` is base64 of it; base64url accepted too); undefined if unusable. */
+export function decodeClaims(value: string): string | undefined {
+  const text = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function tokenJson(token: SignInResult, showToken: boolean): Record<string, unknown> {
   return {
@@ -88,20 +101,27 @@ async function logout(opts: CliOptions, out: Out): Promise<number> {
   return ExitCode.ok;
 }
 
+async function doctor(opts: CliOptions, out: Out): Promise<number> {
+  const report = await runDoctor(opts.server, { timeoutMs: opts.timeoutMs });
+  if (opts.json) printJson({ command: 'doctor', ...report });
+  else for (const l of doctorLines(report)) out.line(l);
+  return report.exitCode;
+}
+
 async function run(opts: CliOptions, out: Out): Promise<number> {
   const cachePath = opts.cache ?? defaultCachePath();
   out.line('Starting Azure OBO MCP Client');
   if (opts.clearCache && (await removeCache(cachePath))) out.line(`✓ Removed the token cache ${cachePath}`);
   if (!opts.clientId) {
     throw new ClientError('usage', 'Missing the app registration (client) id.', {
-      fix: 'Set ENTRA_CLIENT_ID or pass --client-id <guid>.',
+      fix: 'Set ENTRA_CLIENT_ID (the API app) and, with a separate CLI app registration, ENTRA_CLI_CLIENT_ID, or pass --client-id <guid>.',
     });
   }
 
   const discovery: ScopeDiscovery = opts.scope
     ? { scope: opts.scope, source: 'flag', reachable: true }
     : await discoverScope(opts.server, {
-        clientId: opts.clientId,
+        apiClientId: opts.apiClientId,
         authorityHost: opts.authorityHost,
         timeoutMs: Math.min(opts.timeoutMs, 10_000),
       });
@@ -126,25 +146,58 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
     );
 
   out.line('Acquiring Azure token...');
-  const token = await signIn({
+  const signInOptions = {
     clientId: opts.clientId,
+    apiClientId: opts.apiClientId,
     tenantId,
     authorityHost: opts.authorityHost,
     scope: discovery.scope,
     cachePath,
     cacheIsDefault: opts.cache === undefined,
     verbose: opts.verbose,
-    onDeviceCode: (message) => out.note(message),
-    onNote: (message) => out.note(message),
-  });
-  out.line(TOKEN_SOURCES[token.source]);
-  if (token.username) out.line(`✓ Account: ${token.username}`);
-  out.line(tokenLine(token.accessToken, token.expiresOn, opts.showToken));
-  const base = {
+    auth: opts.auth,
+    onDeviceCode: (message: string) => out.note(message),
+    onNote: (message: string) => out.note(message),
+  };
+  let token = await signIn(signInOptions);
+  const showAcquired = () => {
+    out.line(TOKEN_SOURCES[token.source]);
+    if (token.username) out.line(`✓ Account: ${token.username}`);
+    out.line(tokenLine(token.accessToken, token.expiresOn, opts.showToken));
+  };
+  showAcquired();
+  const base: Record<string, unknown> = {
     server: opts.server,
     scope: discovery.scope,
     scopeSource: discovery.source,
     token: tokenJson(token, opts.showToken),
+  };
+
+  // One retry per run after a 401: a Conditional Access step-up (insufficient_claims + claims) needs an
+  // interactive sign-in carrying the claims; invalid_token on a token that was not just signed in for needs a
+  // fresh one (forced refresh, else a new sign-in).
+  const renew: RenewToken = async (challenge) => {
+    let next: SignInResult;
+    if (challenge.error === 'insufficient_claims' && challenge.claims) {
+      const claims = decodeClaims(challenge.claims);
+      if (!claims) return undefined;
+      out.note(
+        `The server asks for a stronger sign-in (Conditional Access: ${challenge.errorDescription ?? 'insufficient_claims'}); signing in again with the requested claims.`,
+      );
+      next = await signIn({ ...signInOptions, claims });
+      base.renewed = 'step_up';
+    } else if (
+      challenge.error === 'invalid_token' &&
+      (token.source === 'cache' || token.source === 'refresh')
+    ) {
+      out.note('The server rejected the cached token (invalid_token); getting a fresh one.');
+      next = await signIn({ ...signInOptions, forceRefresh: true });
+      base.renewed = 'invalid_token';
+    } else return undefined;
+    token = next;
+    showAcquired();
+    base.token = tokenJson(token, opts.showToken);
+    return token.accessToken;
   };
 
   if (!opts.yes) {
@@ -161,7 +214,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
   }
 
   out.line(`Connecting to MCP server: ${opts.server}`);
-  const session = await McpSession.connect(opts.server, token.accessToken, opts.timeoutMs);
+  const session = await McpSession.connect(opts.server, token.accessToken, opts.timeoutMs, renew);
   try {
     out.line('✓ Connected to MCP server successfully');
     const serverInfo = session.serverVersion ?? null;
@@ -242,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.ok;
     }
     if (opts.command === 'logout') return await logout(opts, out);
+    if (opts.command === 'doctor') return await doctor(opts, out);
     return await run(opts, out);
   } catch (error) {
     const verbose = opts?.verbose ?? argv.includes('--verbose');

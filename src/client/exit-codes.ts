@@ -14,6 +14,8 @@ export const ExitCode = {
   serverUnreachable: 5,
   /** A tool call failed (isError result or JSON-RPC error). */
   tool: 6,
+  /** `doctor` found at least one failed check (the server answered, but clients would fail). */
+  doctor: 7,
   /** Interrupted with Ctrl-C. */
   interrupted: 130,
 } as const;
@@ -23,7 +25,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Failure categories, as reported in `--json` error documents. */
 export type FailureKind =
-  'generic' | 'usage' | 'sign_in' | 'server_auth' | 'server_unreachable' | 'tool' | 'interrupted';
+  'generic' | 'usage' | 'sign_in' | 'server_auth' | 'server_unreachable' | 'tool' | 'doctor' | 'interrupted';
 
 const CODES: Record<FailureKind, ExitCodeValue> = {
   generic: ExitCode.generic,
@@ -32,6 +34,7 @@ const CODES: Record<FailureKind, ExitCodeValue> = {
   server_auth: ExitCode.serverAuth,
   server_unreachable: ExitCode.serverUnreachable,
   tool: ExitCode.tool,
+  doctor: ExitCode.doctor,
   interrupted: ExitCode.interrupted,
 };
 
@@ -70,5 +73,6 @@ export const EXIT_CODE_HELP = [
   '  4  the MCP server rejected the token (HTTP 401/403)',
   '  5  the MCP server is unreachable or not an MCP endpoint',
   '  6  a tool call failed',
+  '  7  doctor: at least one check failed (5 when the server cannot be reached at all)',
   '  130 interrupted (Ctrl-C)',
 ];

@@ -7,6 +7,13 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ClientError } from './exit-codes.js';
 import { describeNetworkError, parseBearerChallenge } from './scope-discovery.js';
+import type { BearerChallenge } from './scope-discovery.js';
+
+/**
+ * Called once per session when the server answers 401: a new token to retry with (step-up with the challenge's
+ * claims, or a fresh token for `invalid_token`), or undefined when the challenge is not worth a retry.
+ */
+export type RenewToken = (challenge: BearerChallenge) => Promise<string | undefined>;
 
 /** Client name and version announced in `initialize`. */
 export const CLIENT_INFO = { name: 'azure-obo-mcp-cli', version: '0.1.0' } as const;
@@ -41,16 +48,45 @@ interface Rejection {
 
 /** An MCP session with the server over streamable HTTP, authenticated with a bearer token. */
 export class McpSession {
+  private client: Client;
+  private token = '';
+  /** True once the token was renewed after a 401: a second 401 is reported, not retried. */
+  private renewed = false;
+
   private constructor(
-    private readonly client: Client,
     private readonly server: string,
     private readonly timeoutMs: number,
     private readonly state: { rejection?: Rejection; networkFailure?: string },
-  ) {}
+    private readonly renew: RenewToken | undefined,
+  ) {
+    this.client = new Client(CLIENT_INFO);
+  }
 
-  /** Connects (initialize) to `server` with `token`; throws a ClientError on 401/403 or an unreachable server. */
-  static async connect(server: string, token: string, timeoutMs: number): Promise<McpSession> {
-    const state: { rejection?: Rejection; networkFailure?: string } = {};
+  /**
+   * Connects (initialize) to `server` with `token`; throws a ClientError on 401/403 or an unreachable server.
+   * With `renew`, one 401 (at connect or on any later request) gets a new token and one retry.
+   */
+  static async connect(
+    server: string,
+    token: string,
+    timeoutMs: number,
+    renew?: RenewToken,
+  ): Promise<McpSession> {
+    const session = new McpSession(server, timeoutMs, {}, renew);
+    session.token = token;
+    await session.run(() => session.open(), undefined, true);
+    return session;
+  }
+
+  /** Whether the token was renewed after a 401 during this session. */
+  get tokenRenewed(): boolean {
+    return this.renewed;
+  }
+
+  /** A new client and transport with `token` (the server is stateless: a new initialize costs nothing). */
+  private async open(): Promise<void> {
+    const token = this.token;
+    const { state, timeoutMs } = this;
     const recordingFetch: FetchLike = async (url, init) => {
       const method = (init?.method ?? 'GET').toUpperCase();
       // The SDK bounds requests by its own timer but not every POST (e.g. notifications/initialized):
@@ -73,19 +109,19 @@ export class McpSession {
         state.rejection = { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate') };
       return res;
     };
-    const transport = new StreamableHTTPClientTransport(new URL(server), {
+    const transport = new StreamableHTTPClientTransport(new URL(this.server), {
       requestInit: { headers: { Authorization: `Bearer ${token}` } },
       fetch: recordingFetch,
     });
+    await this.client.close().catch(() => undefined);
     const client = new Client(CLIENT_INFO);
-    const session = new McpSession(client, server, timeoutMs, state);
+    this.client = client;
     try {
       await client.connect(transport, { timeout: timeoutMs });
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw session.explain(error);
+      throw error;
     }
-    return session;
   }
 
   /** Server name and version from `initialize`. */
@@ -135,13 +171,30 @@ export class McpSession {
     await this.client.close().catch(() => undefined);
   }
 
-  private async run<T>(fn: () => Promise<T>, tool?: string): Promise<T> {
+  /** Runs `fn`; after a 401, once: a renewed token, a new connection, and `fn` again (`fn` is the connect itself when `isOpen`). */
+  private async run<T>(fn: () => Promise<T>, tool?: string, isOpen = false): Promise<T> {
     this.state.rejection = undefined;
     this.state.networkFailure = undefined;
     try {
       return await fn();
     } catch (error) {
-      throw this.explain(error, tool);
+      const rejection = this.state.rejection as Rejection | undefined;
+      if (rejection?.status !== 401 || this.renewed || !this.renew) throw this.explain(error, tool);
+      const challenge = parseBearerChallenge(rejection.wwwAuthenticate) ?? {};
+      const first = this.explain(error, tool);
+      this.renewed = true;
+      const token = await this.renew(challenge);
+      if (!token) throw first;
+      this.state.rejection = undefined;
+      this.state.networkFailure = undefined;
+      this.token = token;
+      try {
+        if (isOpen) return await fn();
+        await this.open();
+        return await fn();
+      } catch (retryError) {
+        throw this.explain(retryError, tool);
+      }
     }
   }
 

@@ -7,6 +7,8 @@ export interface BearerChallenge {
   errorDescription?: string;
   scope?: string;
   resourceMetadata?: string;
+  /** Conditional Access step-up: base64 of Entra's claims JSON (with `error="insufficient_claims"`). */
+  claims?: string;
 }
 
 /** What the server told about itself before sign-in. */
@@ -40,6 +42,7 @@ export function parseBearerChallenge(header: string | null | undefined): BearerC
   if (params.error_description) out.errorDescription = params.error_description;
   if (params.scope) out.scope = params.scope;
   if (params.resource_metadata) out.resourceMetadata = params.resource_metadata;
+  if (params.claims) out.claims = params.claims;
   return out;
 }
 
@@ -49,21 +52,32 @@ export function fallbackScope(clientId: string): string {
 }
 
 /**
- * Only scopes of this CLI's own app registration (`api://<client-id>/<scope>`) are taken from the server: a
- * server naming another API's scope (ARM, Graph, another app) would get the user's token for that API.
+ * Only scopes of this server's API are taken from a server: `api://<api-client-id>/<name>` of the configured API,
+ * or `<server URL>/<name>` when the server's Application ID URI is its own MCP URL (aligned setup; the metadata's
+ * `resource` must then be that URL). A server naming another API's scope (ARM, Graph, another app) would
+ * otherwise get the user's token for that API.
  */
-function ownScope(scope: unknown, clientId: string | undefined): scope is string {
-  if (typeof scope !== 'string' || !clientId) return false;
-  const prefix = `api://${clientId}/`;
-  return (
-    scope.length > prefix.length &&
-    scope.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase() &&
-    /^[^\s/]+$/.test(scope.slice(prefix.length))
-  );
+export function acceptableScope(
+  scope: unknown,
+  apiClientId: string | undefined,
+  server: string,
+): scope is string {
+  if (typeof scope !== 'string') return false;
+  const under = (prefix: string, caseInsensitive: boolean) => {
+    const head = scope.slice(0, prefix.length);
+    return (
+      scope.length > prefix.length &&
+      (caseInsensitive ? head.toLowerCase() === prefix.toLowerCase() : head === prefix) &&
+      /^[^\s/]+$/.test(scope.slice(prefix.length))
+    );
+  };
+  if (apiClientId && under(`api://${apiClientId}/`, true)) return true;
+  const key = resourceKey(server);
+  return key !== undefined && under(`${key}/`, false);
 }
 
 /** Origin + path without trailing slashes: how RFC 9728 §3.3 resource identifiers are compared here. */
-function resourceKey(value: string): string | undefined {
+export function resourceKey(value: string): string | undefined {
   try {
     const url = new URL(value);
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
@@ -132,15 +146,16 @@ function tenantFrom(
 
 /**
  * Finds the scope to request from the server: unauthenticated POST → 401 challenge → resource_metadata →
- * scopes_supported; else the challenge's scope; else `api://<client-id>/execute`. Only scopes of the app
- * `clientId` are accepted, and only metadata whose `resource` is `server`. Never throws.
+ * scopes_supported; else the challenge's scope; else `api://<api-client-id>/execute`. Only scopes of the API
+ * `apiClientId` or under the server's own URL are accepted, and only metadata whose `resource` is `server`.
+ * Never throws.
  */
 export async function discoverScope(
   server: string,
-  opts: { clientId: string | undefined; authorityHost: string; timeoutMs: number },
+  opts: { apiClientId: string | undefined; authorityHost: string; timeoutMs: number },
 ): Promise<ScopeDiscovery> {
   const notes: string[] = [];
-  const defaultScope = opts.clientId ? fallbackScope(opts.clientId) : '';
+  const defaultScope = opts.apiClientId ? fallbackScope(opts.apiClientId) : '';
   const fallback = (why: string, tenant?: { tenantId: string; tenantSource: string }): ScopeDiscovery => ({
     scope: defaultScope,
     source: 'fallback',
@@ -186,9 +201,9 @@ export async function discoverScope(
   }
   const tenant = metadata ? tenantFrom(metadata, opts.authorityHost) : undefined;
   const offered = Array.isArray(metadata?.scopes_supported) ? (metadata.scopes_supported as unknown[]) : [];
-  const fromMetadata = offered.find((s) => ownScope(s, opts.clientId));
+  const fromMetadata = offered.find((s) => acceptableScope(s, opts.apiClientId, server));
   if (fromMetadata) return { scope: fromMetadata, source: 'metadata', reachable: true, notes, ...tenant };
-  if (ownScope(challenge?.scope, opts.clientId))
+  if (acceptableScope(challenge?.scope, opts.apiClientId, server))
     return { scope: challenge.scope, source: 'challenge', reachable: true, notes, ...tenant };
 
   const foreign = [...offered, challenge?.scope].filter(
@@ -196,11 +211,11 @@ export async function discoverScope(
   );
   if (foreign.length > 0)
     return fallback(
-      `the server asked for ${foreign.join(', ')}, which is not a scope of app ${opts.clientId ?? '(none)'} and is ignored (a server must not choose which API your token is for); if the server really needs another scope, pass it explicitly with --scope`,
+      `the server asked for ${foreign.join(', ')}, which is neither a scope of app ${opts.apiClientId ?? '(none)'} nor under ${server} and is ignored (a server must not choose which API your token is for); if the server really needs another scope, pass it explicitly with --scope`,
       tenant,
     );
   if (metadata)
-    return fallback(`the protected resource metadata lists no scope of app ${opts.clientId}`, tenant);
+    return fallback(`the protected resource metadata lists no scope of app ${opts.apiClientId}`, tenant);
   return fallback('the server published no usable protected resource metadata');
 }
 

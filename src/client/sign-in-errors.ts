@@ -5,7 +5,10 @@ import type { EntraErrorInfo, RecordingNetworkClient } from './entra-network.js'
 
 /** What the failing sign-in was about, to word the fix. */
 export interface SignInContext {
+  /** The public client app signing in. */
   clientId: string;
+  /** The API's app id (ENTRA_CLIENT_ID); the same as clientId in the single-app setup. */
+  apiClientId?: string | undefined;
   tenantId: string;
   authorityHost: string;
   scope: string;
@@ -38,7 +41,7 @@ export function explainEntraError(info: EntraErrorInfo, ctx: SignInContext): Cli
       'sign_in',
       `The scope ${ctx.scope} is not available (${aadsts(info)}): the API does not expose it.`,
       {
-        fix: `Add the scope api://${ctx.clientId}/execute under App Registration → Expose an API (Application ID URI api://${ctx.clientId}, scope "execute").`,
+        fix: `Add the scope api://${ctx.apiClientId ?? ctx.clientId}/execute under App Registration → Expose an API (Application ID URI api://${ctx.apiClientId ?? ctx.clientId}, or the server's MCP URL when ENTRA_APP_ID_URI is set; scope "execute").`,
         details,
       },
     );
@@ -75,7 +78,10 @@ export function explainEntraError(info: EntraErrorInfo, ctx: SignInContext): Cli
   }
   if (has(65001) || info.error === 'consent_required') {
     return new ClientError('sign_in', `Consent is missing for app ${ctx.clientId} (${aadsts(info)}).`, {
-      fix: 'Grant admin consent for the API permissions in App Registration → API permissions.',
+      fix:
+        ctx.apiClientId && ctx.apiClientId.toLowerCase() !== ctx.clientId.toLowerCase()
+          ? `Pre-authorize the CLI app ${ctx.clientId} for the "execute" scope on the API app ${ctx.apiClientId} (Expose an API → Authorized client applications), or grant admin consent.`
+          : 'Grant admin consent for the API permissions in App Registration → API permissions.',
       details,
     });
   }

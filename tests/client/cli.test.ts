@@ -345,7 +345,7 @@ describe('client CLI against the dev host', () => {
     assert.equal(r.code, 2, show(r));
     assert.match(
       r.stderr,
-      /Missing the app registration \(client\) id[\s\S]*Set ENTRA_CLIENT_ID or pass --client-id/,
+      /Missing the app registration \(client\) id[\s\S]*Set ENTRA_CLIENT_ID \(the API app\)[\s\S]*ENTRA_CLI_CLIENT_ID, or pass --client-id/,
     );
     const u = await runCli(['--bogus'], env);
     assert.equal(u.code, 2, show(u));
@@ -401,7 +401,7 @@ describe('client CLI against misconfigured apps and servers', () => {
     const r = await runCli(['--yes', '--server', other.mcpUrl, '--cache', join(newDir(), 'c.json')], env);
     assert.ok(
       r.stderr.includes(
-        `Note: using the default scope api://${emulator.clientId}/execute: the server asked for api://${otherClientId}/execute, which is not a scope of app ${emulator.clientId}`,
+        `Note: using the default scope api://${emulator.clientId}/execute: the server asked for api://${otherClientId}/execute, which is neither a scope of app ${emulator.clientId} nor under ${other.mcpUrl}`,
       ),
       r.stderr,
     );

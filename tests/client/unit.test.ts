@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +90,31 @@ describe('parseCliArgs', () => {
       ],
       ['x', 't', 'https://login.example', true, true, true, 'https://h/mcp', 2500],
     );
+  });
+
+  it('--client-id, else ENTRA_CLI_CLIENT_ID, else ENTRA_CLIENT_ID signs in; the API stays ENTRA_CLIENT_ID', () => {
+    const CLI = '11111111-2222-4333-8444-555555555555';
+    const single = parseCliArgs([], { ENTRA_CLIENT_ID: CLIENT });
+    assert.deepEqual([single.clientId, single.apiClientId], [CLIENT, CLIENT]);
+    const split = parseCliArgs([], { ENTRA_CLIENT_ID: CLIENT, ENTRA_CLI_CLIENT_ID: CLI });
+    assert.deepEqual([split.clientId, split.apiClientId], [CLI, CLIENT]);
+    const flag = parseCliArgs(['--client-id', 'f'], { ENTRA_CLIENT_ID: CLIENT, ENTRA_CLI_CLIENT_ID: CLI });
+    assert.deepEqual([flag.clientId, flag.apiClientId], ['f', CLIENT]);
+    const flagOnly = parseCliArgs(['--client-id', 'f'], {});
+    assert.deepEqual([flagOnly.clientId, flagOnly.apiClientId], ['f', 'f']);
+  });
+
+  it('--auth device (default) or browser; doctor takes --server, --json and plain http anywhere', () => {
+    assert.equal(parseCliArgs([], {}).auth, 'device');
+    assert.equal(parseCliArgs(['--auth', 'browser'], {}).auth, 'browser');
+    assert.match(
+      usage(() => parseCliArgs(['--auth', 'popup'], {})).message,
+      /--auth must be device or browser/,
+    );
+    const d = parseCliArgs(['doctor', '--server', 'http://mcp.example.com/mcp', '--json'], {});
+    assert.deepEqual([d.command, d.server, d.json], ['doctor', 'http://mcp.example.com/mcp', true]);
+    usage(() => parseCliArgs(['doctor', 'extra'], {}));
+    usage(() => parseCliArgs(['doctor', '--server', 'ftp://x/mcp'], {}));
   });
 
   it('call <tool> <json>, --tool/--args, logout, help', () => {
@@ -185,7 +220,7 @@ describe('discoverScope', () => {
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const opts = { clientId: CLIENT, authorityHost: 'https://login.example', timeoutMs: 5000 };
+  const opts = { apiClientId: CLIENT, authorityHost: 'https://login.example', timeoutMs: 5000 };
   const reset = () => {
     metadataScopes = [];
     challengeScope = '';
@@ -226,13 +261,35 @@ describe('discoverScope', () => {
       assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback'], foreign);
       const note = d.notes?.join(' ') ?? '';
       assert.ok(note.includes(foreign), note);
-      assert.match(note, /is not a scope of app .* pass it explicitly with --scope/);
+      assert.match(note, /is neither a scope of app .* nor under .* pass it explicitly with --scope/);
+    }
+    // Nor a scope under another URL than the server's, or a nested path under it.
+    for (const foreign of [`${base}/mcpx/execute`, `${base}/mcp/a/b`, `https://evil.example/mcp/execute`]) {
+      metadataScopes = [foreign];
+      challengeScope = '';
+      const d = await discoverScope(`${base}/mcp`, opts);
+      assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback'], foreign);
     }
     // The challenge's scope counts when it is of this app.
     metadataScopes = ['https://management.azure.com/user_impersonation'];
     challengeScope = `api://${CLIENT}/read`;
     const c = await discoverScope(`${base}/mcp`, opts);
     assert.deepEqual([c.scope, c.source], [`api://${CLIENT}/read`, 'challenge']);
+  });
+
+  it('takes a scope under the server URL when the server is aligned (Application ID URI = MCP URL)', async () => {
+    reset();
+    metadataScopes = [`${base}/mcp/execute`];
+    const d = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([d.scope, d.source], [`${base}/mcp/execute`, 'metadata']);
+    // Also with a separate CLI app: the scope belongs to the server, not to the app signing in.
+    const other = await discoverScope(`${base}/mcp`, { ...opts, apiClientId: undefined });
+    assert.deepEqual([other.scope, other.source], [`${base}/mcp/execute`, 'metadata']);
+    // From the challenge, when the metadata is not usable.
+    resource = () => 'https://other.example/mcp';
+    challengeScope = `${base}/mcp/execute`;
+    const c = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([c.scope, c.source], [`${base}/mcp/execute`, 'challenge']);
   });
 
   it('ignores metadata whose resource is not the server (RFC 9728 §3.3), tenant included', async () => {
@@ -389,13 +446,79 @@ describe('token cache file', () => {
     await assert.rejects(fileCachePlugin(link).beforeCacheAccess(ctx), isCorrupt(/symbolic link/));
     const sub = join(dir, 'a-directory.json');
     mkdirSync(sub);
-    await assert.rejects(fileCachePlugin(sub).beforeCacheAccess(ctx), isCorrupt(/not a regular file/));
+    await assert.rejects(
+      fileCachePlugin(sub).beforeCacheAccess(ctx),
+      (e: unknown) =>
+        e instanceof ClientError &&
+        e.exitCode === ExitCode.signIn &&
+        e.message === `The token cache ${sub} is a directory, not a regular file.`,
+    );
     if (process.getuid?.() === 0) {
       const foreign = join(dir, 'foreign.json');
       writeFileSync(foreign, '{}', { mode: 0o644 });
       chownSync(foreign, 4242, 4242);
       await assert.rejects(fileCachePlugin(foreign).beforeCacheAccess(ctx), isCorrupt(/owned by uid 4242/));
       assert.equal(statSync(foreign).mode & 0o777, 0o644, 'not touched');
+    }
+  });
+
+  it('a FIFO at the cache path fails at once with a clear message instead of blocking the open', async () => {
+    const ctx = { tokenCache: { deserialize: () => undefined } } as unknown as TokenCacheContext;
+    const fifo = join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    await assert.rejects(
+      fileCachePlugin(fifo).beforeCacheAccess(ctx),
+      (e: unknown) =>
+        e instanceof ClientError &&
+        e.exitCode === ExitCode.signIn &&
+        e.message === `The token cache ${fifo} is a named pipe (FIFO), not a regular file.` &&
+        /another --cache path/.test(e.fix ?? ''),
+    );
+    assert.ok(Date.now() - started < 2_000);
+  });
+
+  it('a character device at the cache path is refused, not read', async () => {
+    const ctx = { tokenCache: { deserialize: () => undefined } } as unknown as TokenCacheContext;
+    await assert.rejects(
+      fileCachePlugin('/dev/null').beforeCacheAccess(ctx),
+      (e: unknown) => e instanceof ClientError && /is a device, not a regular file/.test(e.message),
+    );
+  });
+
+  it('refuses a --cache folder others can write (read and write), tightens only the default folder', async () => {
+    const ctx = {
+      tokenCache: { deserialize: () => undefined, serialize: () => '{}' },
+      cacheHasChanged: true,
+    } as unknown as TokenCacheContext;
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const file = join(shared, 'c.json');
+    const unsafe = (e: unknown) =>
+      e instanceof ClientError &&
+      e.exitCode === ExitCode.signIn &&
+      e.message === `The token cache folder ${shared} is not safe for ${file}: writable by other users.` &&
+      /chmod go-w/.test(e.fix ?? '');
+    await assert.rejects(fileCachePlugin(file).beforeCacheAccess(ctx), unsafe);
+    await assert.rejects(fileCachePlugin(file).afterCacheAccess(ctx), unsafe);
+    assert.ok(!existsSync(file), 'nothing written into the unsafe folder');
+    chmodSync(shared, 0o775);
+    await assert.rejects(
+      fileCachePlugin(file).beforeCacheAccess(ctx),
+      (e: unknown) => e instanceof ClientError && /writable by its group/.test(e.message),
+    );
+    assert.equal(statSync(shared).mode & 0o777, 0o775, 'a --cache folder is not changed');
+    await fileCachePlugin(file, { isDefault: true }).afterCacheAccess(ctx);
+    assert.equal(statSync(shared).mode & 0o777, 0o700, 'the default folder is tightened');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    if (process.getuid?.() === 0) {
+      chownSync(shared, 4242, 4242);
+      chmodSync(shared, 0o700);
+      await assert.rejects(
+        fileCachePlugin(file).beforeCacheAccess(ctx),
+        (e: unknown) => e instanceof ClientError && /owned by uid 4242, not by you/.test(e.message),
+      );
     }
   });
 
