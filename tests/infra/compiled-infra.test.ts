@@ -117,7 +117,11 @@ describe('Entra app registrations (compiled)', () => {
     ]);
     const variables = deployment('entraApp').template.variables ?? {};
     assert.equal(variables.microsoftGraphAppId, MICROSOFT_GRAPH);
-    assert.deepEqual(cliGraphScopes(), GRAPH_SIGN_IN_SCOPES, 'openid, profile, offline_access and nothing else');
+    assert.deepEqual(
+      cliGraphScopes(),
+      GRAPH_SIGN_IN_SCOPES,
+      'openid, profile, offline_access and nothing else',
+    );
     assert.deepEqual(deployment('entraApp').parameters.cliRedirectUris, { value: ['http://localhost'] });
     const principals = resources(deployment('entraApp'), 'Microsoft.Graph/servicePrincipals@').filter(
       ([, r]) => !r.existing,
@@ -151,7 +155,11 @@ describe('Entra app registrations (compiled)', () => {
     const byClient = (servicePrincipal: string) =>
       grants.filter(([, r]) => props(r).clientId === `[reference('${servicePrincipal}').id]`);
     for (const [name, grant] of grants) {
-      assert.equal(grant.condition, "[parameters('grantAdminConsent')]", `${name}: only with grantAdminConsent`);
+      assert.equal(
+        grant.condition,
+        "[parameters('grantAdminConsent')]",
+        `${name}: only with grantAdminConsent`,
+      );
       assert.equal(props(grant).consentType, 'AllPrincipals', `${name}: tenant-wide`);
     }
     assert.equal(byClient('servicePrincipal').length, 2, 'API app: ARM and Graph');

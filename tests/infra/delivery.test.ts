@@ -21,7 +21,14 @@ const root = join(import.meta.dirname, '..', '..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 const readYaml = (path: string): Record<string, unknown> => parse(read(path)) as Record<string, unknown>;
 
-type Step = { id?: string; if?: string; uses?: string; run?: string; env?: Record<string, string> };
+type Step = {
+  id?: string;
+  if?: string;
+  uses?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+};
 type Job = {
   if?: string;
   needs?: string | string[];
@@ -148,7 +155,7 @@ const TIP_CHECK_SHA = '${{ github.event.workflow_run.head_sha || github.sha }}';
 
 void test('Deploy skips a commit that is no longer the tip of main, before and after the approval', () => {
   const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
-  const { current, deploy: job } = deploy.jobs as Record<string, Job>;
+  const { current, deploy: job } = deploy.jobs;
   const check = current!.steps.find((step) => step.id === 'tip');
   assert.ok(check?.run, 'the current job has the tip check');
   assert.deepEqual(check.env, { GH_TOKEN: '${{ github.token }}', SHA: TIP_CHECK_SHA });
@@ -164,9 +171,7 @@ void test('Deploy skips a commit that is no longer the tip of main, before and a
     assert.equal(step.if, "steps.tip.outputs.current == 'true'", step.uses ?? step.run);
   }
   // The commit checked is the commit deployed.
-  const checkout = rest.find((step) => step.uses?.startsWith('actions/checkout@')) as
-    | (Step & { with?: { ref?: string } })
-    | undefined;
+  const checkout = rest.find((step) => step.uses?.startsWith('actions/checkout@'));
   assert.equal(checkout?.with?.ref, TIP_CHECK_SHA);
 });
 
