@@ -57,7 +57,7 @@ param executeScopeId string = guid(subscription().id, environmentName, 'execute-
 @description('Display name of the app registration.')
 param appDisplayName string = 'azure-obo-mcp (${environmentName})'
 
-@description('Grant tenant-wide admin consent to the delegated permissions (Azure Service Management user_impersonation; Graph User.Read openid profile email). Requires a deployer allowed to grant consent; otherwise grant it once with `az ad app permission admin-consent`.')
+@description('Grant tenant-wide admin consent to the delegated permissions: the API app\'s (Azure Service Management user_impersonation; Graph User.Read openid profile email) and the CLI app\'s sign-in scopes (Graph openid profile offline_access). Requires a deployer allowed to grant consent; otherwise grant it once per app with `az ad app permission admin-consent`.')
 param grantAdminConsent bool = false
 
 @description('Browser origins allowed to call /mcp (MCP_ALLOWED_ORIGINS, comma-separated). Empty: none (VS Code and the CLI are not browsers).')

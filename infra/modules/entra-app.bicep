@@ -2,8 +2,9 @@
 // - the MCP server's API app: a confidential client (no public client flows, no public-client redirect URIs),
 //   so nobody can sign in *as* it with device code and get ARM tokens directly. It exposes `execute`, holds
 //   the delegated ARM permission for On-Behalf-Of, and pre-authorizes the client apps below;
-// - the CLI app: a public client (device code, loopback redirect) whose only permission is the API's
-//   `execute` scope — no ARM permission, so its tokens are good for this API and nothing else;
+// - the CLI app: a public client (device code, loopback redirect) whose permissions are the API's `execute`
+//   scope and the sign-in scopes MSAL always asks for (Graph openid, profile, offline_access) — no ARM
+//   permission and no Graph data access, so its access tokens are good for this API and nothing else;
 // plus their service principals and, in managed-identity mode, the federated identity credential that lets
 // the Function App's user-assigned identity act as the API app's client credential (no secret).
 //
@@ -47,10 +48,11 @@ param createFederatedCredential bool
 @description('Principal (object) ID of the user-assigned managed identity: subject of the federated credential.')
 param managedIdentityPrincipalId string
 
-@description('Grant tenant-wide admin consent for the delegated permissions the OBO flow needs. Needs a deployer allowed to grant consent (e.g. Privileged Role Administrator or Cloud Application Administrator with DelegatedPermissionGrant.ReadWrite.All).')
+@description('Grant tenant-wide admin consent for the delegated permissions the OBO flow needs (API app) and the sign-in scopes of the CLI app. Needs a deployer allowed to grant consent (e.g. Privileged Role Administrator or Cloud Application Administrator with DelegatedPermissionGrant.ReadWrite.All).')
 param grantAdminConsent bool
 
-// Well-known first-party application IDs and delegated permission (scope) IDs.
+// Well-known first-party application IDs and delegated permission (scope) IDs (Microsoft Graph's: "All
+// permissions and IDs" of the Microsoft Graph permissions reference).
 var azureServiceManagementAppId = '797f4846-ba00-4fd7-ba43-dac1f8f63013'
 var azureServiceManagementUserImpersonation = '41094075-9dad-400e-a0bd-54e686782033'
 var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
@@ -60,6 +62,12 @@ var graphScopes = {
   profile: '14dad69e-099b-42c9-810b-d002981feec1'
   email: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0'
 }
+// What MSAL adds to every sign-in of the CLI (ID token, profile claims, refresh token); no Graph data access.
+var cliGraphScopes = {
+  openid: graphScopes.openid
+  profile: graphScopes.profile
+  offline_access: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182'
+}
 
 var apiApplication = {
   requestedAccessTokenVersion: 2
@@ -67,7 +75,9 @@ var apiApplication = {
     {
       id: executeScopeId
       value: scopeValue
-      type: 'User'
+      // Admin: no user can consent a client app into it (consent phishing); every client meant to use it is
+      // pre-authorized below, which needs no consent at all.
+      type: 'Admin'
       isEnabled: true
       adminConsentDisplayName: 'Use Azure Resource Manager tools as the signed-in user'
       adminConsentDescription: 'Allows the application to call the MCP server, which reads Azure Resource Manager data (subscriptions, resource groups, resources) on behalf of the signed-in user, with that user\'s permissions.'
@@ -139,7 +149,7 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   owners: owners
 }
 
-// CLI, pass 2: may request the API's `execute` scope, and nothing else (no ARM, no Graph).
+// CLI, pass 2: may request the API's `execute` scope and the sign-in scopes, nothing else (no ARM, no Graph data).
 resource cliAppWithPermission 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: cliApp.uniqueName
   displayName: '${displayName} CLI'
@@ -158,6 +168,13 @@ resource cliAppWithPermission 'Microsoft.Graph/applications@v1.0' = {
           type: 'Scope'
         }
       ]
+    }
+    {
+      resourceAppId: microsoftGraphAppId
+      resourceAccess: map(items(cliGraphScopes), scope => {
+        id: scope.value
+        type: 'Scope'
+      })
     }
   ]
 }
@@ -216,6 +233,15 @@ resource graphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantA
   consentType: 'AllPrincipals'
   resourceId: graphServicePrincipal.id
   scope: join(objectKeys(graphScopes), ' ')
+}
+
+// The CLI's sign-in scopes, so that users who may not consent can sign in. Its `execute` needs no grant: the
+// API pre-authorizes the CLI app for it, and pre-authorized permissions are never consented to.
+resource cliGraphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
+  clientId: cliServicePrincipal.id
+  consentType: 'AllPrincipals'
+  resourceId: graphServicePrincipal.id
+  scope: join(objectKeys(cliGraphScopes), ' ')
 }
 
 @description('Application (client) ID: ENTRA_CLIENT_ID.')

@@ -1,7 +1,8 @@
 // Checks the compiled ARM template (infra/main.bicep built offline by scripts/infra/bicep.mjs) for the
-// security shape of the Entra app registrations and for the custom-domain wiring: a confidential API app,
-// a separate public CLI app that may request only the API's `execute` scope and is pre-authorized for it,
-// and host name binding, managed certificate and settings that exist only when a custom domain is given.
+// security shape of the Entra app registrations and for the custom-domain wiring: a confidential API app
+// whose `execute` scope only an admin can consent to, a separate public CLI app that may request only that
+// scope plus the sign-in scopes and is pre-authorized for `execute`, the optional admin consent grants, and
+// host name binding, managed certificate and settings that exist only when a custom domain is given.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,12 @@ const root = join(import.meta.dirname, '..', '..');
 const VS_CODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 const AZURE_SERVICE_MANAGEMENT = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
 const MICROSOFT_GRAPH = '00000003-0000-0000-c000-000000000000';
+// Microsoft Graph delegated permission IDs (Microsoft Graph permissions reference, "All permissions and IDs").
+const GRAPH_SIGN_IN_SCOPES = {
+  offline_access: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182',
+  openid: '37f7f235-527c-4136-accd-4a02d197296e',
+  profile: '14dad69e-099b-42c9-810b-d002981feec1',
+};
 
 type Json = Record<string, unknown>;
 interface Deployment {
@@ -50,6 +57,18 @@ function resources(d: Deployment, type: string): [string, Json][] {
 const props = (r: Json): Json => r.properties as Json;
 const text = (value: unknown): string => JSON.stringify(value);
 
+/** The CLI app's Graph scopes (variable cliGraphScopes), with references to graphScopes resolved. */
+function cliGraphScopes(): Record<string, string> {
+  const variables = deployment('entraApp').template.variables ?? {};
+  const graphScopes = variables.graphScopes as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(variables.cliGraphScopes as Record<string, string>).map(([name, id]) => {
+      const reference = /^\[variables\('graphScopes'\)\.(\w+)\]$/.exec(id);
+      return [name, reference ? graphScopes[reference[1]!]! : id];
+    }),
+  );
+}
+
 describe('Entra app registrations (compiled)', () => {
   const apps = () => resources(deployment('entraApp'), 'Microsoft.Graph/applications@');
   const isCli = (r: Json) => /-cli'|reference\('cliApp'\)/.test(text(props(r).uniqueName));
@@ -76,12 +95,12 @@ describe('Entra app registrations (compiled)', () => {
     }
   });
 
-  it('makes the CLI a public client that may request only the API execute scope', () => {
+  it('makes the CLI a public client that may request only the API execute scope and the sign-in scopes', () => {
     for (const [name, app] of cliApps()) {
       const p = props(app);
       assert.equal(p.isFallbackPublicClient, true, `${name}: device code`);
       assert.ok(!('api' in p), `${name}: exposes no API`);
-      assert.doesNotMatch(text(p), new RegExp(`${AZURE_SERVICE_MANAGEMENT}|${MICROSOFT_GRAPH}`), name);
+      assert.doesNotMatch(text(p), new RegExp(AZURE_SERVICE_MANAGEMENT), `${name}: no ARM permission`);
     }
     const withPermission = cliApps().filter(([, r]) => 'requiredResourceAccess' in props(r));
     assert.equal(withPermission.length, 1, 'the second pass carries the permission');
@@ -90,7 +109,19 @@ describe('Entra app registrations (compiled)', () => {
         resourceAppId: "[reference('app').appId]",
         resourceAccess: [{ id: "[parameters('executeScopeId')]", type: 'Scope' }],
       },
+      {
+        resourceAppId: "[variables('microsoftGraphAppId')]",
+        resourceAccess:
+          "[map(items(variables('cliGraphScopes')), lambda('scope', createObject('id', lambdaVariables('scope').value, 'type', 'Scope')))]",
+      },
     ]);
+    const variables = deployment('entraApp').template.variables ?? {};
+    assert.equal(variables.microsoftGraphAppId, MICROSOFT_GRAPH);
+    assert.deepEqual(
+      cliGraphScopes(),
+      GRAPH_SIGN_IN_SCOPES,
+      'openid, profile, offline_access and nothing else',
+    );
     assert.deepEqual(deployment('entraApp').parameters.cliRedirectUris, { value: ['http://localhost'] });
     const principals = resources(deployment('entraApp'), 'Microsoft.Graph/servicePrincipals@').filter(
       ([, r]) => !r.existing,
@@ -103,6 +134,9 @@ describe('Entra app registrations (compiled)', () => {
       const api = props(app).api as Json;
       const scopes = api.oauth2PermissionScopes as Json[];
       assert.equal(scopes.length, 1, `${name}: one scope`);
+      // No user can consent a (phishing) client app into `execute`; the legitimate ones are pre-authorized.
+      assert.equal(scopes[0]!.type, 'Admin', `${name}: execute needs admin consent`);
+      assert.equal(scopes[0]!.isEnabled, true, `${name}: execute is enabled`);
       const preAuthorized = text(api.preAuthorizedApplications);
       assert.match(preAuthorized, /reference\('cliApp'\)\.appId/, `${name}: the CLI app`);
       assert.match(preAuthorized, /parameters\('preAuthorizedClientIds'\)/, `${name}: the others`);
@@ -114,6 +148,31 @@ describe('Entra app registrations (compiled)', () => {
       new RegExp(`variables\\('vsCodeClientId'\\).*parameters\\('additionalClientIds'\\)`),
     );
     assert.equal(template.variables?.vsCodeClientId, VS_CODE);
+  });
+
+  it('grants admin consent, when asked, to the API app (OBO) and to the CLI app sign-in scopes', () => {
+    const grants = resources(deployment('entraApp'), 'Microsoft.Graph/oauth2PermissionGrants@');
+    const byClient = (servicePrincipal: string) =>
+      grants.filter(([, r]) => props(r).clientId === `[reference('${servicePrincipal}').id]`);
+    for (const [name, grant] of grants) {
+      assert.equal(
+        grant.condition,
+        "[parameters('grantAdminConsent')]",
+        `${name}: only with grantAdminConsent`,
+      );
+      assert.equal(props(grant).consentType, 'AllPrincipals', `${name}: tenant-wide`);
+    }
+    assert.equal(byClient('servicePrincipal').length, 2, 'API app: ARM and Graph');
+    const cli = byClient('cliServicePrincipal');
+    // Graph only: `execute` is pre-authorized for the CLI app, which needs no consent.
+    assert.equal(cli.length, 1, 'CLI app: one grant');
+    const [, cliGrant] = cli[0]!;
+    assert.equal(props(cliGrant).resourceId, "[reference('graphServicePrincipal').id]");
+    assert.equal(props(cliGrant).scope, "[join(objectKeys(variables('cliGraphScopes')), ' ')]");
+    assert.deepEqual(Object.keys(cliGraphScopes()).sort(), ['offline_access', 'openid', 'profile']);
+    const graph = deployment('entraApp').template.resources.graphServicePrincipal!;
+    assert.equal(graph.existing, true);
+    assert.equal(props(graph).appId, "[variables('microsoftGraphAppId')]");
   });
 
   it('adds https://<custom domain>/mcp to the identifier URIs only with a custom domain', () => {

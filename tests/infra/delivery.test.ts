@@ -21,14 +21,28 @@ const root = join(import.meta.dirname, '..', '..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 const readYaml = (path: string): Record<string, unknown> => parse(read(path)) as Record<string, unknown>;
 
+type Step = {
+  id?: string;
+  if?: string;
+  uses?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+};
+type Job = {
+  if?: string;
+  needs?: string | string[];
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
+  outputs?: Record<string, string>;
+  environment?: { name: string } | string;
+  steps: Step[];
+};
 type Workflow = {
   on: Record<string, unknown>;
   permissions: Record<string, string>;
   concurrency?: { group: string };
-  jobs: Record<
-    string,
-    { if?: string; environment?: { name: string } | string; steps: { uses?: string; run?: string }[] }
-  >;
+  jobs: Record<string, Job>;
 };
 
 void test('the infra scripts exist and the shell scripts are strict and never trace', () => {
@@ -84,9 +98,20 @@ void test('Deploy uses OIDC, an approval environment, one run at a time and no s
   assert.deepEqual(run?.workflows, ['CI']);
   assert.deepEqual(run?.branches, ['main']);
   assert.match(text, /github\.event\.workflow_run\.conclusion == 'success'/);
-  assert.deepEqual(deploy.permissions, { 'id-token': 'write', contents: 'read' });
-  assert.ok(deploy.concurrency?.group);
-  const job = Object.values(deploy.jobs)[0]!;
+  // Least privilege per job: only the deploy job can get an OIDC token; the tip check reads contents.
+  assert.deepEqual(Object.keys(deploy.jobs).sort(), ['current', 'deploy']);
+  assert.deepEqual(deploy.permissions, {});
+  assert.deepEqual(deploy.jobs.current!.permissions, { contents: 'read' });
+  assert.deepEqual(deploy.jobs.deploy!.permissions, { 'id-token': 'write', contents: 'read' });
+  // One deployment at a time, and a running one is never cancelled. Only the deploy job queues, so a stale
+  // run that the tip check stops never takes the waiting slot of a newer one.
+  assert.equal(deploy.concurrency, undefined, 'no workflow-level concurrency');
+  assert.equal(deploy.jobs.current!.concurrency, undefined);
+  assert.deepEqual(deploy.jobs.deploy!.concurrency, {
+    group: 'deploy-production',
+    'cancel-in-progress': false,
+  });
+  const job = deploy.jobs.deploy!;
   const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
   assert.equal(environment, 'production');
   assert.doesNotMatch(text, /secrets\./, 'deploy.yml must not read stored secrets');
@@ -99,7 +124,9 @@ void test('Deploy uses OIDC, an approval environment, one run at a time and no s
 
 void test('Deploy runs only for a successful push to this repository main, or by hand from main', () => {
   const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
-  const condition = Object.values(deploy.jobs)[0]!.if ?? '';
+  // The first job gates the run; the deploy job runs only after it.
+  assert.deepEqual([deploy.jobs.deploy!.needs].flat(), ['current']);
+  const condition = deploy.jobs.current!.if ?? '';
   // Each alternative of the condition, with its clauses.
   const alternatives = condition.split(/\)\s*\|\|\s*\(/).map((part) =>
     part
@@ -122,6 +149,81 @@ void test('Deploy runs only for a successful push to this repository main, or by
       "github.event.workflow_run.conclusion == 'success'",
     ].sort(),
   );
+});
+
+const TIP_CHECK_SHA = '${{ github.event.workflow_run.head_sha || github.sha }}';
+
+void test('Deploy skips a commit that is no longer the tip of main, before and after the approval', () => {
+  const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+  const { current, deploy: job } = deploy.jobs;
+  const check = current!.steps.find((step) => step.id === 'tip');
+  assert.ok(check?.run, 'the current job has the tip check');
+  assert.deepEqual(check.env, { GH_TOKEN: '${{ github.token }}', SHA: TIP_CHECK_SHA });
+  assert.equal(current!.outputs?.current, '${{ steps.tip.outputs.current }}');
+  assert.equal(job!.if, "needs.current.outputs.current == 'true'");
+  // The deploy job checks again first (approval and queue may take long), and every later step depends on it.
+  const [recheck, ...rest] = job!.steps;
+  assert.equal(recheck!.id, 'tip');
+  assert.equal(recheck!.run, check.run, 'the same check');
+  assert.deepEqual(recheck!.env, check.env);
+  assert.ok(rest.length > 0);
+  for (const step of rest) {
+    assert.equal(step.if, "steps.tip.outputs.current == 'true'", step.uses ?? step.run);
+  }
+  // The commit checked is the commit deployed.
+  const checkout = rest.find((step) => step.uses?.startsWith('actions/checkout@'));
+  assert.equal(checkout?.with?.ref, TIP_CHECK_SHA);
+});
+
+// A stand-in `gh`: records its arguments and prints $FAKE_TIP, or fails when $FAKE_TIP is empty.
+const FAKE_GH = String.raw`#!/usr/bin/env bash
+printf '%s\n' "$*" >> "$FAKE_LOG"
+[[ -n "$FAKE_TIP" ]] || { echo 'gh: HTTP 502' >&2; exit 1; }
+printf '%s\n' "$FAKE_TIP"
+`;
+
+function runTipCheck(sha: string, tip: string) {
+  const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+  const script = deploy.jobs.current!.steps.find((step) => step.id === 'tip')!.run!;
+  const dir = mkdtempSync(join(tmpdir(), 'fake-gh-'));
+  writeFileSync(join(dir, 'gh'), FAKE_GH, { mode: 0o755 });
+  writeFileSync(join(dir, 'step.sh'), script);
+  const files = { log: join(dir, 'log'), output: join(dir, 'output') };
+  writeFileSync(files.log, '');
+  writeFileSync(files.output, '');
+  // GitHub runs `run:` steps on Linux with `bash --noprofile --norc -eo pipefail {0}`.
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'step.sh')], {
+    encoding: 'utf8',
+    env: {
+      PATH: `${dir}:${process.env.PATH}`,
+      FAKE_LOG: files.log,
+      FAKE_TIP: tip,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_REPOSITORY: 'contoso/azure-obo-mcp',
+      GH_TOKEN: 'token',
+      SHA: sha,
+    },
+  });
+  const log = readFileSync(files.log, 'utf8');
+  const output = readFileSync(files.output, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  return { ...result, log, output };
+}
+
+void test('the tip check compares the commit with main and fails closed', () => {
+  const newer = 'b'.repeat(40);
+  const older = 'a'.repeat(40);
+  const tip = runTipCheck(newer, newer);
+  assert.equal(tip.status, 0, tip.stderr);
+  assert.equal(tip.output, 'current=true\n');
+  assert.equal(tip.log, 'api repos/contoso/azure-obo-mcp/git/ref/heads/main --jq .object.sha\n');
+  const stale = runTipCheck(older, newer);
+  assert.equal(stale.status, 0, stale.stderr);
+  assert.equal(stale.output, 'current=false\n');
+  assert.match(stale.stdout, /^::notice title=Deploy skipped::a{40} is no longer the tip of main \(b{40}\)/);
+  const unknown = runTipCheck(newer, '');
+  assert.notEqual(unknown.status, 0, 'no answer from GitHub: the step fails');
+  assert.doesNotMatch(unknown.output, /current=true/);
 });
 
 void test('azure.yaml deploys service api to Functions and runs the secret hook', () => {
