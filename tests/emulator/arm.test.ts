@@ -110,40 +110,55 @@ describe('emulator ARM', () => {
     );
   });
 
-  it("errors: someone else's subscription 403, unknown 404, no api-version 400, no/invalid token 401", async () => {
-    const foreign = await armGet(
+  // [case, path, token, status, ARM error code]
+  const ERRORS: [string, string, () => Promise<string | undefined>, number, string][] = [
+    [
+      "someone else's subscription",
       `/subscriptions/${ALICE_SUBS[0]}/resourcegroups?api-version=2021-04-01`,
-      bobToken,
-    );
-    assert.equal(foreign.status, 403);
-    assert.equal((foreign.body.error as { code: string }).code, 'AuthorizationFailed');
-    const unknown = await armGet(
+      () => Promise.resolve(bobToken),
+      403,
+      'AuthorizationFailed',
+    ],
+    [
+      'an unknown subscription',
       '/subscriptions/99999999-9999-4999-8999-999999999999/resourcegroups?api-version=2021-04-01',
-      bobToken,
-    );
-    assert.deepEqual(
-      [unknown.status, (unknown.body.error as { code: string }).code],
-      [404, 'SubscriptionNotFound'],
-    );
-    const noVersion = await armGet('/subscriptions', aliceToken);
-    assert.deepEqual(
-      [noVersion.status, (noVersion.body.error as { code: string }).code],
-      [400, 'MissingApiVersionParameter'],
-    );
+      () => Promise.resolve(bobToken),
+      404,
+      'SubscriptionNotFound',
+    ],
+    [
+      'no api-version',
+      '/subscriptions',
+      () => Promise.resolve(aliceToken),
+      400,
+      'MissingApiVersionParameter',
+    ],
+    [
+      'a token for another audience',
+      '/subscriptions?api-version=2022-12-01',
+      () => emu.issueUserToken(),
+      401,
+      'InvalidAuthenticationTokenAudience',
+    ],
+    [
+      'an unknown resource group',
+      `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/nope/resources?api-version=2021-04-01`,
+      () => Promise.resolve(aliceToken),
+      404,
+      'ResourceGroupNotFound',
+    ],
+  ];
+  for (const [why, path, token, status, code] of ERRORS) {
+    it(`errors: ${why} is ${status} ${code}`, async () => {
+      const res = await armGet(path, await token());
+      assert.deepEqual([res.status, (res.body.error as { code: string }).code], [status, code]);
+    });
+  }
+
+  it('errors: no token is 401 with an authorization_uri challenge', async () => {
     const anonymous = await armGet('/subscriptions?api-version=2022-12-01');
     assert.equal(anonymous.status, 401);
     assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer authorization_uri="/);
-    const userApiToken = await emu.issueUserToken();
-    const wrongAud = await armGet('/subscriptions?api-version=2022-12-01', userApiToken);
-    assert.deepEqual(
-      [wrongAud.status, (wrongAud.body.error as { code: string }).code],
-      [401, 'InvalidAuthenticationTokenAudience'],
-    );
-    const rg = await armGet(
-      `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/nope/resources?api-version=2021-04-01`,
-      aliceToken,
-    );
-    assert.deepEqual([rg.status, (rg.body.error as { code: string }).code], [404, 'ResourceGroupNotFound']);
   });
 
   it('armForbidden user gets 403 AuthorizationFailed through the SDK', async () => {
