@@ -59,7 +59,7 @@ export class TenantDiscovery {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Returns the tenant metadata, loading it on first use. */
+  // Loaded on first use.
   get(): Promise<TenantMetadata> {
     this.#metadata ??= this.#load().catch((error: unknown) => {
       // Remember the failure briefly, so an outage costs one discovery attempt per few seconds, not per request.

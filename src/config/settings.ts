@@ -32,7 +32,6 @@ export interface Settings {
   credential: CredentialSettings;
   /** Time budget of any one upstream call (discovery, JWKS, token endpoint, Key Vault, ARM). */
   upstreamTimeoutMs: number;
-  /** Largest accepted MCP request body. */
   maxBodyBytes: number;
   /** Most users whose OBO (ARM) tokens are cached; bounds the server's memory. */
   oboCacheMaxUsers: number;

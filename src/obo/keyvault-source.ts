@@ -36,7 +36,6 @@ export function isLoopbackUrl(url: string): boolean {
   return LOOPBACK.has(new URL(url).hostname);
 }
 
-/** A secret read from Key Vault and when (for the staleness cap). */
 interface Read {
   current: CurrentCredential;
   readAt: number;
