@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings.js';
 import type { TokenError } from '../errors.js';
 import { MetadataUnavailableError, OboError } from '../errors.js';
+import { GUID } from '../util/guid.js';
 import { requiredScopeUri, resourceUrls } from './resource.js';
 
 /** An HTTP answer to a request that did not get past authentication. */
@@ -20,8 +21,6 @@ const DESCRIPTIONS: Record<string, string> = {
   token_bad_tenant: "The access token belongs to another tenant than this API's.",
   insufficient_scope: 'The access token lacks the required scope; request the scope in scope="...".',
 };
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;

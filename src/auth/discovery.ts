@@ -1,4 +1,5 @@
 import { MetadataUnavailableError } from '../errors.js';
+import { GUID } from '../util/guid.js';
 import { withTimeout } from '../util/timeout.js';
 
 /** The parts of an OpenID Connect discovery document the verifier needs. */
@@ -20,7 +21,6 @@ export interface TenantMetadata {
 const FAILURE_BACKOFF_MS = 2000;
 // The tenant segment of a v2 issuer, `https://<host>/<tenant>/v2.0`.
 const TENANT_IN_V2_ISSUER = /\/([^/]+)\/v2\.0\/?$/i;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function fetchConfiguration(
   url: string,
@@ -59,7 +59,7 @@ export class TenantDiscovery {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Returns the tenant metadata, loading it on first use. */
+  // Loaded on first use.
   get(): Promise<TenantMetadata> {
     this.#metadata ??= this.#load().catch((error: unknown) => {
       // Remember the failure briefly, so an outage costs one discovery attempt per few seconds, not per request.

@@ -25,7 +25,6 @@ export interface VerifiedUser {
   clientAppId: string | undefined;
 }
 
-/** What the verifier checks against. */
 export interface VerifierOptions {
   clientId: string;
   /** The configured Application ID URI; v1 tokens requested under it carry it as `aud`. */

@@ -1,4 +1,6 @@
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
+import { GUID } from '../util/guid.js';
 
 /** How the server proves its own identity to Entra ID for the On-Behalf-Of exchange. */
 export type CredentialSettings =
@@ -12,7 +14,6 @@ export type CredentialSettings =
     }
   | { mode: 'managed-identity'; managedIdentityClientId: string | undefined };
 
-/** Validated settings of one process. */
 export interface Settings {
   tenantId: string;
   clientId: string;
@@ -31,7 +32,6 @@ export interface Settings {
   credential: CredentialSettings;
   /** Time budget of any one upstream call (discovery, JWKS, token endpoint, Key Vault, ARM). */
   upstreamTimeoutMs: number;
-  /** Largest accepted MCP request body. */
   maxBodyBytes: number;
   /** Most users whose OBO (ARM) tokens are cached; bounds the server's memory. */
   oboCacheMaxUsers: number;
@@ -68,192 +68,250 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Visual Studio Code's application id (its built-in Microsoft sign-in), allowed unless the setting says otherwise. */
 export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i; // contoso.onmicrosoft.com
 const CREDENTIAL_MODES = ['secret', 'keyvault', 'managed-identity'] as const;
-
-function read(env: Env, name: SettingName): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function required(env: Env, name: SettingName, hint?: string): string {
-  const value = read(env, name);
-  if (value === undefined) {
-    throw new ConfigError(`Missing required setting ${name}${hint ? ` (${hint})` : ''}.`);
-  }
-  return value;
-}
-
-function httpsUrl(name: SettingName, value: string, allowHttp = false): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`Setting ${name} is not a valid URL.`);
-  }
-  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
-    throw new ConfigError(`Setting ${name} must be an https:// URL.`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+// Only messages made here leave this module: zod's own can quote the value it received, and a setting's value
+// may be a secret. Each names its setting.
+const AUTHORED = new Set<string>();
+function says(message: string): { error: string; abort: true } {
+  AUTHORED.add(message);
+  return { error: message, abort: true };
+}
+
+function parse<T>(env: Env, name: SettingName, schema: z.ZodType<T, string | undefined>): T {
+  const result = schema.safeParse(env[name]);
+  if (result.success) return result.data;
+  const message = result.error.issues[0]?.message;
+  throw new ConfigError(message && AUTHORED.has(message) ? message : `Setting ${name} is not valid.`);
+}
+
+// A setting as read: trimmed, and unset when blank.
+const text = z
+  .string()
+  .optional()
+  .transform((value) => value?.trim() || undefined);
+
+function withDefault(fallback: string) {
+  return text.transform((value) => value ?? fallback);
+}
+
+function required(name: SettingName, hint?: string) {
+  return text.refine(
+    (value): value is string => value !== undefined,
+    says(`Missing required setting ${name}${hint ? ` (${hint})` : ''}.`),
+  );
+}
+
+function absent(name: SettingName, mode: string) {
+  return text.refine(
+    (value) => value === undefined,
+    says(`Setting ${name} must not be set when OBO_CREDENTIAL=${mode}.`),
+  );
+}
+
+function guid(name: SettingName) {
+  return text.refine(
+    (value) => value === undefined || GUID.test(value),
+    says(`Setting ${name} must be a GUID.`),
+  );
+}
+
+// No trailing slash: paths are appended to these URLs.
+function httpsUrl<T extends string | undefined>(
+  name: SettingName,
+  value: z.ZodType<T, string | undefined>,
+  allowHttp = false,
+) {
+  return value
+    .refine((v) => v === undefined || URL.canParse(v), says(`Setting ${name} is not a valid URL.`))
+    .refine(
+      (v) => {
+        if (v === undefined) return true;
+        const { protocol } = new URL(v);
+        return protocol === 'https:' || (allowHttp && protocol === 'http:');
+      },
+      says(`Setting ${name} must be an https:// URL.`),
+    )
+    .transform((v) => v?.replace(/\/+$/, '') as T);
+}
+
+function positiveInt(name: SettingName, fallback: number, max: number) {
+  return text
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .refine(
+      (n) => Number.isInteger(n) && n > 0 && n <= max,
+      says(`Setting ${name} must be a whole number between 1 and ${max}.`),
+    );
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+const tenantId = required('ENTRA_TENANT_ID')
+  .refine(
+    (v) => GUID.test(v) || TENANT_NAME.test(v),
+    says('Setting ENTRA_TENANT_ID must be a tenant GUID or a verified domain name.'),
+  )
+  .refine(
+    (v) => !['common', 'organizations', 'consumers'].includes(v.toLowerCase()),
+    says('Setting ENTRA_TENANT_ID must name one tenant, not a multi-tenant alias.'),
+  );
+
+const clientId = required('ENTRA_CLIENT_ID').refine(
+  (v) => GUID.test(v),
+  says('Setting ENTRA_CLIENT_ID must be a GUID.'),
+);
+
+const requiredScope = withDefault('execute').refine(
+  (v) => !/\s/.test(v),
+  says('Setting ENTRA_REQUIRED_SCOPE must be one scope.'),
+);
+
+// An origin is scheme://host[:port]; "null" (opaque origins, sandboxed frames) or "*" would open the door.
+const allowedOrigins = text
+  .transform((value) => list(value).map((origin) => origin.replace(/\/+$/, '')))
+  .refine(
+    (origins) => origins.every((origin) => /^https?:\/\/[^/\s*]+$/i.test(origin)),
+    says('Setting MCP_ALLOWED_ORIGINS must list origins like https://app.example.com, comma-separated.'),
+  );
+
+const APP_ID_URI_FORM = says(
+  'Setting ENTRA_APP_ID_URI must be an api://, https:// or (loopback only) http:// URI without a trailing slash, query or fragment.',
+);
 
 /**
  * An Application ID URI as Entra accepts it for a scope prefix: `api://…`, `https://…`, or (local testing only)
  * `http://` on a loopback host. No trailing slash: the scope is `<uri>/<scope>`, and v1 tokens carry the URI
- * exactly as requested, so a normalised variant would not match the audience.
+ * exactly as requested, so a normalised variant would not match the audience. Unset: `api://<client id>`.
  */
-function appIdUri(env: Env, clientId: string): string {
-  const name: SettingName = 'ENTRA_APP_ID_URI';
-  const value = read(env, name);
-  if (value === undefined) return `api://${clientId}`;
-  const form = `Setting ${name} must be an api://, https:// or (loopback only) http:// URI without a trailing slash, query or fragment.`;
-  if (/\s/.test(value) || value.endsWith('/') || /[?#]/.test(value)) throw new ConfigError(form);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(form);
-  }
-  switch (url.protocol) {
-    case 'api:':
-      if (value.length <= 'api://'.length || !value.toLowerCase().startsWith('api://')) {
-        throw new ConfigError(form);
-      }
-      return value;
-    case 'https:':
-      if (!url.hostname || url.username || url.password) throw new ConfigError(form);
-      return value;
-    case 'http:':
-      if (!LOOPBACK_HOSTS.test(url.hostname) || url.username || url.password) {
-        throw new ConfigError(`Setting ${name} may use http:// only for a loopback host (local testing).`);
-      }
-      return value;
-    default:
-      throw new ConfigError(form);
-  }
-}
+const appIdUri = text
+  .refine(
+    (v) => v === undefined || (!/\s/.test(v) && !v.endsWith('/') && !/[?#]/.test(v) && URL.canParse(v)),
+    APP_ID_URI_FORM,
+  )
+  .refine((v) => {
+    if (v === undefined) return true;
+    const url = new URL(v);
+    return url.protocol !== 'http:' || (LOOPBACK_HOSTS.test(url.hostname) && !url.username && !url.password);
+  }, says('Setting ENTRA_APP_ID_URI may use http:// only for a loopback host (local testing).'))
+  .refine((v) => {
+    if (v === undefined) return true;
+    const url = new URL(v);
+    switch (url.protocol) {
+      case 'api:':
+        return v.length > 'api://'.length && v.toLowerCase().startsWith('api://');
+      case 'https:':
+        return Boolean(url.hostname) && !url.username && !url.password;
+      case 'http:':
+        return true;
+      default:
+        return false;
+    }
+  }, APP_ID_URI_FORM);
 
 /**
  * Unset: this app itself (the single-app setup, where the CLI signs in with ENTRA_CLIENT_ID) and VS Code.
  * `*`: any client app of any tenant that got a token for this API (consent-phished apps included).
  */
-function allowedClientIds(env: Env, clientId: string): readonly string[] | '*' {
-  const name: SettingName = 'ENTRA_ALLOWED_CLIENT_IDS';
-  const value = read(env, name);
-  if (value === undefined) return [...new Set([clientId.toLowerCase(), VSCODE_CLIENT_ID])];
-  if (value === '*') return '*';
-  const ids = value
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  if (ids.length === 0 || !ids.every((id) => GUID.test(id))) {
-    throw new ConfigError(`Setting ${name} must be '*' or a comma-separated list of application id GUIDs.`);
-  }
-  return [...new Set(ids.map((id) => id.toLowerCase()))];
-}
+const allowedClientIds = text
+  .refine((v) => {
+    if (v === undefined || v === '*') return true;
+    const ids = list(v);
+    return ids.length > 0 && ids.every((id) => GUID.test(id));
+  }, says("Setting ENTRA_ALLOWED_CLIENT_IDS must be '*' or a comma-separated list of application id GUIDs."))
+  .transform((v) => (v === undefined || v === '*' ? v : [...new Set(list(v).map((id) => id.toLowerCase()))]));
 
-function positiveInt(env: Env, name: SettingName, fallback: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0 || n > max) {
-    throw new ConfigError(`Setting ${name} must be a whole number between 1 and ${max}.`);
-  }
-  return n;
-}
-
-function guidSetting(env: Env, name: SettingName): string | undefined {
-  const value = read(env, name);
-  if (value !== undefined && !GUID.test(value)) {
-    throw new ConfigError(`Setting ${name} must be a GUID.`);
-  }
-  return value;
-}
+const credentialMode = withDefault('keyvault').refine(
+  (v): v is (typeof CREDENTIAL_MODES)[number] => (CREDENTIAL_MODES as readonly string[]).includes(v),
+  says(`Setting OBO_CREDENTIAL must be one of ${CREDENTIAL_MODES.join(', ')}.`),
+);
 
 function credentialSettings(env: Env): CredentialSettings {
-  const mode = read(env, 'OBO_CREDENTIAL') ?? 'keyvault';
-  if (!(CREDENTIAL_MODES as readonly string[]).includes(mode)) {
-    throw new ConfigError(`Setting OBO_CREDENTIAL must be one of ${CREDENTIAL_MODES.join(', ')}.`);
-  }
-  const managedIdentityClientId = guidSetting(env, 'MANAGED_IDENTITY_CLIENT_ID');
+  const mode = parse(env, 'OBO_CREDENTIAL', credentialMode);
+  const managedIdentityClientId = parse(
+    env,
+    'MANAGED_IDENTITY_CLIENT_ID',
+    guid('MANAGED_IDENTITY_CLIENT_ID'),
+  );
   switch (mode) {
     case 'secret':
-      return { mode, secret: required(env, 'OBO_CLIENT_SECRET', 'needed when OBO_CREDENTIAL=secret') };
-    case 'keyvault': {
-      if (read(env, 'OBO_CLIENT_SECRET') !== undefined) {
-        // Two sources of truth for one secret is how stale secrets survive a rotation.
-        throw new ConfigError('Setting OBO_CLIENT_SECRET must not be set when OBO_CREDENTIAL=keyvault.');
-      }
-      const vaultUrl = httpsUrl(
-        'KEY_VAULT_URL',
-        required(env, 'KEY_VAULT_URL', 'needed when OBO_CREDENTIAL=keyvault, the default'),
-      );
       return {
         mode,
-        vaultUrl,
-        secretName: read(env, 'KEY_VAULT_SECRET_NAME') ?? 'obo-client-secret',
-        secretTtlMs: positiveInt(env, 'KEY_VAULT_SECRET_TTL_SECONDS', 3600, 7 * 24 * 3600) * 1000,
+        secret: parse(
+          env,
+          'OBO_CLIENT_SECRET',
+          required('OBO_CLIENT_SECRET', 'needed when OBO_CREDENTIAL=secret'),
+        ),
+      };
+    case 'keyvault':
+      // Two sources of truth for one secret is how stale secrets survive a rotation.
+      parse(env, 'OBO_CLIENT_SECRET', absent('OBO_CLIENT_SECRET', mode));
+      return {
+        mode,
+        vaultUrl: parse(
+          env,
+          'KEY_VAULT_URL',
+          httpsUrl(
+            'KEY_VAULT_URL',
+            required('KEY_VAULT_URL', 'needed when OBO_CREDENTIAL=keyvault, the default'),
+          ),
+        ),
+        secretName: parse(env, 'KEY_VAULT_SECRET_NAME', withDefault('obo-client-secret')),
+        secretTtlMs:
+          parse(
+            env,
+            'KEY_VAULT_SECRET_TTL_SECONDS',
+            positiveInt('KEY_VAULT_SECRET_TTL_SECONDS', 3600, 7 * 24 * 3600),
+          ) * 1000,
         managedIdentityClientId,
       };
-    }
-    default:
-      if (read(env, 'OBO_CLIENT_SECRET') !== undefined) {
-        throw new ConfigError(
-          'Setting OBO_CLIENT_SECRET must not be set when OBO_CREDENTIAL=managed-identity.',
-        );
-      }
-      return { mode: 'managed-identity', managedIdentityClientId };
+    case 'managed-identity':
+      parse(env, 'OBO_CLIENT_SECRET', absent('OBO_CLIENT_SECRET', mode));
+      return { mode, managedIdentityClientId };
   }
 }
 
 /** Reads and validates all settings; throws a ConfigError naming the first bad setting (never its value). */
 export function loadSettings(env: Env = process.env): Settings {
-  const tenantId = required(env, 'ENTRA_TENANT_ID');
-  if (!GUID.test(tenantId) && !TENANT_NAME.test(tenantId)) {
-    throw new ConfigError('Setting ENTRA_TENANT_ID must be a tenant GUID or a verified domain name.');
-  }
-  if (['common', 'organizations', 'consumers'].includes(tenantId.toLowerCase())) {
-    throw new ConfigError('Setting ENTRA_TENANT_ID must name one tenant, not a multi-tenant alias.');
-  }
-  const clientId = required(env, 'ENTRA_CLIENT_ID');
-  if (!GUID.test(clientId)) throw new ConfigError('Setting ENTRA_CLIENT_ID must be a GUID.');
-
-  const requiredScope = read(env, 'ENTRA_REQUIRED_SCOPE') ?? 'execute';
-  if (/\s/.test(requiredScope)) throw new ConfigError('Setting ENTRA_REQUIRED_SCOPE must be one scope.');
-
-  const publicUrl = read(env, 'MCP_PUBLIC_URL');
-  const allowedOrigins = (read(env, 'MCP_ALLOWED_ORIGINS') ?? '')
-    .split(',')
-    .map((o) => o.trim().replace(/\/+$/, ''))
-    .filter(Boolean);
-  for (const origin of allowedOrigins) {
-    // An origin is scheme://host[:port]; "null" (opaque origins, sandboxed frames) or "*" would open the door.
-    if (!/^https?:\/\/[^/\s*]+$/i.test(origin)) {
-      throw new ConfigError(
-        'Setting MCP_ALLOWED_ORIGINS must list origins like https://app.example.com, comma-separated.',
-      );
-    }
-  }
-
+  const tenant = parse(env, 'ENTRA_TENANT_ID', tenantId);
+  const client = parse(env, 'ENTRA_CLIENT_ID', clientId);
+  const scope = parse(env, 'ENTRA_REQUIRED_SCOPE', requiredScope);
+  const origins = parse(env, 'MCP_ALLOWED_ORIGINS', allowedOrigins);
+  const uri = parse(env, 'ENTRA_APP_ID_URI', appIdUri) ?? `api://${client}`;
+  const clientIds = parse(env, 'ENTRA_ALLOWED_CLIENT_IDS', allowedClientIds) ?? [
+    ...new Set([client.toLowerCase(), VSCODE_CLIENT_ID]),
+  ];
   return {
-    tenantId,
-    clientId,
-    appIdUri: appIdUri(env, clientId),
-    allowedClientIds: allowedClientIds(env, clientId),
-    authorityHost: httpsUrl(
+    tenantId: tenant,
+    clientId: client,
+    appIdUri: uri,
+    allowedClientIds: clientIds,
+    authorityHost: parse(
+      env,
       'ENTRA_AUTHORITY_HOST',
-      read(env, 'ENTRA_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com',
+      httpsUrl('ENTRA_AUTHORITY_HOST', withDefault('https://login.microsoftonline.com')),
     ),
-    requiredScope,
-    armEndpoint: httpsUrl('ARM_ENDPOINT', read(env, 'ARM_ENDPOINT') ?? 'https://management.azure.com'),
-    publicUrl: publicUrl === undefined ? undefined : httpsUrl('MCP_PUBLIC_URL', publicUrl, true),
-    allowedOrigins,
+    requiredScope: scope,
+    armEndpoint: parse(
+      env,
+      'ARM_ENDPOINT',
+      httpsUrl('ARM_ENDPOINT', withDefault('https://management.azure.com')),
+    ),
+    publicUrl: parse(env, 'MCP_PUBLIC_URL', httpsUrl('MCP_PUBLIC_URL', text, true)),
+    allowedOrigins: origins,
     credential: credentialSettings(env),
-    upstreamTimeoutMs: positiveInt(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 120_000),
-    maxBodyBytes: positiveInt(env, 'MCP_MAX_BODY_BYTES', 1_048_576, 16 * 1_048_576),
-    oboCacheMaxUsers: positiveInt(env, 'OBO_CACHE_MAX_USERS', 1000, 1_000_000),
+    upstreamTimeoutMs: parse(env, 'UPSTREAM_TIMEOUT_MS', positiveInt('UPSTREAM_TIMEOUT_MS', 10_000, 120_000)),
+    maxBodyBytes: parse(
+      env,
+      'MCP_MAX_BODY_BYTES',
+      positiveInt('MCP_MAX_BODY_BYTES', 1_048_576, 16 * 1_048_576),
+    ),
+    oboCacheMaxUsers: parse(env, 'OBO_CACHE_MAX_USERS', positiveInt('OBO_CACHE_MAX_USERS', 1000, 1_000_000)),
   };
 }

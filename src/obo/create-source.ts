@@ -6,7 +6,6 @@ import { KeyVaultCredentialSource } from './keyvault-source.js';
 import { ManagedIdentityAssertionSource } from './mi-assertion-source.js';
 import { SecretCredentialSource } from './secret-source.js';
 
-/** Builds the credential source OBO_CREDENTIAL asks for. */
 export function createCredentialSource(
   settings: Settings,
   logger: Logger,

@@ -10,9 +10,8 @@ export interface CurrentCredential {
   credential: MsalClientCredential;
 }
 
-/** A pluggable source of the app's client credential for the On-Behalf-Of exchange. */
+// The app's client credential for the On-Behalf-Of exchange: a setting, Key Vault or a managed identity.
 export interface ClientCredentialSource {
-  readonly mode: 'secret' | 'keyvault' | 'managed-identity';
   /** Returns the current credential, reading it from its store when needed. */
   get(): Promise<CurrentCredential>;
   /** Warms the credential at start (reads the secret, fetches the first assertion); optional. */

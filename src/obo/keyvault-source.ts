@@ -1,17 +1,16 @@
 import type { TokenCredential } from '@azure/identity';
 import type { KeyVaultSecret, GetSecretOptions, SecretClient } from '@azure/keyvault-secrets';
 import { CredentialError } from '../errors.js';
-import { CoalescingCache } from '../util/cache.js';
+import { boundedCache, entryTtl } from '../util/cache.js';
 import { fingerprint } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { keyVaultError } from './errors.js';
 
-/** The one Key Vault call this source makes (injectable for tests). */
+// The one Key Vault call this source makes (injectable for tests).
 export type SecretReader = Pick<SecretClient, 'getSecret'>;
 
-/** Options of the Key Vault credential source. */
 export interface KeyVaultSourceOptions {
   vaultUrl: string;
   secretName: string;
@@ -30,10 +29,16 @@ export interface KeyVaultSourceOptions {
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 // While Key Vault is down, a stale secret is re-checked this often.
 const STALE_RETRY_MS = 60_000;
+const SECRET = 'secret';
 
 /** True for loopback hosts: the only vaults (emulators) whose challenge domain may go unchecked. */
 export function isLoopbackUrl(url: string): boolean {
   return LOOPBACK.has(new URL(url).hostname);
+}
+
+interface Read {
+  current: CurrentCredential;
+  readAt: number;
 }
 
 /**
@@ -44,40 +49,25 @@ export function isLoopbackUrl(url: string): boolean {
  * vault still holding a bad secret is not hammered.
  */
 export class KeyVaultCredentialSource implements ClientCredentialSource {
-  readonly mode = 'keyvault' as const;
   #client: Promise<SecretReader> | undefined;
-  readonly #cache: CoalescingCache<CurrentCredential>;
+  // One entry; a failed refresh keeps the last good read (stale) for the next attempt to fall back on.
+  readonly #cache: ReturnType<typeof boundedCache<typeof SECRET, Read>>;
   readonly #now: () => number;
-  #lastGood: { current: CurrentCredential; readAt: number } | undefined;
+  // lru-cache has no rate limit on forced refreshes; this is it.
   #forcedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: KeyVaultSourceOptions) {
     if (options.client) this.#client = Promise.resolve(options.client);
     this.#now = options.now ?? Date.now;
-    this.#cache = new CoalescingCache({ maxEntries: 1, now: this.#now });
+    this.#cache = boundedCache<typeof SECRET, Read>(this.#now, {
+      max: 1,
+      noDeleteOnFetchRejection: true,
+      fetchMethod: (_key, lastGood, { options: entry }) => this.#refresh(lastGood, entry),
+    });
   }
 
-  /** Returns the cached secret, or reads it from Key Vault (once for all concurrent callers). */
-  get(): Promise<CurrentCredential> {
-    return this.#cache.get('secret', async () => {
-      try {
-        const current = await this.#read();
-        this.#lastGood = { current, readAt: this.#now() };
-        return { value: current, ttlMs: this.options.ttlMs };
-      } catch (error) {
-        const stale = this.#lastGood;
-        const transient =
-          error instanceof CredentialError &&
-          (error.code === 'keyvault_unavailable' || error.code === 'identity_unavailable');
-        if (stale && transient && this.#now() - stale.readAt < (this.options.maxStaleMs ?? 24 * 3600_000)) {
-          this.options.logger.warn(
-            `Key Vault refresh failed (${error.code}); serving the secret read at ${new Date(stale.readAt).toISOString()}.`,
-          );
-          return { value: stale.current, ttlMs: STALE_RETRY_MS };
-        }
-        throw error;
-      }
-    });
+  async get(): Promise<CurrentCredential> {
+    return (await this.#cache.forceFetch(SECRET)).current;
   }
 
   /** Reads the secret ahead of the first request (start-up prefetch); failures are the caller's to log. */
@@ -88,12 +78,37 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
   /** Drops the rejected secret so the next get re-reads Key Vault; false when that was just tried. */
   invalidate(key: string): boolean {
     // A different current secret means a rotation was already picked up: retrying with it may help.
-    if (this.#lastGood?.current.key !== key) return true;
+    if (this.#cache.peek(SECRET, { allowStale: true })?.current.key !== key) return true;
     if (this.#now() - this.#forcedAt < (this.options.minForcedRereadMs ?? 30_000)) return false;
     this.#forcedAt = this.#now();
-    this.#lastGood = undefined;
-    this.#cache.delete('secret');
+    this.#cache.delete(SECRET);
     return true;
+  }
+
+  // The last good read is served by returning it here, not with allowStaleOnFetchRejection: that option
+  // would re-read the vault on every request while it is down, and would also cover permanent failures.
+  async #refresh(lastGood: Read | undefined, entry: { ttl?: number }): Promise<Read> {
+    try {
+      const current = await this.#read();
+      entry.ttl = entryTtl(this.options.ttlMs);
+      return { current, readAt: this.#now() };
+    } catch (error) {
+      const transient =
+        error instanceof CredentialError &&
+        (error.code === 'keyvault_unavailable' || error.code === 'identity_unavailable');
+      if (
+        lastGood &&
+        transient &&
+        this.#now() - lastGood.readAt < (this.options.maxStaleMs ?? 24 * 3600_000)
+      ) {
+        this.options.logger.warn(
+          `Key Vault refresh failed (${error.code}); serving the secret read at ${new Date(lastGood.readAt).toISOString()}.`,
+        );
+        entry.ttl = STALE_RETRY_MS;
+        return lastGood;
+      }
+      throw error;
+    }
   }
 
   // The Key Vault SDK is loaded on first use, off the module-load path of the app.

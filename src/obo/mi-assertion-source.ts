@@ -13,7 +13,6 @@ export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
  * `api://AzureADTokenExchange` (cached by @azure/identity, so no second cache here).
  */
 export class ManagedIdentityAssertionSource implements ClientCredentialSource {
-  readonly mode = 'managed-identity' as const;
   readonly #current: CurrentCredential;
   // One request to the identity endpoint for all concurrent callers (the prefetch and first requests).
   #inflight: Promise<string> | undefined;
@@ -48,7 +47,6 @@ export class ManagedIdentityAssertionSource implements ClientCredentialSource {
     }
   }
 
-  /** Returns the assertion callback. */
   get(): Promise<CurrentCredential> {
     return Promise.resolve(this.#current);
   }

@@ -5,7 +5,7 @@ import { AppError, OboError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { VerifiedUser } from '../auth/verifier.js';
 import { knownAuthoritiesFor } from '../util/authority.js';
-import { CoalescingCache } from '../util/cache.js';
+import { boundedCache, entryTtl } from '../util/cache.js';
 import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
@@ -194,10 +194,10 @@ export function mapMsalError(error: unknown, answer?: FailedAnswer): AppError {
  * own token) expire; concurrent requests for one user share one exchange.
  */
 export class OboClient {
-  readonly #cache: CoalescingCache<ArmAccessToken>;
-  /** User-caused failures per token hash, answered from memory until `until` (bounded like #cache). */
-  readonly #failures = new Map<string, { error: OboError; until: number }>();
-  readonly #maxEntries: number;
+  // Per token hash; the user rides along as the fetch context of the one exchange all concurrent misses share.
+  readonly #cache: ReturnType<typeof boundedCache<string, ArmAccessToken, VerifiedUser>>;
+  // User-caused failures per token hash, answered from memory until their TTL ends (bounded like #cache).
+  readonly #failures: ReturnType<typeof boundedCache<string, OboError>>;
   #app: { key: string; cca: ConfidentialClientApplication } | undefined;
   readonly #network: TimeoutNetworkClient;
   /** Entra answered 429 with Retry-After: no exchange for anyone before this (epoch ms). */
@@ -209,8 +209,12 @@ export class OboClient {
   constructor(private readonly options: OboClientOptions) {
     this.#now = options.now ?? Date.now;
     this.#scope = armScopeFor(options.armEndpoint);
-    this.#maxEntries = options.maxCachedUsers ?? 1000;
-    this.#cache = new CoalescingCache({ maxEntries: this.#maxEntries, now: this.#now });
+    const max = options.maxCachedUsers ?? 1000;
+    this.#cache = boundedCache(this.#now, {
+      max,
+      fetchMethod: (key, _stale, { options: entry, context: user }) => this.#load(key, user, entry),
+    });
+    this.#failures = boundedCache(this.#now, { max });
     this.#network = new TimeoutNetworkClient(options.timeoutMs);
   }
 
@@ -218,19 +222,21 @@ export class OboClient {
   getArmToken(user: VerifiedUser): Promise<ArmAccessToken> {
     const key = tokenKey(user.token);
     const failed = this.#failures.get(key);
-    if (failed && failed.until > this.#now()) return Promise.reject(failed.error);
-    this.#failures.delete(key);
-    return this.#cache.get(key, async () => {
-      let token: ArmAccessToken;
-      try {
-        token = await this.#exchange(user.token);
-      } catch (error) {
-        if (error instanceof OboError && USER_CAUSED.has(error.code)) this.#rememberFailure(key, user, error);
-        throw error;
-      }
-      const lifetimeEnd = Math.min(token.expiresOnTimestamp, user.expiresAt * 1000);
-      return { value: token, ttlMs: lifetimeEnd - REFRESH_SKEW_MS - this.#now() };
-    });
+    if (failed) return Promise.reject(failed);
+    return this.#cache.forceFetch(key, { context: user });
+  }
+
+  async #load(key: string, user: VerifiedUser, entry: { ttl?: number }): Promise<ArmAccessToken> {
+    let token: ArmAccessToken;
+    try {
+      token = await this.#exchange(user.token);
+    } catch (error) {
+      if (error instanceof OboError && USER_CAUSED.has(error.code)) this.#rememberFailure(key, user, error);
+      throw error;
+    }
+    const lifetimeEnd = Math.min(token.expiresOnTimestamp, user.expiresAt * 1000);
+    entry.ttl = entryTtl(lifetimeEnd - REFRESH_SKEW_MS - this.#now());
+    return token;
   }
 
   /** Forgets `user`'s cached ARM token (ARM rejected it), so the next getArmToken does a fresh exchange. */
@@ -239,15 +245,8 @@ export class OboClient {
   }
 
   #rememberFailure(key: string, user: VerifiedUser, error: OboError): void {
-    const until = Math.min(this.#now() + NEGATIVE_TTL_MS, user.expiresAt * 1000);
-    if (until <= this.#now()) return;
-    this.#failures.delete(key);
-    this.#failures.set(key, { error, until });
-    while (this.#failures.size > this.#maxEntries) {
-      const oldest = this.#failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.#failures.delete(oldest);
-    }
+    const ttl = Math.min(NEGATIVE_TTL_MS, user.expiresAt * 1000 - this.#now());
+    if (ttl > 0) this.#failures.set(key, error, { ttl });
   }
 
   async #exchange(assertion: string): Promise<ArmAccessToken> {

@@ -3,14 +3,12 @@ import type { ClientCredentialSource, CurrentCredential } from './credential-sou
 
 /** OBO_CREDENTIAL=secret: the client secret straight from a setting (local development only). */
 export class SecretCredentialSource implements ClientCredentialSource {
-  readonly mode = 'secret' as const;
   readonly #current: CurrentCredential;
 
   constructor(secret: string) {
     this.#current = { key: `secret:${fingerprint(secret)}`, credential: { clientSecret: secret } };
   }
 
-  /** Returns the configured secret. */
   get(): Promise<CurrentCredential> {
     return Promise.resolve(this.#current);
   }

@@ -1,67 +1,27 @@
-/** One cached value and when it stops being fresh (epoch ms). */
-interface Entry<V> {
-  value: V;
-  expiresAt: number;
-}
+import { LRUCache } from 'lru-cache';
 
 /**
- * A bounded TTL cache whose concurrent misses for one key share a single load (no thundering herd).
- * Least recently used entries are evicted past `maxEntries`; failed loads are not cached.
+ * An lru-cache on the clock `now`: `fetch` runs `fetchMethod` once for all concurrent misses of a key, `max`
+ * bounds it (least recently used out first), and each entry lives for the TTL its `fetchMethod` sets with
+ * `options.ttl = entryTtl(ms)`.
  */
-export class CoalescingCache<V> {
-  readonly #entries = new Map<string, Entry<V>>();
-  readonly #inflight = new Map<string, Promise<V>>();
-  readonly #maxEntries: number;
-  readonly #now: () => number;
+export function boundedCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>, FC = unknown>(
+  now: () => number,
+  options: { max: number } & Omit<LRUCache.Options<K, V, FC>, 'perf' | 'ttlResolution' | 'ignoreFetchAbort'>,
+): LRUCache<K, V, FC> {
+  return new LRUCache<K, V, FC>({
+    ...options,
+    // lru-cache reads a start time of 0 as "no TTL"; ages are differences, so the offset changes nothing else
+    // and a clock starting at 0 (tests) still expires entries.
+    perf: { now: () => now() + 1 },
+    // Read the clock on every staleness check (the default reuses one reading for 1 ms, blind to fake clocks).
+    ttlResolution: 0,
+    // `delete` during a fetch must not fail the callers already waiting on it.
+    ignoreFetchAbort: true,
+  });
+}
 
-  constructor(options: { maxEntries: number; now?: () => number }) {
-    if (options.maxEntries < 1) throw new RangeError('maxEntries must be at least 1');
-    this.#maxEntries = options.maxEntries;
-    this.#now = options.now ?? Date.now;
-  }
-
-  /** Number of fresh-or-stale entries held (never above maxEntries). */
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  /** Returns the fresh value for `key`, or runs `load` once for all concurrent callers. */
-  async get(key: string, load: () => Promise<{ value: V; ttlMs: number }>): Promise<V> {
-    const hit = this.#entries.get(key);
-    if (hit && hit.expiresAt > this.#now()) {
-      // Re-insert to mark as most recently used.
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-      return hit.value;
-    }
-    const pending = this.#inflight.get(key);
-    if (pending) return pending;
-
-    const promise = (async () => {
-      try {
-        const { value, ttlMs } = await load();
-        if (ttlMs > 0) this.#store(key, { value, expiresAt: this.#now() + ttlMs });
-        return value;
-      } finally {
-        this.#inflight.delete(key);
-      }
-    })();
-    this.#inflight.set(key, promise);
-    return promise;
-  }
-
-  /** Drops `key`, so the next get loads again. */
-  delete(key: string): void {
-    this.#entries.delete(key);
-  }
-
-  #store(key: string, entry: Entry<V>): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.#entries.delete(oldest);
-    }
-  }
+/** lru-cache reads a TTL of 0 as "forever": a value with no freshness left is stored already stale instead. */
+export function entryTtl(ms: number): number {
+  return ms > 0 ? ms : -1;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadSettings } from '../../src/config/settings.js';
+import { SETTING_NAMES, loadSettings } from '../../src/config/settings.js';
+import type { SettingName } from '../../src/config/settings.js';
 import { ConfigError } from '../../src/errors.js';
 
 const BASE = {
@@ -38,25 +39,86 @@ describe('loadSettings', () => {
     assert.equal(s.publicUrl, undefined);
   });
 
-  it('names each missing required setting', () => {
-    fails({ ...BASE, ENTRA_TENANT_ID: '' }, 'ENTRA_TENANT_ID');
-    fails({ ...BASE, ENTRA_CLIENT_ID: ' ' }, 'ENTRA_CLIENT_ID');
-    fails({ ...BASE, OBO_CLIENT_SECRET: '' }, 'OBO_CLIENT_SECRET');
-  });
+  for (const [name, env] of [
+    ['ENTRA_TENANT_ID', { ...BASE, ENTRA_TENANT_ID: '' }],
+    ['ENTRA_CLIENT_ID', { ...BASE, ENTRA_CLIENT_ID: ' ' }],
+    ['OBO_CLIENT_SECRET', { ...BASE, OBO_CLIENT_SECRET: '' }],
+  ] as const) {
+    it(`names the missing required setting ${name}`, () => {
+      fails(env, name);
+    });
+  }
 
-  it('rejects bad values by name, without echoing them', () => {
-    fails({ ...BASE, ENTRA_CLIENT_ID: 'not-a-guid-at-all' }, 'ENTRA_CLIENT_ID');
-    fails({ ...BASE, ENTRA_TENANT_ID: 'common' }, 'ENTRA_TENANT_ID');
-    fails({ ...BASE, ENTRA_AUTHORITY_HOST: 'http://login.example.test' }, 'ENTRA_AUTHORITY_HOST');
-    fails({ ...BASE, ARM_ENDPOINT: 'not a url at all' }, 'ARM_ENDPOINT');
-    fails({ ...BASE, OBO_CREDENTIAL: 'password123456' }, 'OBO_CREDENTIAL');
-    fails({ ...BASE, UPSTREAM_TIMEOUT_MS: '-5' }, 'UPSTREAM_TIMEOUT_MS');
-    fails({ ...BASE, ENTRA_REQUIRED_SCOPE: 'a b' }, 'ENTRA_REQUIRED_SCOPE');
+  for (const [name, value] of [
+    ['ENTRA_CLIENT_ID', 'not-a-guid-at-all'],
+    ['ENTRA_TENANT_ID', 'common'],
+    ['ENTRA_AUTHORITY_HOST', 'http://login.example.test'],
+    ['ARM_ENDPOINT', 'not a url at all'],
+    ['OBO_CREDENTIAL', 'password123456'],
+    ['UPSTREAM_TIMEOUT_MS', '-5'],
+    ['ENTRA_REQUIRED_SCOPE', 'a b'],
+  ] as const) {
+    it(`rejects a bad ${name} by name, without echoing it`, () => {
+      fails({ ...BASE, [name]: value }, name);
+    });
+  }
+
+  describe('never echoes a bad value', () => {
+    const MARK = 'LEAK-7f3a9c';
+    const { OBO_CREDENTIAL: _m, OBO_CLIENT_SECRET: _s, ...NO_CREDENTIAL } = BASE;
+    const KEYVAULT = { ...NO_CREDENTIAL, KEY_VAULT_URL: 'https://kv.vault.azure.net' };
+    // Per setting: a value it refuses that carries the marker, and the rest of the environment.
+    const cases: [SettingName, string, Record<string, string>][] = [
+      ['ENTRA_TENANT_ID', `${MARK} tenant`, BASE],
+      ['ENTRA_CLIENT_ID', `${MARK}-client`, BASE],
+      ['ENTRA_APP_ID_URI', `http://${MARK}.example/mcp`, BASE],
+      ['ENTRA_ALLOWED_CLIENT_IDS', `${MARK}-app`, BASE],
+      ['ENTRA_AUTHORITY_HOST', `http://${MARK}.example`, BASE],
+      ['ENTRA_REQUIRED_SCOPE', `${MARK} scope`, BASE],
+      ['ARM_ENDPOINT', `${MARK} not a url`, BASE],
+      ['OBO_CREDENTIAL', `${MARK}-mode`, BASE],
+      ['OBO_CLIENT_SECRET', `${MARK}-secret`, KEYVAULT],
+      ['KEY_VAULT_URL', `http://${MARK}.vault.example`, NO_CREDENTIAL],
+      ['KEY_VAULT_SECRET_TTL_SECONDS', MARK, KEYVAULT],
+      ['MANAGED_IDENTITY_CLIENT_ID', `${MARK}-identity`, BASE],
+      ['MCP_PUBLIC_URL', `ftp://${MARK}.example`, BASE],
+      ['MCP_ALLOWED_ORIGINS', `https://${MARK}.example/path`, BASE],
+      ['UPSTREAM_TIMEOUT_MS', MARK, BASE],
+      ['MCP_MAX_BODY_BYTES', MARK, BASE],
+      ['OBO_CACHE_MAX_USERS', MARK, BASE],
+    ];
+
+    for (const [name, value, env] of cases) {
+      it(`${name}`, () => {
+        assert.throws(
+          () => loadSettings({ ...env, [name]: value }),
+          (error: unknown) => {
+            assert.ok(error instanceof ConfigError);
+            assert.ok(error.message.includes(name), `message should name ${name}: ${error.message}`);
+            assert.ok(!error.message.includes(MARK), `message echoes ${name}: ${error.message}`);
+            return true;
+          },
+        );
+      });
+    }
+
+    it('covers every setting that can hold a bad value', () => {
+      // Any secret name is valid, so KEY_VAULT_SECRET_NAME cannot fail.
+      const covered = new Set<string>([...cases.map(([name]) => name), 'KEY_VAULT_SECRET_NAME']);
+      assert.deepEqual(
+        SETTING_NAMES.filter((name) => !covered.has(name)),
+        [],
+      );
+    });
   });
 
   it('keyvault is the default mode and needs KEY_VAULT_URL', () => {
     const { OBO_CREDENTIAL: _m, OBO_CLIENT_SECRET: _s, ...rest } = BASE;
     fails(rest, 'KEY_VAULT_URL');
+  });
+
+  it('keyvault mode reads the vault URL without a trailing slash', () => {
+    const { OBO_CREDENTIAL: _m, OBO_CLIENT_SECRET: _s, ...rest } = BASE;
     const s = loadSettings({ ...rest, KEY_VAULT_URL: 'https://kv-test.vault.azure.net/' });
     assert.deepEqual(s.credential, {
       mode: 'keyvault',
@@ -67,11 +129,14 @@ describe('loadSettings', () => {
     });
   });
 
-  it('refuses a client secret setting next to keyvault or managed-identity mode', () => {
+  it('refuses a client secret setting next to keyvault mode', () => {
     fails(
       { ...BASE, OBO_CREDENTIAL: 'keyvault', KEY_VAULT_URL: 'https://kv.vault.azure.net' },
       'OBO_CLIENT_SECRET',
     );
+  });
+
+  it('refuses a client secret setting next to managed-identity mode', () => {
     fails({ ...BASE, OBO_CREDENTIAL: 'managed-identity' }, 'OBO_CLIENT_SECRET');
   });
 
@@ -86,6 +151,10 @@ describe('loadSettings', () => {
       mode: 'managed-identity',
       managedIdentityClientId: BASE.ENTRA_CLIENT_ID,
     });
+  });
+
+  it('managed-identity mode refuses a client id that is not a GUID', () => {
+    const { OBO_CLIENT_SECRET: _s, ...rest } = BASE;
     fails(
       { ...rest, OBO_CREDENTIAL: 'managed-identity', MANAGED_IDENTITY_CLIENT_ID: 'nope' },
       'MANAGED_IDENTITY_CLIENT_ID',

@@ -1,7 +1,7 @@
 // The ARM SDKs (subscriptions, resource groups, resources) against the emulated ARM, with paging,
 // per-user data, throttling, outages and hangs.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import { startEmulator } from '../../emulator/index.js';
@@ -49,154 +49,171 @@ async function armGet(
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 
-void test("SubscriptionClient lists all of alice's subscriptions across pages", async () => {
-  emu.resetCounts();
-  const subs = await listAll(subscriptions(aliceToken).subscriptions.list());
-  assert.deepEqual(
-    subs.map((s) => s.subscriptionId),
-    ALICE_SUBS,
-  );
-  const first = subs[0];
-  assert.equal(first?.id, `/subscriptions/${ALICE_SUBS[0]}`);
-  assert.equal(first?.tenantId, emu.tenantId);
-  assert.equal(first?.displayName, 'Alice Production');
-  assert.equal(first?.state, 'Enabled');
-  assert.equal(subs[2]?.state, 'Disabled');
-  assert.equal(first?.authorizationSource, 'RoleBased');
-  assert.equal(first?.subscriptionPolicies?.spendingLimit, 'Off');
-  assert.deepEqual(emu.counts(), { 'arm.subscriptions': 2 });
-});
-
-void test('pages carry absolute nextLink URLs with $skiptoken', async () => {
-  const page1 = await armGet('/subscriptions?api-version=2022-12-01', aliceToken);
-  assert.equal((page1.body.value as unknown[]).length, 2);
-  const next = new URL(String(page1.body.nextLink));
-  assert.equal(next.origin, emu.armUrl);
-  assert.ok(next.searchParams.get('$skiptoken'));
-  assert.equal(next.searchParams.get('api-version'), '2022-12-01');
-  const page2 = await armGet(`${next.pathname}${next.search}`, aliceToken);
-  assert.equal((page2.body.value as unknown[]).length, 1);
-  assert.equal(page2.body.nextLink, undefined);
-  assert.ok(page1.headers.get('x-ms-request-id'));
-});
-
-void test('bob sees only his subscription; resource groups and resources list', async () => {
-  const subs = await listAll(subscriptions(bobToken).subscriptions.list());
-  assert.deepEqual(
-    subs.map((s) => s.subscriptionId),
-    ['44444444-4444-4444-8444-444444444444'],
-  );
-  const rm = new ResourceManagementClient(staticCredential(aliceToken), ALICE_SUBS[0] ?? '', {
-    endpoint: emu.armUrl,
-  });
-  const groups = await listAll(rm.resourceGroups.list());
-  assert.deepEqual(
-    groups.map((g) => g.name),
-    ['rg-web', 'rg-data', 'rg-empty'],
-  );
-  assert.equal(groups[0]?.id, `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/rg-web`);
-  assert.equal(groups[0]?.properties?.provisioningState, 'Succeeded');
-  const all = await listAll(rm.resources.list());
-  assert.equal(all.length, 4);
-  const inRg = await listAll(rm.resources.listByResourceGroup('RG-WEB'));
-  assert.deepEqual(
-    inRg.map((r) => r.type),
-    ['Microsoft.Web/sites', 'Microsoft.Web/serverFarms', 'Microsoft.Storage/storageAccounts'],
-  );
-  assert.equal(
-    inRg[0]?.id,
-    `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/rg-web/providers/Microsoft.Web/sites/aliceweb`,
-  );
-});
-
-void test("errors: someone else's subscription 403, unknown 404, no api-version 400, no/invalid token 401", async () => {
-  const foreign = await armGet(
-    `/subscriptions/${ALICE_SUBS[0]}/resourcegroups?api-version=2021-04-01`,
-    bobToken,
-  );
-  assert.equal(foreign.status, 403);
-  assert.equal((foreign.body.error as { code: string }).code, 'AuthorizationFailed');
-  const unknown = await armGet(
-    '/subscriptions/99999999-9999-4999-8999-999999999999/resourcegroups?api-version=2021-04-01',
-    bobToken,
-  );
-  assert.deepEqual(
-    [unknown.status, (unknown.body.error as { code: string }).code],
-    [404, 'SubscriptionNotFound'],
-  );
-  const noVersion = await armGet('/subscriptions', aliceToken);
-  assert.deepEqual(
-    [noVersion.status, (noVersion.body.error as { code: string }).code],
-    [400, 'MissingApiVersionParameter'],
-  );
-  const anonymous = await armGet('/subscriptions?api-version=2022-12-01');
-  assert.equal(anonymous.status, 401);
-  assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer authorization_uri="/);
-  const userApiToken = await emu.issueUserToken();
-  const wrongAud = await armGet('/subscriptions?api-version=2022-12-01', userApiToken);
-  assert.deepEqual(
-    [wrongAud.status, (wrongAud.body.error as { code: string }).code],
-    [401, 'InvalidAuthenticationTokenAudience'],
-  );
-  const rg = await armGet(
-    `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/nope/resources?api-version=2021-04-01`,
-    aliceToken,
-  );
-  assert.deepEqual([rg.status, (rg.body.error as { code: string }).code], [404, 'ResourceGroupNotFound']);
-});
-
-void test('armForbidden user gets 403 AuthorizationFailed through the SDK', async () => {
-  const bob = emu.users[1];
-  assert.ok(bob);
-  bob.armForbidden = true;
-  try {
-    await assert.rejects(listAll(subscriptions(bobToken).subscriptions.list()), {
-      statusCode: 403,
-      code: 'AuthorizationFailed',
-    });
-  } finally {
-    bob.armForbidden = false;
-  }
-});
-
-void test('an injected 429 with Retry-After is retried by the SDK', async () => {
-  emu.resetCounts();
-  emu.injectFault('arm', { status: 429, retryAfterSec: 0 });
-  const subs = await listAll(subscriptions(aliceToken).subscriptions.list());
-  assert.equal(subs.length, 3);
-  assert.equal(emu.counts()['arm.subscriptions'], 3);
-  emu.injectFault('arm', { status: 429, retryAfterSec: 7 });
-  const raw = await armGet('/subscriptions?api-version=2022-12-01', aliceToken);
-  assert.equal(raw.status, 429);
-  assert.equal(raw.headers.get('retry-after'), '7');
-  assert.equal((raw.body.error as { code: string }).code, 'TenantRequestsThrottled');
-});
-
-void test('setDown refuses connections; setDown(false) serves again on the same port', async () => {
-  const port = new URL(emu.armUrl).port;
-  await emu.setDown('arm', true);
-  await assert.rejects(
-    fetch(`${emu.armUrl}/subscriptions?api-version=2022-12-01`),
-    (err: Error & { cause?: { code?: string } }) => {
-      assert.equal(err.cause?.code, 'ECONNREFUSED');
-      return true;
-    },
-  );
-  await emu.setDown('arm', false);
-  assert.equal(new URL(emu.armUrl).port, port);
-  const subs = await listAll(subscriptions(aliceToken).subscriptions.list());
-  assert.equal(subs.length, 3);
-});
-
-void test('setHang accepts but never answers', async () => {
-  emu.setHang('arm', true);
-  try {
-    await assert.rejects(
-      fetch(`${emu.armUrl}/subscriptions?api-version=2022-12-01`, { signal: AbortSignal.timeout(300) }),
-      { name: 'TimeoutError' },
+describe('emulator ARM', () => {
+  it("SubscriptionClient lists all of alice's subscriptions across pages", async () => {
+    emu.resetCounts();
+    const subs = await listAll(subscriptions(aliceToken).subscriptions.list());
+    assert.deepEqual(
+      subs.map((s) => s.subscriptionId),
+      ALICE_SUBS,
     );
-  } finally {
-    emu.setHang('arm', false);
+    const first = subs[0];
+    assert.equal(first?.id, `/subscriptions/${ALICE_SUBS[0]}`);
+    assert.equal(first?.tenantId, emu.tenantId);
+    assert.equal(first?.displayName, 'Alice Production');
+    assert.equal(first?.state, 'Enabled');
+    assert.equal(subs[2]?.state, 'Disabled');
+    assert.equal(first?.authorizationSource, 'RoleBased');
+    assert.equal(first?.subscriptionPolicies?.spendingLimit, 'Off');
+    assert.deepEqual(emu.counts(), { 'arm.subscriptions': 2 });
+  });
+
+  it('pages carry absolute nextLink URLs with $skiptoken', async () => {
+    const page1 = await armGet('/subscriptions?api-version=2022-12-01', aliceToken);
+    assert.equal((page1.body.value as unknown[]).length, 2);
+    const next = new URL(String(page1.body.nextLink));
+    assert.equal(next.origin, emu.armUrl);
+    assert.ok(next.searchParams.get('$skiptoken'));
+    assert.equal(next.searchParams.get('api-version'), '2022-12-01');
+    const page2 = await armGet(`${next.pathname}${next.search}`, aliceToken);
+    assert.equal((page2.body.value as unknown[]).length, 1);
+    assert.equal(page2.body.nextLink, undefined);
+    assert.ok(page1.headers.get('x-ms-request-id'));
+  });
+
+  it('bob sees only his subscription; resource groups and resources list', async () => {
+    const subs = await listAll(subscriptions(bobToken).subscriptions.list());
+    assert.deepEqual(
+      subs.map((s) => s.subscriptionId),
+      ['44444444-4444-4444-8444-444444444444'],
+    );
+    const rm = new ResourceManagementClient(staticCredential(aliceToken), ALICE_SUBS[0] ?? '', {
+      endpoint: emu.armUrl,
+    });
+    const groups = await listAll(rm.resourceGroups.list());
+    assert.deepEqual(
+      groups.map((g) => g.name),
+      ['rg-web', 'rg-data', 'rg-empty'],
+    );
+    assert.equal(groups[0]?.id, `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/rg-web`);
+    assert.equal(groups[0]?.properties?.provisioningState, 'Succeeded');
+    const all = await listAll(rm.resources.list());
+    assert.equal(all.length, 4);
+    const inRg = await listAll(rm.resources.listByResourceGroup('RG-WEB'));
+    assert.deepEqual(
+      inRg.map((r) => r.type),
+      ['Microsoft.Web/sites', 'Microsoft.Web/serverFarms', 'Microsoft.Storage/storageAccounts'],
+    );
+    assert.equal(
+      inRg[0]?.id,
+      `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/rg-web/providers/Microsoft.Web/sites/aliceweb`,
+    );
+  });
+
+  // [case, path, token, status, ARM error code]
+  const ERRORS: [string, string, () => Promise<string | undefined>, number, string][] = [
+    [
+      "someone else's subscription",
+      `/subscriptions/${ALICE_SUBS[0]}/resourcegroups?api-version=2021-04-01`,
+      () => Promise.resolve(bobToken),
+      403,
+      'AuthorizationFailed',
+    ],
+    [
+      'an unknown subscription',
+      '/subscriptions/99999999-9999-4999-8999-999999999999/resourcegroups?api-version=2021-04-01',
+      () => Promise.resolve(bobToken),
+      404,
+      'SubscriptionNotFound',
+    ],
+    [
+      'no api-version',
+      '/subscriptions',
+      () => Promise.resolve(aliceToken),
+      400,
+      'MissingApiVersionParameter',
+    ],
+    [
+      'a token for another audience',
+      '/subscriptions?api-version=2022-12-01',
+      () => emu.issueUserToken(),
+      401,
+      'InvalidAuthenticationTokenAudience',
+    ],
+    [
+      'an unknown resource group',
+      `/subscriptions/${ALICE_SUBS[0]}/resourceGroups/nope/resources?api-version=2021-04-01`,
+      () => Promise.resolve(aliceToken),
+      404,
+      'ResourceGroupNotFound',
+    ],
+  ];
+  for (const [why, path, token, status, code] of ERRORS) {
+    it(`errors: ${why} is ${status} ${code}`, async () => {
+      const res = await armGet(path, await token());
+      assert.deepEqual([res.status, (res.body.error as { code: string }).code], [status, code]);
+    });
   }
-  assert.equal((await armGet('/subscriptions?api-version=2022-12-01', aliceToken)).status, 200);
+
+  it('errors: no token is 401 with an authorization_uri challenge', async () => {
+    const anonymous = await armGet('/subscriptions?api-version=2022-12-01');
+    assert.equal(anonymous.status, 401);
+    assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer authorization_uri="/);
+  });
+
+  it('armForbidden user gets 403 AuthorizationFailed through the SDK', async () => {
+    const bob = emu.users[1];
+    assert.ok(bob);
+    bob.armForbidden = true;
+    try {
+      await assert.rejects(listAll(subscriptions(bobToken).subscriptions.list()), {
+        statusCode: 403,
+        code: 'AuthorizationFailed',
+      });
+    } finally {
+      bob.armForbidden = false;
+    }
+  });
+
+  it('an injected 429 with Retry-After is retried by the SDK', async () => {
+    emu.resetCounts();
+    emu.injectFault('arm', { status: 429, retryAfterSec: 0 });
+    const subs = await listAll(subscriptions(aliceToken).subscriptions.list());
+    assert.equal(subs.length, 3);
+    assert.equal(emu.counts()['arm.subscriptions'], 3);
+    emu.injectFault('arm', { status: 429, retryAfterSec: 7 });
+    const raw = await armGet('/subscriptions?api-version=2022-12-01', aliceToken);
+    assert.equal(raw.status, 429);
+    assert.equal(raw.headers.get('retry-after'), '7');
+    assert.equal((raw.body.error as { code: string }).code, 'TenantRequestsThrottled');
+  });
+
+  it('setDown refuses connections; setDown(false) serves again on the same port', async () => {
+    const port = new URL(emu.armUrl).port;
+    await emu.setDown('arm', true);
+    await assert.rejects(
+      fetch(`${emu.armUrl}/subscriptions?api-version=2022-12-01`),
+      (err: Error & { cause?: { code?: string } }) => {
+        assert.equal(err.cause?.code, 'ECONNREFUSED');
+        return true;
+      },
+    );
+    await emu.setDown('arm', false);
+    assert.equal(new URL(emu.armUrl).port, port);
+    const subs = await listAll(subscriptions(aliceToken).subscriptions.list());
+    assert.equal(subs.length, 3);
+  });
+
+  it('setHang accepts but never answers', async () => {
+    emu.setHang('arm', true);
+    try {
+      await assert.rejects(
+        fetch(`${emu.armUrl}/subscriptions?api-version=2022-12-01`, { signal: AbortSignal.timeout(300) }),
+        { name: 'TimeoutError' },
+      );
+    } finally {
+      emu.setHang('arm', false);
+    }
+    assert.equal((await armGet('/subscriptions?api-version=2022-12-01', aliceToken)).status, 200);
+  });
 });

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -45,244 +45,248 @@ type Workflow = {
   jobs: Record<string, Job>;
 };
 
-void test('the infra scripts exist and the shell scripts are strict and never trace', () => {
-  for (const script of ['bicep.mjs', 'lint-workflows.mjs', 'set-obo-secret.sh', 'teardown.sh']) {
-    accessSync(join(root, 'scripts', 'infra', script), constants.R_OK);
-  }
-  for (const script of ['set-obo-secret.sh', 'teardown.sh']) {
-    const source = read(`scripts/infra/${script}`);
-    assert.match(source, /^#!\/usr\/bin\/env bash\n/, `${script}: bash shebang`);
-    assert.match(source, /^set -euo pipefail$/m, `${script}: set -euo pipefail`);
-    assert.doesNotMatch(source, /^\s*set -[a-z]*x/m, `${script}: must not enable xtrace`);
-  }
-});
+describe('delivery (scripts, workflows, azd, VS Code)', () => {
+  it('the infra scripts exist and the shell scripts are strict and never trace', () => {
+    for (const script of ['bicep.mjs', 'lint-workflows.mjs', 'set-obo-secret.sh', 'teardown.sh']) {
+      accessSync(join(root, 'scripts', 'infra', script), constants.R_OK);
+    }
+    for (const script of ['set-obo-secret.sh', 'teardown.sh']) {
+      const source = read(`scripts/infra/${script}`);
+      assert.match(source, /^#!\/usr\/bin\/env bash\n/, `${script}: bash shebang`);
+      assert.match(source, /^set -euo pipefail$/m, `${script}: set -euo pipefail`);
+      assert.doesNotMatch(source, /^\s*set -[a-z]*x/m, `${script}: must not enable xtrace`);
+    }
+  });
 
-void test('every workflow parses and pins each action to a full commit SHA', () => {
-  const dir = join(root, '.github', 'workflows');
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
-  assert.ok(files.includes('ci.yml') && files.includes('deploy.yml'));
-  for (const file of files) {
-    const workflow = readYaml(`.github/workflows/${file}`) as Workflow;
-    assert.ok(workflow.jobs && Object.keys(workflow.jobs).length > 0, `${file}: has jobs`);
-    for (const job of Object.values(workflow.jobs)) {
-      for (const step of job.steps) {
-        if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${step.uses}`);
+  it('every workflow parses and pins each action to a full commit SHA', () => {
+    const dir = join(root, '.github', 'workflows');
+    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+    assert.ok(files.includes('ci.yml') && files.includes('deploy.yml'));
+    for (const file of files) {
+      const workflow = readYaml(`.github/workflows/${file}`) as Workflow;
+      assert.ok(workflow.jobs && Object.keys(workflow.jobs).length > 0, `${file}: has jobs`);
+      for (const job of Object.values(workflow.jobs)) {
+        for (const step of job.steps) {
+          if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${step.uses}`);
+        }
       }
     }
-  }
-});
-
-void test('CI runs on pull requests and main with read-only contents and runs every check', () => {
-  const ci = readYaml('.github/workflows/ci.yml') as Workflow;
-  assert.ok('pull_request' in ci.on && 'push' in ci.on);
-  assert.deepEqual(ci.permissions, { contents: 'read' });
-  const runs = Object.values(ci.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ''));
-  for (const command of [
-    'npm ci',
-    'npm run lint',
-    'npm run typecheck',
-    'npm test',
-    'npm run infra:check',
-    'npm run workflows:check',
-  ]) {
-    assert.ok(runs.includes(command), `ci.yml runs ${command}`);
-  }
-});
-
-void test('Deploy uses OIDC, an approval environment, one run at a time and no stored secrets', () => {
-  const text = read('.github/workflows/deploy.yml');
-  const deploy = parse(text) as Workflow;
-  assert.ok('workflow_dispatch' in deploy.on && 'workflow_run' in deploy.on);
-  // Only commits that passed CI on main are deployed.
-  const run = (deploy.on as { workflow_run?: { workflows?: string[]; branches?: string[] } }).workflow_run;
-  assert.deepEqual(run?.workflows, ['CI']);
-  assert.deepEqual(run?.branches, ['main']);
-  assert.match(text, /github\.event\.workflow_run\.conclusion == 'success'/);
-  // Least privilege per job: only the deploy job can get an OIDC token; the tip check reads contents.
-  assert.deepEqual(Object.keys(deploy.jobs).sort(), ['current', 'deploy']);
-  assert.deepEqual(deploy.permissions, {});
-  assert.deepEqual(deploy.jobs.current!.permissions, { contents: 'read' });
-  assert.deepEqual(deploy.jobs.deploy!.permissions, { 'id-token': 'write', contents: 'read' });
-  // One deployment at a time, and a running one is never cancelled. Only the deploy job queues, so a stale
-  // run that the tip check stops never takes the waiting slot of a newer one.
-  assert.equal(deploy.concurrency, undefined, 'no workflow-level concurrency');
-  assert.equal(deploy.jobs.current!.concurrency, undefined);
-  assert.deepEqual(deploy.jobs.deploy!.concurrency, {
-    group: 'deploy-production',
-    'cancel-in-progress': false,
   });
-  const job = deploy.jobs.deploy!;
-  const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
-  assert.equal(environment, 'production');
-  assert.doesNotMatch(text, /secrets\./, 'deploy.yml must not read stored secrets');
-  const steps = job.steps.map((s) => s.uses ?? s.run ?? '');
-  assert.ok(steps.some((s) => s.startsWith('azure/login@')));
-  assert.ok(steps.some((s) => s.startsWith('Azure/setup-azd@')));
-  assert.ok(steps.some((s) => s.includes('--federated-credential-provider github')));
-  assert.ok(steps.includes('azd provision --no-prompt') && steps.includes('azd deploy --no-prompt'));
-});
 
-void test('Deploy runs only for a successful push to this repository main, or by hand from main', () => {
-  const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
-  // The first job gates the run; the deploy job runs only after it.
-  assert.deepEqual([deploy.jobs.deploy!.needs].flat(), ['current']);
-  const condition = deploy.jobs.current!.if ?? '';
-  // Each alternative of the condition, with its clauses.
-  const alternatives = condition.split(/\)\s*\|\|\s*\(/).map((part) =>
-    part
-      .replace(/^\s*\(|\)\s*$/g, '')
-      .split('&&')
-      .map((clause) => clause.trim()),
-  );
-  assert.equal(alternatives.length, 2, condition);
-  assert.deepEqual(alternatives[0], [
-    "github.event_name == 'workflow_dispatch'",
-    "github.ref == 'refs/heads/main'",
-  ]);
-  assert.deepEqual(
-    [...alternatives[1]!].sort(),
-    [
-      "github.event_name == 'workflow_run'",
-      "github.event.workflow_run.event == 'push'",
-      "github.event.workflow_run.head_branch == 'main'",
-      'github.event.workflow_run.head_repository.full_name == github.repository',
-      "github.event.workflow_run.conclusion == 'success'",
-    ].sort(),
-  );
-});
+  it('CI runs on pull requests and main with read-only contents and runs every check', () => {
+    const ci = readYaml('.github/workflows/ci.yml') as Workflow;
+    assert.ok('pull_request' in ci.on && 'push' in ci.on);
+    assert.deepEqual(ci.permissions, { contents: 'read' });
+    const runs = Object.values(ci.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ''));
+    for (const command of [
+      'npm ci',
+      'npm run lint',
+      'npm run typecheck',
+      'npm test',
+      'npm run infra:check',
+      'npm run workflows:check',
+    ]) {
+      assert.ok(runs.includes(command), `ci.yml runs ${command}`);
+    }
+  });
 
-const TIP_CHECK_SHA = '${{ github.event.workflow_run.head_sha || github.sha }}';
+  it('Deploy uses OIDC, an approval environment, one run at a time and no stored secrets', () => {
+    const text = read('.github/workflows/deploy.yml');
+    const deploy = parse(text) as Workflow;
+    assert.ok('workflow_dispatch' in deploy.on && 'workflow_run' in deploy.on);
+    // Only commits that passed CI on main are deployed.
+    const run = (deploy.on as { workflow_run?: { workflows?: string[]; branches?: string[] } }).workflow_run;
+    assert.deepEqual(run?.workflows, ['CI']);
+    assert.deepEqual(run?.branches, ['main']);
+    assert.match(text, /github\.event\.workflow_run\.conclusion == 'success'/);
+    // Least privilege per job: only the deploy job can get an OIDC token; the tip check reads contents.
+    assert.deepEqual(Object.keys(deploy.jobs).sort(), ['current', 'deploy']);
+    assert.deepEqual(deploy.permissions, {});
+    assert.deepEqual(deploy.jobs.current!.permissions, { contents: 'read' });
+    assert.deepEqual(deploy.jobs.deploy!.permissions, { 'id-token': 'write', contents: 'read' });
+    // One deployment at a time, and a running one is never cancelled. Only the deploy job queues, so a stale
+    // run that the tip check stops never takes the waiting slot of a newer one.
+    assert.equal(deploy.concurrency, undefined, 'no workflow-level concurrency');
+    assert.equal(deploy.jobs.current!.concurrency, undefined);
+    assert.deepEqual(deploy.jobs.deploy!.concurrency, {
+      group: 'deploy-production',
+      'cancel-in-progress': false,
+    });
+    const job = deploy.jobs.deploy!;
+    const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
+    assert.equal(environment, 'production');
+    assert.doesNotMatch(text, /secrets\./, 'deploy.yml must not read stored secrets');
+    const steps = job.steps.map((s) => s.uses ?? s.run ?? '');
+    assert.ok(steps.some((s) => s.startsWith('azure/login@')));
+    assert.ok(steps.some((s) => s.startsWith('Azure/setup-azd@')));
+    assert.ok(steps.some((s) => s.includes('--federated-credential-provider github')));
+    assert.ok(steps.includes('azd provision --no-prompt') && steps.includes('azd deploy --no-prompt'));
+  });
 
-void test('Deploy skips a commit that is no longer the tip of main, before and after the approval', () => {
-  const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
-  const { current, deploy: job } = deploy.jobs;
-  const check = current!.steps.find((step) => step.id === 'tip');
-  assert.ok(check?.run, 'the current job has the tip check');
-  assert.deepEqual(check.env, { GH_TOKEN: '${{ github.token }}', SHA: TIP_CHECK_SHA });
-  assert.equal(current!.outputs?.current, '${{ steps.tip.outputs.current }}');
-  assert.equal(job!.if, "needs.current.outputs.current == 'true'");
-  // The deploy job checks again first (approval and queue may take long), and every later step depends on it.
-  const [recheck, ...rest] = job!.steps;
-  assert.equal(recheck!.id, 'tip');
-  assert.equal(recheck!.run, check.run, 'the same check');
-  assert.deepEqual(recheck!.env, check.env);
-  assert.ok(rest.length > 0);
-  for (const step of rest) {
-    assert.equal(step.if, "steps.tip.outputs.current == 'true'", step.uses ?? step.run);
-  }
-  // The commit checked is the commit deployed.
-  const checkout = rest.find((step) => step.uses?.startsWith('actions/checkout@'));
-  assert.equal(checkout?.with?.ref, TIP_CHECK_SHA);
-});
+  it('Deploy runs only for a successful push to this repository main, or by hand from main', () => {
+    const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+    // The first job gates the run; the deploy job runs only after it.
+    assert.deepEqual([deploy.jobs.deploy!.needs].flat(), ['current']);
+    const condition = deploy.jobs.current!.if ?? '';
+    // Each alternative of the condition, with its clauses.
+    const alternatives = condition.split(/\)\s*\|\|\s*\(/).map((part) =>
+      part
+        .replace(/^\s*\(|\)\s*$/g, '')
+        .split('&&')
+        .map((clause) => clause.trim()),
+    );
+    assert.equal(alternatives.length, 2, condition);
+    assert.deepEqual(alternatives[0], [
+      "github.event_name == 'workflow_dispatch'",
+      "github.ref == 'refs/heads/main'",
+    ]);
+    assert.deepEqual(
+      [...alternatives[1]!].sort(),
+      [
+        "github.event_name == 'workflow_run'",
+        "github.event.workflow_run.event == 'push'",
+        "github.event.workflow_run.head_branch == 'main'",
+        'github.event.workflow_run.head_repository.full_name == github.repository',
+        "github.event.workflow_run.conclusion == 'success'",
+      ].sort(),
+    );
+  });
 
-// A stand-in `gh`: records its arguments and prints $FAKE_TIP, or fails when $FAKE_TIP is empty.
-const FAKE_GH = String.raw`#!/usr/bin/env bash
+  const TIP_CHECK_SHA = '${{ github.event.workflow_run.head_sha || github.sha }}';
+
+  it('Deploy skips a commit that is no longer the tip of main, before and after the approval', () => {
+    const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+    const { current, deploy: job } = deploy.jobs;
+    const check = current!.steps.find((step) => step.id === 'tip');
+    assert.ok(check?.run, 'the current job has the tip check');
+    assert.deepEqual(check.env, { GH_TOKEN: '${{ github.token }}', SHA: TIP_CHECK_SHA });
+    assert.equal(current!.outputs?.current, '${{ steps.tip.outputs.current }}');
+    assert.equal(job!.if, "needs.current.outputs.current == 'true'");
+    // The deploy job checks again first (approval and queue may take long), and every later step depends on it.
+    const [recheck, ...rest] = job!.steps;
+    assert.equal(recheck!.id, 'tip');
+    assert.equal(recheck!.run, check.run, 'the same check');
+    assert.deepEqual(recheck!.env, check.env);
+    assert.ok(rest.length > 0);
+    for (const step of rest) {
+      assert.equal(step.if, "steps.tip.outputs.current == 'true'", step.uses ?? step.run);
+    }
+    // The commit checked is the commit deployed.
+    const checkout = rest.find((step) => step.uses?.startsWith('actions/checkout@'));
+    assert.equal(checkout?.with?.ref, TIP_CHECK_SHA);
+  });
+
+  // A stand-in `gh`: records its arguments and prints $FAKE_TIP, or fails when $FAKE_TIP is empty.
+  const FAKE_GH = String.raw`#!/usr/bin/env bash
 printf '%s\n' "$*" >> "$FAKE_LOG"
 [[ -n "$FAKE_TIP" ]] || { echo 'gh: HTTP 502' >&2; exit 1; }
 printf '%s\n' "$FAKE_TIP"
 `;
 
-function runTipCheck(sha: string, tip: string) {
-  const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
-  const script = deploy.jobs.current!.steps.find((step) => step.id === 'tip')!.run!;
-  const dir = mkdtempSync(join(tmpdir(), 'fake-gh-'));
-  writeFileSync(join(dir, 'gh'), FAKE_GH, { mode: 0o755 });
-  writeFileSync(join(dir, 'step.sh'), script);
-  const files = { log: join(dir, 'log'), output: join(dir, 'output') };
-  writeFileSync(files.log, '');
-  writeFileSync(files.output, '');
-  // GitHub runs `run:` steps on Linux with `bash --noprofile --norc -eo pipefail {0}`.
-  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'step.sh')], {
-    encoding: 'utf8',
-    env: {
-      PATH: `${dir}:${process.env.PATH}`,
-      FAKE_LOG: files.log,
-      FAKE_TIP: tip,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_REPOSITORY: 'contoso/azure-obo-mcp',
-      GH_TOKEN: 'token',
-      SHA: sha,
-    },
-  });
-  const log = readFileSync(files.log, 'utf8');
-  const output = readFileSync(files.output, 'utf8');
-  rmSync(dir, { recursive: true, force: true });
-  return { ...result, log, output };
-}
-
-void test('the tip check compares the commit with main and fails closed', () => {
-  const newer = 'b'.repeat(40);
-  const older = 'a'.repeat(40);
-  const tip = runTipCheck(newer, newer);
-  assert.equal(tip.status, 0, tip.stderr);
-  assert.equal(tip.output, 'current=true\n');
-  assert.equal(tip.log, 'api repos/contoso/azure-obo-mcp/git/ref/heads/main --jq .object.sha\n');
-  const stale = runTipCheck(older, newer);
-  assert.equal(stale.status, 0, stale.stderr);
-  assert.equal(stale.output, 'current=false\n');
-  assert.match(stale.stdout, /^::notice title=Deploy skipped::a{40} is no longer the tip of main \(b{40}\)/);
-  const unknown = runTipCheck(newer, '');
-  assert.notEqual(unknown.status, 0, 'no answer from GitHub: the step fails');
-  assert.doesNotMatch(unknown.output, /current=true/);
-});
-
-void test('azure.yaml deploys service api to Functions and runs the secret hook', () => {
-  const azure = readYaml('azure.yaml') as {
-    infra: { path: string };
-    services: Record<
-      string,
-      { project: string; host: string; language: string; dist: string; remoteBuild: boolean }
-    >;
-    hooks: { postprovision: { run: string } };
-  };
-  // The deployment is the self-contained package `npm run build` stages (scripts/bundle.mjs), never a remote build.
-  assert.deepEqual(azure.services.api, {
-    project: '.',
-    language: 'ts',
-    host: 'function',
-    dist: 'dist/deploy',
-    remoteBuild: false,
-  });
-  assert.equal(azure.infra.path, 'infra');
-  assert.match(azure.hooks.postprovision.run, /scripts\/infra\/set-obo-secret\.sh --if-keyvault/);
-  assert.match(read('infra/modules/function-app.bicep'), /azdServiceName/);
-  assert.match(read('infra/main.bicep'), /azdServiceName: 'api'/);
-});
-
-void test('main.parameters.json only passes parameters that main.bicep declares', () => {
-  const parameters = (
-    JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> }
-  ).parameters;
-  const main = read('infra/main.bicep');
-  for (const name of Object.keys(parameters)) {
-    assert.match(main, new RegExp(`^param ${name} `, 'm'), `main.bicep declares ${name}`);
+  function runTipCheck(sha: string, tip: string) {
+    const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+    const script = deploy.jobs.current!.steps.find((step) => step.id === 'tip')!.run!;
+    const dir = mkdtempSync(join(tmpdir(), 'fake-gh-'));
+    writeFileSync(join(dir, 'gh'), FAKE_GH, { mode: 0o755 });
+    writeFileSync(join(dir, 'step.sh'), script);
+    const files = { log: join(dir, 'log'), output: join(dir, 'output') };
+    writeFileSync(files.log, '');
+    writeFileSync(files.output, '');
+    // GitHub runs `run:` steps on Linux with `bash --noprofile --norc -eo pipefail {0}`.
+    const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'step.sh')], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${dir}:${process.env.PATH}`,
+        FAKE_LOG: files.log,
+        FAKE_TIP: tip,
+        GITHUB_OUTPUT: files.output,
+        GITHUB_REPOSITORY: 'contoso/azure-obo-mcp',
+        GH_TOKEN: 'token',
+        SHA: sha,
+      },
+    });
+    const log = readFileSync(files.log, 'utf8');
+    const output = readFileSync(files.output, 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    return { ...result, log, output };
   }
-  assert.equal(parameters.environmentName?.value, '${AZURE_ENV_NAME}');
-  assert.equal(parameters.location?.value, '${AZURE_LOCATION}');
-  const config = JSON.parse(read('infra/bicepconfig.json')) as { extensions: Record<string, string> };
-  assert.equal(
-    config.extensions.microsoftGraphV1,
-    'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0',
-  );
-  assert.doesNotMatch(
-    main + read('infra/modules/entra-app.bicep'),
-    /'br\/public:|'br:mcr/,
-    'no registry modules',
-  );
-});
 
-void test('.vscode/mcp.json points VS Code at an HTTP MCP server', () => {
-  const mcp = JSON.parse(read('.vscode/mcp.json')) as {
-    servers: Record<string, { type: string; url: string }>;
-  };
-  const server = Object.values(mcp.servers)[0]!;
-  assert.equal(server.type, 'http');
-  assert.match(server.url, /^\$\{input:[\w-]+\}$|^https:\/\/.+\/mcp$/);
-});
+  it('the tip check compares the commit with main and fails closed', () => {
+    const newer = 'b'.repeat(40);
+    const older = 'a'.repeat(40);
+    const tip = runTipCheck(newer, newer);
+    assert.equal(tip.status, 0, tip.stderr);
+    assert.equal(tip.output, 'current=true\n');
+    assert.equal(tip.log, 'api repos/contoso/azure-obo-mcp/git/ref/heads/main --jq .object.sha\n');
+    const stale = runTipCheck(older, newer);
+    assert.equal(stale.status, 0, stale.stderr);
+    assert.equal(stale.output, 'current=false\n');
+    assert.match(
+      stale.stdout,
+      /^::notice title=Deploy skipped::a{40} is no longer the tip of main \(b{40}\)/,
+    );
+    const unknown = runTipCheck(newer, '');
+    assert.notEqual(unknown.status, 0, 'no answer from GitHub: the step fails');
+    assert.doesNotMatch(unknown.output, /current=true/);
+  });
 
-// A stand-in `az`: records each call's arguments, stores what `keyvault secret set` reads from --file, and
-// answers the few queries the script makes.
-const FAKE_AZ = String.raw`#!/usr/bin/env bash
+  it('azure.yaml deploys service api to Functions and runs the secret hook', () => {
+    const azure = readYaml('azure.yaml') as {
+      infra: { path: string };
+      services: Record<
+        string,
+        { project: string; host: string; language: string; dist: string; remoteBuild: boolean }
+      >;
+      hooks: { postprovision: { run: string } };
+    };
+    // The deployment is the self-contained package `npm run build` stages (scripts/bundle.mjs), never a remote build.
+    assert.deepEqual(azure.services.api, {
+      project: '.',
+      language: 'ts',
+      host: 'function',
+      dist: 'dist/deploy',
+      remoteBuild: false,
+    });
+    assert.equal(azure.infra.path, 'infra');
+    assert.match(azure.hooks.postprovision.run, /scripts\/infra\/set-obo-secret\.sh --if-keyvault/);
+    assert.match(read('infra/modules/function-app.bicep'), /azdServiceName/);
+    assert.match(read('infra/main.bicep'), /azdServiceName: 'api'/);
+  });
+
+  it('main.parameters.json only passes parameters that main.bicep declares', () => {
+    const parameters = (
+      JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> }
+    ).parameters;
+    const main = read('infra/main.bicep');
+    for (const name of Object.keys(parameters)) {
+      assert.match(main, new RegExp(`^param ${name} `, 'm'), `main.bicep declares ${name}`);
+    }
+    assert.equal(parameters.environmentName?.value, '${AZURE_ENV_NAME}');
+    assert.equal(parameters.location?.value, '${AZURE_LOCATION}');
+    const config = JSON.parse(read('infra/bicepconfig.json')) as { extensions: Record<string, string> };
+    assert.equal(
+      config.extensions.microsoftGraphV1,
+      'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0',
+    );
+    assert.doesNotMatch(
+      main + read('infra/modules/entra-app.bicep'),
+      /'br\/public:|'br:mcr/,
+      'no registry modules',
+    );
+  });
+
+  it('.vscode/mcp.json points VS Code at an HTTP MCP server', () => {
+    const mcp = JSON.parse(read('.vscode/mcp.json')) as {
+      servers: Record<string, { type: string; url: string }>;
+    };
+    const server = Object.values(mcp.servers)[0]!;
+    assert.equal(server.type, 'http');
+    assert.match(server.url, /^\$\{input:[\w-]+\}$|^https:\/\/.+\/mcp$/);
+  });
+
+  // A stand-in `az`: records each call's arguments, stores what `keyvault secret set` reads from --file, and
+  // answers the few queries the script makes.
+  const FAKE_AZ = String.raw`#!/usr/bin/env bash
 printf '%s\n' "$*" >> "$FAKE_LOG"
 case "$*" in
   "keyvault secret list"*) printf '%s\n' "$FAKE_EXISTING_KEY_ID" ;;
@@ -296,71 +300,72 @@ case "$*" in
 esac
 `;
 
-function runSetSecret(env: Record<string, string>, args: string[] = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-az-'));
-  writeFileSync(join(dir, 'az'), FAKE_AZ, { mode: 0o755 });
-  const files = { log: join(dir, 'log'), stored: join(dir, 'stored') };
-  writeFileSync(files.log, '');
-  const result = spawnSync('bash', [join(root, 'scripts', 'infra', 'set-obo-secret.sh'), ...args], {
-    encoding: 'utf8',
-    env: {
-      PATH: `${dir}:${process.env.PATH}`,
-      FAKE_LOG: files.log,
-      FAKE_STORED: files.stored,
-      FAKE_SECRET: 'Sup3r~Secret.Value_123',
-      FAKE_EXISTING_KEY_ID: '',
-      FAKE_EXISTING_END: '',
-      ENTRA_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
-      KEY_VAULT_NAME: 'kv-test',
-      OBO_CREDENTIAL: 'keyvault',
-      ...env,
-    },
-  });
-  const log = readFileSync(files.log, 'utf8');
-  let stored: string | undefined;
-  try {
-    stored = readFileSync(files.stored, 'utf8');
-  } catch {
-    stored = undefined;
+  function runSetSecret(env: Record<string, string>, args: string[] = []) {
+    const dir = mkdtempSync(join(tmpdir(), 'fake-az-'));
+    writeFileSync(join(dir, 'az'), FAKE_AZ, { mode: 0o755 });
+    const files = { log: join(dir, 'log'), stored: join(dir, 'stored') };
+    writeFileSync(files.log, '');
+    const result = spawnSync('bash', [join(root, 'scripts', 'infra', 'set-obo-secret.sh'), ...args], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${dir}:${process.env.PATH}`,
+        FAKE_LOG: files.log,
+        FAKE_STORED: files.stored,
+        FAKE_SECRET: 'Sup3r~Secret.Value_123',
+        FAKE_EXISTING_KEY_ID: '',
+        FAKE_EXISTING_END: '',
+        ENTRA_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+        KEY_VAULT_NAME: 'kv-test',
+        OBO_CREDENTIAL: 'keyvault',
+        ...env,
+      },
+    });
+    const log = readFileSync(files.log, 'utf8');
+    let stored: string | undefined;
+    try {
+      stored = readFileSync(files.stored, 'utf8');
+    } catch {
+      stored = undefined;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return { ...result, log, stored };
   }
-  rmSync(dir, { recursive: true, force: true });
-  return { ...result, log, stored };
-}
 
-void test('set-obo-secret.sh pipes the new password into Key Vault without exposing it', () => {
-  const run = runSetSecret({});
-  assert.equal(run.status, 0, run.stderr);
-  assert.equal(
-    run.stored,
-    'Sup3r~Secret.Value_123',
-    'the secret reaches Key Vault through --file /dev/stdin',
-  );
-  assert.ok(!run.log.includes('Sup3r~Secret'), 'the secret never appears in a command line');
-  assert.ok(!run.stdout.includes('Sup3r~Secret') && !run.stderr.includes('Sup3r~Secret'), 'never printed');
-  assert.match(run.log, /ad app credential reset --id 11111111-2222-3333-4444-555555555555 --append/);
-  assert.match(
-    run.log,
-    /keyvault secret set --vault-name kv-test --name obo-client-secret --file \/dev\/stdin/,
-  );
-  assert.match(run.log, /keyId=new-key-id/);
-  assert.match(run.log, / -o none/);
-});
-
-void test('set-obo-secret.sh keeps a valid secret, and does nothing in managed-identity mode', () => {
-  const kept = runSetSecret({ FAKE_EXISTING_KEY_ID: 'old-key', FAKE_EXISTING_END: '2999-01-01T00:00:00Z' });
-  assert.equal(kept.status, 0, kept.stderr);
-  assert.doesNotMatch(kept.log, /credential reset|secret set/);
-  const expiring = runSetSecret({
-    FAKE_EXISTING_KEY_ID: 'old-key',
-    FAKE_EXISTING_END: '2000-01-01T00:00:00Z',
+  it('set-obo-secret.sh pipes the new password into Key Vault without exposing it', () => {
+    const run = runSetSecret({});
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      run.stored,
+      'Sup3r~Secret.Value_123',
+      'the secret reaches Key Vault through --file /dev/stdin',
+    );
+    assert.ok(!run.log.includes('Sup3r~Secret'), 'the secret never appears in a command line');
+    assert.ok(!run.stdout.includes('Sup3r~Secret') && !run.stderr.includes('Sup3r~Secret'), 'never printed');
+    assert.match(run.log, /ad app credential reset --id 11111111-2222-3333-4444-555555555555 --append/);
+    assert.match(
+      run.log,
+      /keyvault secret set --vault-name kv-test --name obo-client-secret --file \/dev\/stdin/,
+    );
+    assert.match(run.log, /keyId=new-key-id/);
+    assert.match(run.log, / -o none/);
   });
-  assert.match(expiring.log, /credential reset/);
-  const rotated = runSetSecret(
-    { FAKE_EXISTING_KEY_ID: 'old-key', FAKE_EXISTING_END: '2999-01-01T00:00:00Z' },
-    ['--rotate'],
-  );
-  assert.match(rotated.log, /credential reset/);
-  const skipped = runSetSecret({ OBO_CREDENTIAL: 'managed-identity' }, ['--if-keyvault']);
-  assert.equal(skipped.status, 0);
-  assert.equal(skipped.log, '', 'no az call in managed-identity mode');
+
+  it('set-obo-secret.sh keeps a valid secret, and does nothing in managed-identity mode', () => {
+    const kept = runSetSecret({ FAKE_EXISTING_KEY_ID: 'old-key', FAKE_EXISTING_END: '2999-01-01T00:00:00Z' });
+    assert.equal(kept.status, 0, kept.stderr);
+    assert.doesNotMatch(kept.log, /credential reset|secret set/);
+    const expiring = runSetSecret({
+      FAKE_EXISTING_KEY_ID: 'old-key',
+      FAKE_EXISTING_END: '2000-01-01T00:00:00Z',
+    });
+    assert.match(expiring.log, /credential reset/);
+    const rotated = runSetSecret(
+      { FAKE_EXISTING_KEY_ID: 'old-key', FAKE_EXISTING_END: '2999-01-01T00:00:00Z' },
+      ['--rotate'],
+    );
+    assert.match(rotated.log, /credential reset/);
+    const skipped = runSetSecret({ OBO_CREDENTIAL: 'managed-identity' }, ['--if-keyvault']);
+    assert.equal(skipped.status, 0);
+    assert.equal(skipped.log, '', 'no az call in managed-identity mode');
+  });
 });

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { SETTING_NAMES } from '../../src/config/settings.js';
 import { entries, entry, resourceBodies } from './bicep-source.js';
 
@@ -83,73 +83,75 @@ function appSettingsFromSource(): string[] {
   return found[0]!;
 }
 
-void test('the allow-lists name real settings and do not overlap', () => {
-  for (const name of Object.keys(NOT_SET_BY_INFRA)) {
+describe('app settings drift', () => {
+  it('the allow-lists name real settings and do not overlap', () => {
+    for (const name of Object.keys(NOT_SET_BY_INFRA)) {
+      assert.ok(
+        (SETTING_NAMES as readonly string[]).includes(name),
+        `${name} is not in SETTING_NAMES any more`,
+      );
+      assert.ok(NOT_SET_BY_INFRA[name]!.length > 10, `${name} needs a reason`);
+    }
+    for (const name of Object.keys(PLATFORM_SETTINGS)) {
+      assert.ok(
+        !(SETTING_NAMES as readonly string[]).includes(name),
+        `${name} is a code setting, not a platform one`,
+      );
+    }
     assert.ok(
-      (SETTING_NAMES as readonly string[]).includes(name),
-      `${name} is not in SETTING_NAMES any more`,
+      expectedCodeSettings.includes('ENTRA_CLIENT_ID') && expectedCodeSettings.includes('OBO_CREDENTIAL'),
     );
-    assert.ok(NOT_SET_BY_INFRA[name]!.length > 10, `${name} needs a reason`);
-  }
-  for (const name of Object.keys(PLATFORM_SETTINGS)) {
-    assert.ok(
-      !(SETTING_NAMES as readonly string[]).includes(name),
-      `${name} is a code setting, not a platform one`,
-    );
-  }
-  assert.ok(
-    expectedCodeSettings.includes('ENTRA_CLIENT_ID') && expectedCodeSettings.includes('OBO_CREDENTIAL'),
-  );
-});
+  });
 
-void test('the Function App app settings in the Bicep source are exactly the expected ones', () => {
-  const actual = appSettingsFromSource();
-  assert.deepEqual([...actual].sort(), expected, describeDiff(actual));
-});
-
-void test('no other place in infra/ sets app settings', () => {
-  for (const file of bicepFiles(infraDir)) {
-    const source = readFileSync(file, 'utf8');
-    assert.doesNotMatch(
-      source,
-      /^\s*appSettings\s*:/m,
-      `${file}: set app settings only in the appsettings config`,
-    );
-  }
-});
-
-void test('the compiled ARM template sets exactly the expected app settings', () => {
-  const out = mkdtempSync(join(tmpdir(), 'infra-arm-'));
-  try {
-    const armFile = join(out, 'main.json');
-    const build = spawnSync(
-      process.execPath,
-      // Restores the pinned Bicep CLI from NuGet when it is not cached yet (never skipped).
-      [join(root, 'scripts', 'infra', 'bicep.mjs'), 'build', armFile],
-      { cwd: root, encoding: 'utf8' },
-    );
-    assert.equal(build.status, 0, build.stderr);
-    const template: unknown = JSON.parse(readFileSync(armFile, 'utf8'));
-    const configs: Record<string, unknown>[] = [];
-    const sites: Record<string, unknown>[] = [];
-    const walk = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(walk);
-      if (node === null || typeof node !== 'object') return;
-      const record = node as Record<string, unknown>;
-      if (record.type === 'Microsoft.Web/sites/config') configs.push(record);
-      if (record.type === 'Microsoft.Web/sites') sites.push(record);
-      Object.values(record).forEach(walk);
-    };
-    walk(template);
-    const appSettings = configs.filter((c) => String(c.name).includes("'appsettings'"));
-    assert.equal(appSettings.length, 1, 'exactly one appsettings resource in the compiled template');
-    const actual = Object.keys(appSettings[0]!.properties as Record<string, unknown>);
+  it('the Function App app settings in the Bicep source are exactly the expected ones', () => {
+    const actual = appSettingsFromSource();
     assert.deepEqual([...actual].sort(), expected, describeDiff(actual));
-    assert.equal(actual.join(), appSettingsFromSource().join(), 'compiled and source app settings differ');
-    assert.equal(sites.length, 1, 'exactly one Function App');
-    const siteConfig = (sites[0]!.properties as { siteConfig?: Record<string, unknown> }).siteConfig ?? {};
-    assert.ok(!('appSettings' in siteConfig), 'the site must not also set siteConfig.appSettings');
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
+
+  it('no other place in infra/ sets app settings', () => {
+    for (const file of bicepFiles(infraDir)) {
+      const source = readFileSync(file, 'utf8');
+      assert.doesNotMatch(
+        source,
+        /^\s*appSettings\s*:/m,
+        `${file}: set app settings only in the appsettings config`,
+      );
+    }
+  });
+
+  it('the compiled ARM template sets exactly the expected app settings', () => {
+    const out = mkdtempSync(join(tmpdir(), 'infra-arm-'));
+    try {
+      const armFile = join(out, 'main.json');
+      const build = spawnSync(
+        process.execPath,
+        // Restores the pinned Bicep CLI from NuGet when it is not cached yet (never skipped).
+        [join(root, 'scripts', 'infra', 'bicep.mjs'), 'build', armFile],
+        { cwd: root, encoding: 'utf8' },
+      );
+      assert.equal(build.status, 0, build.stderr);
+      const template: unknown = JSON.parse(readFileSync(armFile, 'utf8'));
+      const configs: Record<string, unknown>[] = [];
+      const sites: Record<string, unknown>[] = [];
+      const walk = (node: unknown): void => {
+        if (Array.isArray(node)) return node.forEach(walk);
+        if (node === null || typeof node !== 'object') return;
+        const record = node as Record<string, unknown>;
+        if (record.type === 'Microsoft.Web/sites/config') configs.push(record);
+        if (record.type === 'Microsoft.Web/sites') sites.push(record);
+        Object.values(record).forEach(walk);
+      };
+      walk(template);
+      const appSettings = configs.filter((c) => String(c.name).includes("'appsettings'"));
+      assert.equal(appSettings.length, 1, 'exactly one appsettings resource in the compiled template');
+      const actual = Object.keys(appSettings[0]!.properties as Record<string, unknown>);
+      assert.deepEqual([...actual].sort(), expected, describeDiff(actual));
+      assert.equal(actual.join(), appSettingsFromSource().join(), 'compiled and source app settings differ');
+      assert.equal(sites.length, 1, 'exactly one Function App');
+      const siteConfig = (sites[0]!.properties as { siteConfig?: Record<string, unknown> }).siteConfig ?? {};
+      assert.ok(!('appSettings' in siteConfig), 'the site must not also set siteConfig.appSettings');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

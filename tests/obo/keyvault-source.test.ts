@@ -93,6 +93,39 @@ describe('KeyVaultCredentialSource', () => {
     assert.equal(secretOf(await src.get()), 's1');
   });
 
+  it('re-checks an unreachable vault at most once a minute while serving the last good secret', async () => {
+    const { state, client } = vault('s1');
+    const clock = { t: 0 };
+    const src = source(client, clock);
+    await src.get();
+    state.down = true;
+    clock.t = 3_600_001;
+    await src.get();
+    assert.equal(state.reads, 2);
+    clock.t += 59_000;
+    assert.equal(secretOf(await src.get()), 's1');
+    assert.equal(state.reads, 2);
+    clock.t += 2_000;
+    assert.equal(secretOf(await src.get()), 's1');
+    assert.equal(state.reads, 3);
+  });
+
+  it('keeps the last good secret through a permanent failure for a later outage', async () => {
+    const { state, client } = vault('s1');
+    const clock = { t: 0 };
+    const src = source(client, clock);
+    await src.get();
+    state.status = 403;
+    clock.t = 3_600_001;
+    await assert.rejects(
+      src.get(),
+      (e: unknown) => e instanceof CredentialError && e.code === 'keyvault_forbidden',
+    );
+    state.status = 0;
+    state.down = true;
+    assert.equal(secretOf(await src.get()), 's1');
+  });
+
   it('fails closed with a configuration error when there is nothing good to serve', async () => {
     const { state, client } = vault('s1');
     state.status = 404;
