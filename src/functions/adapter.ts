@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
@@ -85,14 +86,14 @@ export function contextLogger(context: InvocationContext): Logger {
 
 /** A generic 500 for a failure the flow did not anticipate: no stack, no internals, an id to quote. */
 export function internalError(context: InvocationContext, error: unknown): HttpResponseInit {
-  const kind = error instanceof Error ? error.name : 'unknown';
-  const code = (error as { code?: unknown })?.code;
-  const message = code === 'config_invalid' && error instanceof Error ? error.message : kind;
+  const misconfigured = error instanceof ConfigError;
+  // A ConfigError's message names the setting, never its value; any other message may carry internals.
+  const message = misconfigured ? error.message : error instanceof Error ? error.name : 'unknown';
   context.error(`request failed: ${message} (invocation ${context.invocationId})`);
   return {
     status: 500,
     jsonBody: {
-      error: code === 'config_invalid' ? 'server_misconfigured' : 'internal_error',
+      error: misconfigured ? 'server_misconfigured' : 'internal_error',
       error_description: `The server could not handle the request; quote invocation ${context.invocationId} to its operator.`,
     },
     headers: { 'Cache-Control': 'no-store' },
