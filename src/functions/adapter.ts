@@ -1,14 +1,15 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { ConfigError } from '../errors.js';
+import { readAtMost } from '../util/body.js';
+import type { ChunkReader } from '../util/body.js';
 import type { Logger } from '../util/log.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 // At most what the host itself accepts (infra sets FUNCTIONS_REQUEST_BODY_SIZE_LIMIT to MCP_MAX_BODY_BYTES).
 const DRAIN_LIMIT_BYTES = 16 * 1_048_576;
 
-/** The part of a web stream we use (the Functions library types its bodies with node:stream/web's streams). */
 interface BodySource {
-  getReader(): { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(): Promise<void> };
+  getReader(): ChunkReader;
 }
 
 /**
@@ -30,19 +31,8 @@ export function drainOnCancel(source: BodySource, limit = DRAIN_LIMIT_BYTES): Re
       cancel() {
         const started = reader;
         if (!started) return;
-        void (async () => {
-          let drained = 0;
-          try {
-            for (;;) {
-              const { done, value } = await started.read();
-              if (done) return;
-              drained += value.byteLength;
-              if (drained > limit) return await started.cancel();
-            }
-          } catch {
-            // The source failed on its own: nothing left to drain.
-          }
-        })();
+        // The source failing on its own leaves nothing to drain.
+        void readAtMost(started, limit).catch(() => undefined);
       },
     },
     { highWaterMark: 0 },
