@@ -57,7 +57,6 @@ export function toWebRequest(request: HttpRequest): Request {
   });
 }
 
-/** Converts a web-standard Response into the Functions response shape. */
 export async function toResponseInit(response: Response): Promise<HttpResponseInit> {
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined;
   const headers: Record<string, string> = {};

@@ -8,7 +8,7 @@ import type { Logger } from '../util/log.js';
  */
 export interface ToolContext {
   user: VerifiedUser;
-  /** Performs the OBO exchange (cached) and returns an ARM client for the user. */
+  /** Runs the (cached) OBO exchange first, so its failures surface before ARM is called. */
   arm: () => Promise<ArmClient>;
   logger: Logger;
 }
