@@ -38,7 +38,7 @@ const caCert = ca.stdout.trim();
 
 const run = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=120000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000', ...files],
   {
     cwd: root,
     stdio: 'inherit',
