@@ -8,7 +8,10 @@ describe('withTimeout', () => {
     assert.equal(await withTimeout('fast', 1000, () => Promise.resolve(42)), 42);
   });
 
-  it('rejects with a TimeoutError naming the call, and aborts the work', async () => {
+  it('rejects with a TimeoutError naming the call, and aborts the work', async (t) => {
+    // withTimeout's timer does not hold the process open; this one does, for the test's sake.
+    const alive = setInterval(() => undefined, 1000);
+    t.after(() => clearInterval(alive));
     let signal: AbortSignal | undefined;
     const hung = withTimeout('Upstream X', 20, (s) => {
       signal = s;
