@@ -112,10 +112,9 @@ async function authenticate(
   try {
     return await runtime.verifier.verify(bearerToken(request.headers.get('authorization')));
   } catch (error) {
-    const challenge =
-      error instanceof AppError ? challengeFor(error, runtime.settings, request.url) : undefined;
+    const challenge = error instanceof AppError && challengeFor(error, runtime.settings, request.url);
     if (!challenge) throw error;
-    logger.warn(`mcp: rejected request: ${(error as AppError).code}`);
+    logger.warn(`mcp: rejected request: ${error.code}`);
     return challengeResponse(challenge, cors);
   }
 }
