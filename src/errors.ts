@@ -1,27 +1,13 @@
 /**
- * Error families of the flow. Every error has a stable `code` that tests and the single mapping point
- * (`src/mcp/error-mapping.ts`, `src/auth/challenge.ts`) rely on; messages are for humans and never carry
- * a token, secret or assertion.
+ * Error families of the flow, modelled on `jose`: each family has a stable `code` union, and callers tell
+ * families apart with `instanceof`. The two mapping points (`src/auth/challenge.ts` for HTTP challenges,
+ * `src/mcp/error-mapping.ts` for tool results) rely on these; messages are for humans and never carry a
+ * token, secret or assertion.
  */
-export class AppError extends Error {
-  /** Stable, machine-readable error code. */
-  readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+export type ConfigErrorCode = 'config_invalid';
 
-/** A setting is missing or inconsistent; raised once at start. */
-export class ConfigError extends AppError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('config_invalid', message, options);
-  }
-}
-
-/** Codes of bearer-token failures. `insufficient_scope` maps to 403, the rest to 401. */
+/** `insufficient_scope` maps to 403, the rest to 401. */
 export type TokenErrorCode =
   | 'token_missing'
   | 'token_malformed'
@@ -36,6 +22,66 @@ export type TokenErrorCode =
   | 'token_invalid'
   | 'client_not_allowed'
   | 'insufficient_scope';
+
+export type MetadataErrorCode = 'metadata_unavailable';
+
+export type OboErrorCode =
+  | 'consent_required'
+  | 'interaction_required'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'unauthorized_client'
+  | 'invalid_scope'
+  | 'obo_unavailable'
+  | 'obo_throttled'
+  | 'obo_failed';
+
+/** Failures of the app's own client credential (Key Vault, managed identity). */
+export type CredentialErrorCode =
+  | 'secret_not_found'
+  | 'keyvault_forbidden'
+  | 'keyvault_unavailable'
+  | 'identity_unavailable'
+  | 'credential_failed';
+
+export type ArmErrorCode =
+  | 'arm_forbidden'
+  | 'arm_unauthorized'
+  | 'arm_not_found'
+  | 'arm_throttled'
+  | 'arm_timeout'
+  | 'arm_unavailable'
+  | 'arm_bad_request'
+  | 'arm_failed';
+
+export type TimeoutErrorCode = 'timeout';
+
+export type AppErrorCode =
+  | ConfigErrorCode
+  | TokenErrorCode
+  | MetadataErrorCode
+  | OboErrorCode
+  | CredentialErrorCode
+  | ArmErrorCode
+  | TimeoutErrorCode;
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+
+  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A setting is missing or inconsistent; raised once at start. */
+export class ConfigError extends AppError {
+  declare readonly code: ConfigErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config_invalid', message, options);
+  }
+}
 
 /** The caller's bearer token was missing or not acceptable. */
 export class TokenError extends AppError {
@@ -54,24 +100,12 @@ export class TokenError extends AppError {
 
 /** Entra ID discovery/JWKS could not be reached: not the caller's fault, answered with 503. */
 export class MetadataUnavailableError extends AppError {
+  declare readonly code: MetadataErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super('metadata_unavailable', message, options);
   }
 }
 
-/** Codes of On-Behalf-Of failures. */
-export type OboErrorCode =
-  | 'consent_required'
-  | 'interaction_required'
-  | 'invalid_grant'
-  | 'invalid_client'
-  | 'unauthorized_client'
-  | 'invalid_scope'
-  | 'obo_unavailable'
-  | 'obo_throttled'
-  | 'obo_failed';
-
-/** The On-Behalf-Of exchange with Entra ID failed. */
 export class OboError extends AppError {
   declare readonly code: OboErrorCode;
   /** The AADSTS number Entra returned, when there was one (safe to show). */
@@ -99,32 +133,12 @@ export class OboError extends AppError {
   }
 }
 
-/** Codes of client-credential failures (Key Vault, managed identity). */
-export type CredentialErrorCode =
-  | 'secret_not_found'
-  | 'keyvault_forbidden'
-  | 'keyvault_unavailable'
-  | 'identity_unavailable'
-  | 'credential_failed';
-
-/** The app's own client credential could not be obtained. */
 export class CredentialError extends AppError {
   declare readonly code: CredentialErrorCode;
   constructor(code: CredentialErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
-
-/** Codes of Azure Resource Manager failures. */
-export type ArmErrorCode =
-  | 'arm_forbidden'
-  | 'arm_unauthorized'
-  | 'arm_not_found'
-  | 'arm_throttled'
-  | 'arm_timeout'
-  | 'arm_unavailable'
-  | 'arm_bad_request'
-  | 'arm_failed';
 
 /** An Azure Resource Manager call failed after the SDK pipeline's retries. */
 export class ArmError extends AppError {
@@ -143,8 +157,12 @@ export class ArmError extends AppError {
   }
 }
 
-/** An upstream call exceeded its time budget. */
+/**
+ * An upstream call exceeded its time budget (raised by `withTimeout` only). Each upstream client turns it into
+ * its own family's code (`arm_timeout`, `obo_unavailable`, `keyvault_unavailable`…) next to itself.
+ */
 export class TimeoutError extends AppError {
+  declare readonly code: TimeoutErrorCode;
   constructor(what: string, ms: number, options?: { cause?: unknown }) {
     super('timeout', `${what} did not answer within ${ms} ms`, options);
   }

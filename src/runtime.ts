@@ -1,4 +1,4 @@
-import { loadArmSdk } from './arm/arm-client.js';
+import { ArmClient, loadArmSdk } from './arm/arm-client.js';
 import { TenantDiscovery } from './auth/discovery.js';
 import { TokenVerifier } from './auth/verifier.js';
 import type { VerifiedUser } from './auth/verifier.js';
@@ -11,7 +11,6 @@ import type { ArmAccessToken, OboClient } from './obo/obo-client.js';
 import { consoleLogger, redact } from './util/log.js';
 import type { Logger } from './util/log.js';
 
-/** What the request path needs of the OBO client. */
 export type ArmTokenSource = Pick<OboClient, 'getArmToken' | 'evict'>;
 
 /** Process-wide services, built once: settings, token verifier (JWKS), OBO client (MSAL). */
@@ -20,6 +19,11 @@ export interface Runtime {
   verifier: TokenVerifier;
   obo: ArmTokenSource;
   /**
+   * An ARM client acting as `user`. `token` hands out the user's OBO token (by default `obo.getArmToken`; the
+   * request path wraps it to notice failures that need a new sign-in).
+   */
+  armClient(user: VerifiedUser, token?: () => Promise<ArmAccessToken>): ArmClient;
+  /**
    * Warms what a first request needs, all in parallel: discovery (v1, v2), the v2 key set, the OBO credential
    * and the lazily loaded modules. Runs once (later calls return the same promise), never rejects, logs one
    * line on failure; whatever failed is simply fetched again on demand by the first request.
@@ -27,10 +31,28 @@ export interface Runtime {
   prefetch(): Promise<void>;
 }
 
-/** Options of createRuntime (tests). */
 export interface RuntimeOptions {
-  /** The credential source (default: the one OBO_CREDENTIAL asks for). */
+  /** Default: the one OBO_CREDENTIAL asks for. */
   source?: ClientCredentialSource;
+}
+
+// One ARM listing pages through results and the SDK pipeline retries throttled or failed pages, so it gets the
+// budget of several single upstream calls rather than one.
+const ARM_LISTING_BUDGET_CALLS = 3;
+
+/** Wires an ArmClient for `user` from the settings and the OBO client (also used by tests' fake runtimes). */
+export function armClientFor(
+  settings: Settings,
+  obo: ArmTokenSource,
+  user: VerifiedUser,
+  token: () => Promise<ArmAccessToken> = () => obo.getArmToken(user),
+): ArmClient {
+  return new ArmClient(token, {
+    endpoint: settings.armEndpoint,
+    timeoutMs: settings.upstreamTimeoutMs * ARM_LISTING_BUDGET_CALLS,
+    // ARM rejected the token (revoked under continuous access evaluation): forget it, exchange afresh.
+    onUnauthorized: () => obo.evict(user),
+  });
 }
 
 function describeFailure(error: unknown): string {
@@ -38,7 +60,7 @@ function describeFailure(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown error';
 }
 
-/** Logs once, at start, which client applications may call (ENTRA_ALLOWED_CLIENT_IDS). */
+// Once, at start: which client applications may call (ENTRA_ALLOWED_CLIENT_IDS).
 function logClientPolicy(settings: Settings, logger: Logger): void {
   if (settings.allowedClientIds === '*') {
     logger.warn(
@@ -49,7 +71,6 @@ function logClientPolicy(settings: Settings, logger: Logger): void {
   logger.info(`auth: client applications allowed to call: ${settings.allowedClientIds.join(', ')}`);
 }
 
-/** Builds the process-wide services from validated settings. */
 export function createRuntime(
   settings: Settings,
   logger: Logger = consoleLogger,
@@ -117,7 +138,10 @@ export function createRuntime(
     return prefetched;
   };
 
-  return { settings, verifier, obo, prefetch };
+  const armClient = (user: VerifiedUser, token?: () => Promise<ArmAccessToken>): ArmClient =>
+    armClientFor(settings, obo, user, token);
+
+  return { settings, verifier, obo, armClient, prefetch };
 }
 
 let runtime: Runtime | undefined;

@@ -1,11 +1,11 @@
 import type * as ArmResources from '@azure/arm-resources';
 import type * as ArmSubscriptions from '@azure/arm-resources-subscriptions';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { AppError, ArmError } from '../errors.js';
+import { ArmError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { mapArmError } from './errors.js';
 
-/** A subscription as the tools return it. */
+// What the tools return of ARM's answers: plain, stable shapes, independent of the SDK's models.
 export interface SubscriptionInfo {
   /** ARM resource id, `/subscriptions/<guid>`. */
   id: string;
@@ -15,7 +15,6 @@ export interface SubscriptionInfo {
   tenantId: string;
 }
 
-/** A resource group as the tools return it. */
 export interface ResourceGroupInfo {
   name: string;
   location: string;
@@ -23,7 +22,6 @@ export interface ResourceGroupInfo {
   id: string;
 }
 
-/** A resource as the tools return it. */
 export interface ResourceInfo {
   name: string;
   type: string;
@@ -38,7 +36,6 @@ export interface Listing<T> {
   truncated: boolean;
 }
 
-/** Options of the ARM client. */
 export interface ArmClientOptions {
   endpoint: string;
   /** Time budget of one whole listing (all pages and retries). */
@@ -50,6 +47,11 @@ export interface ArmClientOptions {
 }
 
 const RESOURCE_GROUP_IN_ID = /\/resourceGroups\/([^/]+)/i;
+// Bounds memory and the MCP answer for huge tenants; more than a person reads through a chat anyway.
+const DEFAULT_MAX_ITEMS = 1000;
+// The SDK pipeline retries throttling and transient failures; capping each wait at 8 s (its default is 64 s)
+// keeps the retries inside the listing's time budget instead of outliving it.
+const RETRY_OPTIONS = { maxRetries: 3, maxRetryDelayInMs: 8000 };
 
 type ArmSdk = [typeof ArmResources, typeof ArmSubscriptions];
 let sdk: Promise<ArmSdk> | undefined;
@@ -78,7 +80,7 @@ export class ArmClient {
         return getToken();
       },
     };
-    this.#maxItems = options.maxItems ?? 1000;
+    this.#maxItems = options.maxItems ?? DEFAULT_MAX_ITEMS;
   }
 
   /** Drops the cached token at most once per client (one request): a second 401 is final. */
@@ -89,7 +91,6 @@ export class ArmClient {
     return true;
   }
 
-  /** Lists every subscription the user can see (all pages). */
   listSubscriptions(): Promise<Listing<SubscriptionInfo>> {
     return this.#collect(
       'list your subscriptions',
@@ -108,7 +109,6 @@ export class ArmClient {
     );
   }
 
-  /** Lists the resource groups of one subscription. */
   listResourceGroups(subscriptionId: string): Promise<Listing<ResourceGroupInfo>> {
     return this.#collect(
       `list resource groups of subscription ${subscriptionId}`,
@@ -126,7 +126,6 @@ export class ArmClient {
     );
   }
 
-  /** Lists the resources of a subscription, or of one of its resource groups. */
   listResources(subscriptionId: string, resourceGroup?: string): Promise<Listing<ResourceInfo>> {
     const where = resourceGroup ? `resource group ${resourceGroup}` : `subscription ${subscriptionId}`;
     return this.#collect(
@@ -152,7 +151,7 @@ export class ArmClient {
     return {
       endpoint: this.options.endpoint,
       $host: this.options.endpoint,
-      retryOptions: { maxRetries: 3, maxRetryDelayInMs: 8000 },
+      retryOptions: RETRY_OPTIONS,
     };
   }
 
@@ -185,13 +184,6 @@ export class ArmClient {
         return { items, truncated: false };
       });
     } catch (error) {
-      if (error instanceof AppError && error.code === 'timeout') {
-        throw new ArmError(
-          'arm_timeout',
-          `Azure Resource Manager did not answer in time to ${what}; retry shortly.`,
-          { cause: error },
-        );
-      }
       throw mapArmError(error, what);
     }
   }

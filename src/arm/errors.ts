@@ -1,7 +1,28 @@
-import { AppError, ArmError } from '../errors.js';
+import { AppError, ArmError, TimeoutError } from '../errors.js';
 
-/** Maps an Azure SDK (core-rest-pipeline RestError) failure to an ArmError with an actionable message. */
+// Node's socket-level failures: no HTTP answer at all, so ARM is unreachable rather than failing.
+const NETWORK_CODES = new Set([
+  'REQUEST_SEND_ERROR',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Translates what an ARM call threw (core-rest-pipeline's RestError, our TimeoutError, an abort) into an
+ * ArmError with an actionable message; other AppErrors (from the On-Behalf-Of exchange) pass through.
+ */
 export function mapArmError(error: unknown, what: string): AppError {
+  const isAbort = error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+  if (error instanceof TimeoutError || isAbort) {
+    return new ArmError(
+      'arm_timeout',
+      `Azure Resource Manager did not answer in time to ${what}; retry shortly.`,
+      { cause: error },
+    );
+  }
   if (error instanceof AppError) return error;
   const e = error as { statusCode?: number; code?: string; name?: string };
   const status = e.statusCode;
@@ -45,26 +66,7 @@ export function mapArmError(error: unknown, what: string): AppError {
     );
   }
   if (
-    e.name === 'AbortError' ||
-    e.name === 'TimeoutError' ||
-    (error as { code?: string }).code === 'timeout'
-  ) {
-    return new ArmError(
-      'arm_timeout',
-      `Azure Resource Manager did not answer in time to ${what}; retry shortly.`,
-      options,
-    );
-  }
-  const networkCodes = [
-    'REQUEST_SEND_ERROR',
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-  ];
-  if (
-    (status === undefined && networkCodes.includes(String(e.code))) ||
+    (status === undefined && NETWORK_CODES.has(String(e.code))) ||
     (status !== undefined && status >= 500)
   ) {
     return new ArmError('arm_unavailable', `Azure Resource Manager is unavailable; retry shortly.`, options);

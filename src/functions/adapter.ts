@@ -1,13 +1,15 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { ConfigError } from '../errors.js';
+import { readAtMost } from '../util/body.js';
+import type { ChunkReader } from '../util/body.js';
 import type { Logger } from '../util/log.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 // At most what the host itself accepts (infra sets FUNCTIONS_REQUEST_BODY_SIZE_LIMIT to MCP_MAX_BODY_BYTES).
 const DRAIN_LIMIT_BYTES = 16 * 1_048_576;
 
-/** The part of a web stream we use (the Functions library types its bodies with node:stream/web's streams). */
 interface BodySource {
-  getReader(): { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(): Promise<void> };
+  getReader(): ChunkReader;
 }
 
 /**
@@ -29,19 +31,8 @@ export function drainOnCancel(source: BodySource, limit = DRAIN_LIMIT_BYTES): Re
       cancel() {
         const started = reader;
         if (!started) return;
-        void (async () => {
-          let drained = 0;
-          try {
-            for (;;) {
-              const { done, value } = await started.read();
-              if (done) return;
-              drained += value.byteLength;
-              if (drained > limit) return await started.cancel();
-            }
-          } catch {
-            // The source failed on its own: nothing left to drain.
-          }
-        })();
+        // The source failing on its own leaves nothing to drain.
+        void readAtMost(started, limit).catch(() => undefined);
       },
     },
     { highWaterMark: 0 },
@@ -66,7 +57,6 @@ export function toWebRequest(request: HttpRequest): Request {
   });
 }
 
-/** Converts a web-standard Response into the Functions response shape. */
 export async function toResponseInit(response: Response): Promise<HttpResponseInit> {
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined;
   const headers: Record<string, string> = {};
@@ -85,14 +75,14 @@ export function contextLogger(context: InvocationContext): Logger {
 
 /** A generic 500 for a failure the flow did not anticipate: no stack, no internals, an id to quote. */
 export function internalError(context: InvocationContext, error: unknown): HttpResponseInit {
-  const kind = error instanceof Error ? error.name : 'unknown';
-  const code = (error as { code?: unknown })?.code;
-  const message = code === 'config_invalid' && error instanceof Error ? error.message : kind;
+  const misconfigured = error instanceof ConfigError;
+  // A ConfigError's message names the setting, never its value; any other message may carry internals.
+  const message = misconfigured ? error.message : error instanceof Error ? error.name : 'unknown';
   context.error(`request failed: ${message} (invocation ${context.invocationId})`);
   return {
     status: 500,
     jsonBody: {
-      error: code === 'config_invalid' ? 'server_misconfigured' : 'internal_error',
+      error: misconfigured ? 'server_misconfigured' : 'internal_error',
       error_description: `The server could not handle the request; quote invocation ${context.invocationId} to its operator.`,
     },
     headers: { 'Cache-Control': 'no-store' },

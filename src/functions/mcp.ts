@@ -1,7 +1,7 @@
-import functions from '@azure/functions';
-import type { HttpFunctionOptions, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime.js';
 import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
+import type { HttpFunctionDefinition } from './index.js';
 
 /** HTTP trigger of `/mcp`: the bearer token is the authentication, so the function key is off. */
 export async function mcpHandler(
@@ -18,8 +18,7 @@ export async function mcpHandler(
   }
 }
 
-/** Registration of the `mcp` function (also served by the dev host). */
-export const mcpFunction: { name: string; options: HttpFunctionOptions } = {
+export const mcpFunction: HttpFunctionDefinition = {
   name: 'mcp',
   options: {
     route: 'mcp',
@@ -28,5 +27,3 @@ export const mcpFunction: { name: string; options: HttpFunctionOptions } = {
     handler: mcpHandler,
   },
 };
-
-functions.app.http(mcpFunction.name, mcpFunction.options);

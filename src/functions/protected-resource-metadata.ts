@@ -1,8 +1,8 @@
-import functions from '@azure/functions';
-import type { HttpFunctionOptions, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { protectedResourceMetadata } from '../auth/resource.js';
 import { getRuntime } from '../runtime.js';
 import { internalError } from './adapter.js';
+import type { HttpFunctionDefinition } from './index.js';
 
 /** RFC 9728 Protected Resource Metadata: tells MCP clients which authorization server and scope to use. */
 export function protectedResourceMetadataHandler(
@@ -14,6 +14,7 @@ export function protectedResourceMetadataHandler(
     return Promise.resolve({
       status: 200,
       jsonBody: protectedResourceMetadata(settings, request.url),
+      // The document changes only with the settings; an hour of caching spares the function most fetches.
       headers: { 'Cache-Control': 'public, max-age=3600', 'Access-Control-Allow-Origin': '*' },
     });
   } catch (error) {
@@ -21,8 +22,8 @@ export function protectedResourceMetadataHandler(
   }
 }
 
-/** Registrations of the metadata function at the root and path-inserted (`/mcp`) well-known URLs. */
-export const metadataFunctions: { name: string; options: HttpFunctionOptions }[] = [
+// The metadata at the root and at the path-inserted (`/mcp`) well-known URL (RFC 9728 §3.1).
+export const metadataFunctions: HttpFunctionDefinition[] = [
   {
     name: 'protectedResourceMetadata',
     options: {
@@ -42,5 +43,3 @@ export const metadataFunctions: { name: string; options: HttpFunctionOptions }[]
     },
   },
 ];
-
-for (const { name, options } of metadataFunctions) functions.app.http(name, options);

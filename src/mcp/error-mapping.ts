@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AppError, ArmError, OboError } from '../errors.js';
-import type { OboErrorCode } from '../errors.js';
+import { AppError, ArmError, CredentialError, OboError, TimeoutError } from '../errors.js';
+import type { CredentialErrorCode, OboErrorCode } from '../errors.js';
 import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 
@@ -12,12 +12,22 @@ const CALLER_OBO_CODES = new Set<OboErrorCode>([
   'obo_unavailable',
   'obo_throttled',
 ]);
-// Failures of the server's own dependencies that usually pass by themselves.
-const TRANSIENT_CODES = new Set(['keyvault_unavailable', 'identity_unavailable', 'timeout']);
+// Failures of the server's own credential services that usually pass by themselves.
+const TRANSIENT_CREDENTIAL_CODES = new Set<CredentialErrorCode>([
+  'keyvault_unavailable',
+  'identity_unavailable',
+]);
 
 /** True when the error's message is meant for the caller; anything else may name internals (vault, secret). */
 function isCallerFacing(error: AppError): boolean {
   return error instanceof ArmError || (error instanceof OboError && CALLER_OBO_CODES.has(error.code));
+}
+
+function isTransient(error: AppError): boolean {
+  return (
+    error instanceof TimeoutError ||
+    (error instanceof CredentialError && TRANSIENT_CREDENTIAL_CODES.has(error.code))
+  );
 }
 
 function result(text: string): CallToolResult {
@@ -38,7 +48,7 @@ export function toolError(error: unknown, tool: string, logger: Logger): CallToo
       `tool ${tool} failed (incident ${incident}): ${error.code}: ${redact(error.message)}${cause}`,
     );
     if (isCallerFacing(error)) return result(`${error.message} [${error.code}]`);
-    const text = TRANSIENT_CODES.has(error.code)
+    const text = isTransient(error)
       ? `The server could not reach one of its own services; retry shortly, and report incident ${incident} to the operator if it persists.`
       : `The server is not configured correctly to act on your behalf; this is not caused by your sign-in. Report incident ${incident} to the operator.`;
     return result(`${text} [${error.code}]`);

@@ -1,29 +1,43 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { buildChallenge, oboChallenge } from '../auth/challenge.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { challengeFor } from '../auth/challenge.js';
 import type { Challenge } from '../auth/challenge.js';
 import type { VerifiedUser } from '../auth/verifier.js';
-import { ArmClient } from '../arm/arm-client.js';
-import { MetadataUnavailableError, OboError, TokenError } from '../errors.js';
+import type { ArmClient } from '../arm/arm-client.js';
+import type { Settings } from '../config/settings.js';
+import { AppError, OboError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
+import { readAtMost } from '../util/body.js';
 import type { Logger } from '../util/log.js';
-import { toAuthInfo } from './context.js';
 import { ARM_TOOLS, createMcpServer } from './server.js';
 
+// Batches left the MCP spec in 2025-06-18; older clients still send small ones, and each message may cost an
+// ARM listing, so a request carries at most this many.
 const MAX_BATCH = 10;
+// JSON-RPC's implementation-defined "server error", which the SDK's own transport answers 405/406 with.
+const SERVER_ERROR = ErrorCode.ConnectionClosed;
+// Browsers may reuse a CORS preflight answer this long (10 minutes) before asking again.
+const PREFLIGHT_MAX_AGE_SEC = 600;
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+type HeaderMap = Record<string, string>;
+
+function json(status: number, body: unknown, headers: HeaderMap = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-function jsonRpcError(
-  status: number,
-  code: number,
-  message: string,
-  headers: Record<string, string> = {},
-): Response {
+function jsonRpcError(status: number, code: ErrorCode, message: string, headers: HeaderMap = {}): Response {
   return json(status, { jsonrpc: '2.0', id: null, error: { code, message } }, headers);
 }
+
+function challengeResponse(challenge: Challenge, cors: HeaderMap): Response {
+  return json(challenge.status, challenge.body, { ...challenge.headers, ...cors });
+}
+
+const ORIGIN_NOT_ALLOWED = {
+  error: 'origin_not_allowed',
+  error_description: 'This origin may not call the MCP endpoint.',
+};
 
 /** True when the JSON-RPC message (or batch) calls a tool that acts on Azure Resource Manager. */
 export function callsArmTool(parsed: unknown): boolean {
@@ -37,18 +51,14 @@ export function callsArmTool(parsed: unknown): boolean {
   });
 }
 
-function challengeResponse(challenge: Challenge, cors: Record<string, string>): Response {
-  return json(challenge.status, challenge.body, { ...challenge.headers, ...cors });
-}
-
-/** Reads the bearer token of an `Authorization` header; undefined when absent or another scheme. */
+/** The token of an `Authorization: Bearer` header; undefined when absent or another scheme. */
 export function bearerToken(header: string | null): string | undefined {
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? '');
   return match?.[1];
 }
 
 /** CORS headers for an allowed browser origin (none for non-browser clients). */
-function corsHeaders(origin: string | null): Record<string, string> {
+function corsHeaders(origin: string | null): HeaderMap {
   if (!origin) return {};
   return {
     'Access-Control-Allow-Origin': origin,
@@ -57,46 +67,15 @@ function corsHeaders(origin: string | null): Record<string, string> {
   };
 }
 
-/** Reads the body up to `maxBytes`, stopping (and cancelling the stream) as soon as it is exceeded. */
-async function readBody(request: Request, maxBytes: number): Promise<Uint8Array | 'too_large'> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) return 'too_large';
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return 'too_large';
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
- * Handles one request to `/mcp`: method and origin checks, bearer verification, then a fresh stateless
- * MCP server and transport for this request only.
+ * Step 1, method and origin: answers CORS preflights and anything but POST, and applies the DNS-rebinding
+ * protection of the MCP transport spec (browsers always send Origin). Otherwise the CORS headers to answer with.
  */
-export async function handleMcpRequest(
-  request: Request,
-  runtime: Runtime,
-  logger: Logger,
-): Promise<Response> {
-  const { settings } = runtime;
+function checkMethodAndOrigin(request: Request, settings: Settings): Response | HeaderMap {
   const origin = request.headers.get('origin');
   const originAllowed = origin === null || settings.allowedOrigins.includes(origin.replace(/\/+$/, ''));
-
   if (request.method === 'OPTIONS') {
-    if (!origin || !originAllowed)
-      return json(403, {
-        error: 'origin_not_allowed',
-        error_description: 'This origin may not call the MCP endpoint.',
-      });
+    if (!origin || !originAllowed) return json(403, ORIGIN_NOT_ALLOWED);
     return new Response(null, {
       status: 204,
       headers: {
@@ -104,79 +83,113 @@ export async function handleMcpRequest(
         'Access-Control-Allow-Methods': 'POST',
         'Access-Control-Allow-Headers':
           'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id',
-        'Access-Control-Max-Age': '600',
+        'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_SEC),
       },
     });
   }
   if (request.method !== 'POST') {
     // Stateless server: no SSE stream to open (GET) and no session to end (DELETE).
-    return jsonRpcError(405, -32000, 'Method not allowed: this stateless MCP endpoint accepts POST only.', {
-      Allow: 'POST',
-    });
+    return jsonRpcError(
+      405,
+      SERVER_ERROR,
+      'Method not allowed: this stateless MCP endpoint accepts POST only.',
+      {
+        Allow: 'POST',
+      },
+    );
   }
-  if (!originAllowed) {
-    // DNS-rebinding protection (MCP transport spec): browsers always send Origin.
-    return json(403, {
-      error: 'origin_not_allowed',
-      error_description: 'This origin may not call the MCP endpoint.',
-    });
-  }
-  const cors = corsHeaders(origin);
+  if (!originAllowed) return json(403, ORIGIN_NOT_ALLOWED);
+  return corsHeaders(origin);
+}
 
-  let user: VerifiedUser;
+/** Step 2: the verified caller, or the 401/403/503 challenge. Runs before the body is read. */
+async function authenticate(
+  request: Request,
+  runtime: Runtime,
+  cors: HeaderMap,
+  logger: Logger,
+): Promise<VerifiedUser | Response> {
   try {
-    user = await runtime.verifier.verify(bearerToken(request.headers.get('authorization')));
+    return await runtime.verifier.verify(bearerToken(request.headers.get('authorization')));
   } catch (error) {
-    if (error instanceof TokenError || error instanceof MetadataUnavailableError) {
-      logger.warn(`mcp: rejected request: ${error.code}`);
-      return challengeResponse(buildChallenge(error, settings, request.url), cors);
-    }
-    throw error;
+    const challenge = error instanceof AppError && challengeFor(error, runtime.settings, request.url);
+    if (!challenge) throw error;
+    logger.warn(`mcp: rejected request: ${error.code}`);
+    return challengeResponse(challenge, cors);
   }
+}
 
-  const contentType = request.headers.get('content-type') ?? '';
-  if (!/^application\/json\b/i.test(contentType)) {
+/** Step 3: the JSON-RPC message (or small batch), read up to MCP_MAX_BODY_BYTES and parsed. */
+async function readMessage(
+  request: Request,
+  maxBytes: number,
+  cors: HeaderMap,
+): Promise<{ message: unknown } | Response> {
+  if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
     return jsonRpcError(
       415,
-      -32700,
+      ErrorCode.ParseError,
       'Unsupported Media Type: send the JSON-RPC message as application/json.',
       cors,
     );
   }
-  const body = await readBody(request, settings.maxBodyBytes);
-  if (body === 'too_large') {
-    return jsonRpcError(413, -32600, `Request body exceeds ${settings.maxBodyBytes} bytes.`, cors);
+  const tooLarge = () =>
+    jsonRpcError(413, ErrorCode.InvalidRequest, `Request body exceeds ${maxBytes} bytes.`, cors);
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) return tooLarge();
+  const chunks: Uint8Array[] = [];
+  if (request.body && !(await readAtMost(request.body.getReader(), maxBytes, (c) => chunks.push(c)))) {
+    return tooLarge();
   }
-  let parsed: unknown;
+  let message: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    message = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
   } catch {
-    return jsonRpcError(400, -32700, 'Parse error: the body is not valid JSON.', cors);
+    return jsonRpcError(400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON.', cors);
   }
-  if (Array.isArray(parsed) && parsed.length > MAX_BATCH) {
-    // Batches left the MCP spec in 2025-06-18; older clients may still send small ones.
-    return jsonRpcError(400, -32600, `Invalid Request: batches are limited to ${MAX_BATCH} messages.`, cors);
+  if (Array.isArray(message) && message.length > MAX_BATCH) {
+    return jsonRpcError(
+      400,
+      ErrorCode.InvalidRequest,
+      `Invalid Request: batches are limited to ${MAX_BATCH} messages.`,
+      cors,
+    );
   }
+  return { message };
+}
 
-  // The On-Behalf-Of exchange runs before any MCP answer exists: a failure only a new sign-in can fix
-  // (step-up claims, revoked session) must reach the client as an HTTP 401 challenge, not as a tool result.
-  // Other failures (consent, outages, throttling) stay tool errors and are not retried within this request.
+/** The tools' way to ARM for one request, and the first failure of it that needs a new sign-in. */
+interface CallerArm {
+  arm: () => Promise<ArmClient>;
+  reauthentication: () => OboError | undefined;
+}
+
+/**
+ * Step 4, the On-Behalf-Of pre-flight: the exchange runs before any MCP answer exists, so a failure only a new
+ * sign-in can fix (step-up claims, revoked session) reaches the client as an HTTP 401 challenge, not as a tool
+ * result. Other failures (consent, outages, throttling) stay tool errors and are not retried within this request.
+ */
+async function prepareArm(
+  message: unknown,
+  user: VerifiedUser,
+  runtime: Runtime,
+  cors: HeaderMap,
+  request: Request,
+  logger: Logger,
+): Promise<CallerArm | Response> {
   let oboFailure: Error | undefined;
-  if (callsArmTool(parsed)) {
+  if (callsArmTool(message)) {
     try {
       await runtime.obo.getArmToken(user);
     } catch (error) {
-      const challenge = oboChallenge(error, settings, request.url);
-      if (challenge) {
-        logger.warn(`mcp: On-Behalf-Of needs a new sign-in: ${challenge.body.error}`);
-        return challengeResponse(challenge, cors);
-      }
+      const challenge = error instanceof OboError && challengeFor(error, runtime.settings, request.url);
+      if (challenge) return reauthenticate(challenge, cors, logger);
       oboFailure = error instanceof Error ? error : new Error(String(error));
     }
   }
   // A fresh exchange later in this request (after ARM rejected the cached token) may need a new sign-in too.
   let reauthentication: OboError | undefined;
-  const armToken = async () => {
+  const token = async () => {
     try {
       return await runtime.obo.getArmToken(user);
     } catch (error) {
@@ -184,45 +197,49 @@ export async function handleMcpRequest(
       throw error;
     }
   };
-
-  const server = createMcpServer({
-    user,
-    logger,
+  return {
     arm: async () => {
       if (oboFailure !== undefined) throw oboFailure;
-      await armToken(); // surfaces OBO failures before ARM is called
-      return new ArmClient(armToken, {
-        endpoint: settings.armEndpoint,
-        timeoutMs: settings.upstreamTimeoutMs * 3,
-        // ARM rejected the token (revoked under continuous access evaluation): forget it, exchange afresh.
-        onUnauthorized: () => runtime.obo.evict(user),
-      });
+      await token(); // surfaces OBO failures before ARM is called
+      return runtime.armClient(user, token);
     },
-  });
+    reauthentication: () => reauthentication,
+  };
+}
+
+function reauthenticate(challenge: Challenge, cors: HeaderMap, logger: Logger): Response {
+  logger.warn(`mcp: On-Behalf-Of needs a new sign-in: ${challenge.body.error}`);
+  return challengeResponse(challenge, cors);
+}
+
+/** Step 5: a fresh stateless MCP server and transport for this request only, answering in JSON. */
+async function serve(
+  request: Request,
+  message: unknown,
+  user: VerifiedUser,
+  callerArm: CallerArm,
+  runtime: Runtime,
+  cors: HeaderMap,
+  logger: Logger,
+): Promise<Response> {
+  const server = createMcpServer({ user, logger, arm: callerArm.arm });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
   });
   try {
     await server.connect(transport);
-    const headers = new Headers(request.headers);
-    const forwarded = new Request(request.url, { method: 'POST', headers });
-    const response = await transport.handleRequest(forwarded, {
-      parsedBody: parsed,
-      authInfo: toAuthInfo(user),
-    });
+    // The body was consumed above; the transport gets the parsed message and a body-less copy of the request.
+    const forwarded = new Request(request.url, { method: 'POST', headers: new Headers(request.headers) });
+    const response = await transport.handleRequest(forwarded, { parsedBody: message });
     const out = new Headers(response.headers);
     for (const [k, v] of Object.entries(cors)) out.set(k, v);
     out.set('Cache-Control', 'no-store');
     // Buffer the (JSON) answer so the server can be closed before the response leaves.
     const text = await response.text();
-    if (reauthentication) {
-      const challenge = oboChallenge(reauthentication, settings, request.url);
-      if (challenge) {
-        logger.warn(`mcp: On-Behalf-Of needs a new sign-in: ${challenge.body.error}`);
-        return challengeResponse(challenge, cors);
-      }
-    }
+    const needed = callerArm.reauthentication();
+    const challenge = needed && challengeFor(needed, runtime.settings, request.url);
+    if (challenge) return reauthenticate(challenge, cors, logger);
     return new Response(response.status === 202 || text === '' ? null : text, {
       status: response.status,
       headers: out,
@@ -230,4 +247,21 @@ export async function handleMcpRequest(
   } finally {
     await server.close();
   }
+}
+
+/** Handles one request to `/mcp`, step by step; each step either answers or hands on. */
+export async function handleMcpRequest(
+  request: Request,
+  runtime: Runtime,
+  logger: Logger,
+): Promise<Response> {
+  const cors = checkMethodAndOrigin(request, runtime.settings);
+  if (cors instanceof Response) return cors;
+  const user = await authenticate(request, runtime, cors, logger);
+  if (user instanceof Response) return user;
+  const read = await readMessage(request, runtime.settings.maxBodyBytes, cors);
+  if (read instanceof Response) return read;
+  const callerArm = await prepareArm(read.message, user, runtime, cors, request, logger);
+  if (callerArm instanceof Response) return callerArm;
+  return serve(request, read.message, user, callerArm, runtime, cors, logger);
 }

@@ -10,7 +10,7 @@ function isIdentityFailure(error: unknown): boolean {
   );
 }
 
-/** Maps an @azure/identity failure to a CredentialError that says to retry. */
+// Says to retry: a managed identity endpoint failure usually passes.
 export function identityError(error: unknown): CredentialError {
   return new CredentialError(
     'identity_unavailable',

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import type { AuthenticationResult, Configuration, ICachePlugin, TokenCache } from '@azure/msal-node';
-import { AppError, OboError } from '../errors.js';
+import { OboError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { VerifiedUser } from '../auth/verifier.js';
 import { knownAuthoritiesFor } from '../util/authority.js';
@@ -11,19 +11,17 @@ import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
 import { msalAuthorityMetadata } from './authority-metadata.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
+import { mapMsalError } from './msal-errors.js';
 import { TimeoutNetworkClient } from './network.js';
-import type { FailedAnswer } from './network.js';
 
-/** Delegated scope of Azure Resource Manager. */
 export const ARM_SCOPE = 'https://management.azure.com/user_impersonation';
 
-/** An access token and when it expires (epoch ms). */
 export interface ArmAccessToken {
   token: string;
+  /** Epoch ms. */
   expiresOnTimestamp: number;
 }
 
-/** Options of the On-Behalf-Of client. */
 export interface OboClientOptions {
   clientId: string;
   tenantId: string;
@@ -42,11 +40,12 @@ export interface OboClientOptions {
 
 // AADSTS7000215: invalid secret; 7000222: expired secret; 7000216: missing credential.
 const ROTATION_CODES = new Set([7000215, 7000222]);
+// Tokens are renewed this long before they expire, so one never expires between our check and ARM's.
 const REFRESH_SKEW_MS = 2 * 60_000;
+// Should MSAL report no expiry, assume a short life rather than cache the token indefinitely.
+const UNKNOWN_EXPIRY_MS = 5 * 60_000;
 /** How long a user-caused failure is answered from memory: a batch or a retrying client must not hammer Entra. */
 const NEGATIVE_TTL_MS = 30_000;
-/** MSAL holds back for at most an hour after a Retry-After; so do we. */
-const MAX_RETRY_AFTER_SEC = 3600;
 
 /**
  * MSAL stores every OBO result (account, ID token, access token and a long-lived refresh token) in an in-memory
@@ -75,117 +74,8 @@ export function armScopeFor(armEndpoint: string): string {
   return sovereign.includes(host) ? `https://${host}/user_impersonation` : ARM_SCOPE;
 }
 
-/** Entra's claims challenge when it is a JSON object (anything else cannot be satisfied by a client). */
-function claimsJson(claims: string | undefined): string | undefined {
-  if (!claims) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(claims);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? claims : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function tokenKey(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
-}
-
-function aadstsOf(message: string | undefined): number | undefined {
-  const match = /AADSTS(\d+)/.exec(message ?? '');
-  return match?.[1] ? Number(match[1]) : undefined;
-}
-
-/**
- * Maps an MSAL failure to an OboError with an actionable, secret-free message. `answer` is what the token
- * endpoint answered (status, claims, Retry-After), which MSAL's plain ServerError does not keep.
- */
-export function mapMsalError(error: unknown, answer?: FailedAnswer): AppError {
-  if (error instanceof AppError && error.code === 'timeout') {
-    return new OboError(
-      'obo_unavailable',
-      'Entra ID did not answer the On-Behalf-Of exchange in time; retry shortly.',
-      {
-        cause: error,
-      },
-    );
-  }
-  if (error instanceof AppError) return error;
-  const e = error as {
-    errorCode?: string;
-    subError?: string;
-    errorMessage?: string;
-    errorNo?: string;
-    claims?: unknown;
-  };
-  const aadsts = e.errorNo ? Number(e.errorNo) : aadstsOf(e.errorMessage);
-  const known = { cause: error, ...(aadsts ? { aadsts } : {}) };
-  const tag = aadsts ? ` (AADSTS${aadsts})` : '';
-  // `Retry-After: 0` is no window (MSAL would hold back its default minute; the app is rebuilt instead).
-  if (answer?.status === 429 && answer.retryAfterSec !== undefined && answer.retryAfterSec > 0) {
-    const retryAfterSec = Math.min(answer.retryAfterSec, MAX_RETRY_AFTER_SEC);
-    return new OboError(
-      'obo_throttled',
-      `Entra ID is throttling this server's sign-in exchanges; retry in ${retryAfterSec} seconds.`,
-      { ...known, retryAfterSec },
-    );
-  }
-  // InteractionRequiredAuthError keeps `claims`; a plain ServerError (e.g. invalid_grant) does not.
-  const claims = claimsJson(typeof e.claims === 'string' && e.claims ? e.claims : answer?.claims);
-  if (e.subError === 'consent_required' || aadsts === 65001) {
-    return new OboError(
-      'consent_required',
-      `Admin consent is missing for Azure Service Management${tag}. An administrator must grant consent for the app's 'user_impersonation' permission on Azure Service Management.`,
-      known,
-    );
-  }
-  if (claims && (e.errorCode === 'interaction_required' || e.errorCode === 'invalid_grant')) {
-    return new OboError(
-      e.errorCode,
-      `Entra ID requires a stronger sign-in (MFA or Conditional Access) for Azure Resource Manager${tag}; sign in again with the claims of the challenge.`,
-      { ...known, claims },
-    );
-  }
-  const byCode: Partial<Record<string, [OboErrorCode, string]>> = {
-    invalid_grant: ['invalid_grant', 'The sign-in is no longer valid for On-Behalf-Of; sign in again.'],
-    interaction_required: [
-      'interaction_required',
-      'Entra ID requires the user to sign in again interactively (MFA or Conditional Access); sign in again.',
-    ],
-    invalid_client: [
-      'invalid_client',
-      "Entra ID rejected the server's own credential (expired or rotated client secret, or missing federated credential). An operator must fix the app credential.",
-    ],
-    unauthorized_client: [
-      'unauthorized_client',
-      'The app is not allowed to use On-Behalf-Of; add the Azure Service Management user_impersonation API permission.',
-    ],
-    invalid_scope: [
-      'invalid_scope',
-      'The app registration lacks the Azure Service Management user_impersonation permission.',
-    ],
-    temporarily_unavailable: ['obo_unavailable', 'Entra ID is temporarily unavailable; retry shortly.'],
-    invalid_resource: [
-      'invalid_scope',
-      'The app registration lacks the Azure Service Management user_impersonation permission.',
-    ],
-  };
-  const entry = e.errorCode ? byCode[e.errorCode] : undefined;
-  if (entry) return new OboError(entry[0], `${entry[1]}${tag}`, known);
-  const network = [
-    'network_error',
-    'endpoints_resolution_error',
-    'openid_config_error',
-    'authority_network_error',
-  ];
-  const isAbort = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-  if (isAbort || (e.errorCode && network.some((n) => e.errorCode?.includes(n)))) {
-    return new OboError(
-      'obo_unavailable',
-      'Entra ID could not be reached for the On-Behalf-Of exchange; retry shortly.',
-      known,
-    );
-  }
-  return new OboError('obo_failed', `The On-Behalf-Of exchange failed${tag}.`, known);
 }
 
 /**
@@ -218,7 +108,7 @@ export class OboClient {
     this.#network = new TimeoutNetworkClient(options.timeoutMs);
   }
 
-  /** Returns an ARM token for `user`; the user's token must already be verified. */
+  /** The user's token must already be verified (MSAL serves cached OBO tokens after the assertion expired). */
   getArmToken(user: VerifiedUser): Promise<ArmAccessToken> {
     const key = tokenKey(user.token);
     const failed = this.#failures.get(key);
@@ -311,7 +201,7 @@ export class OboClient {
       throw mapped;
     }
     if (!result?.accessToken) throw new OboError('obo_failed', 'Entra ID returned no access token.');
-    const expiresOn = result.expiresOn?.getTime() ?? this.#now() + 5 * 60_000;
+    const expiresOn = result.expiresOn?.getTime() ?? this.#now() + UNKNOWN_EXPIRY_MS;
     this.options.logger.info(`OBO: ARM token acquired for assertion ${fingerprint(assertion)}.`);
     return { token: result.accessToken, expiresOnTimestamp: expiresOn };
   }

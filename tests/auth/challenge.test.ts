@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildChallenge, oboChallenge } from '../../src/auth/challenge.js';
+import { challengeFor } from '../../src/auth/challenge.js';
+import type { Challenge } from '../../src/auth/challenge.js';
 import { protectedResourceMetadata, resourceUrls } from '../../src/auth/resource.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { ArmError, MetadataUnavailableError, OboError, TokenError } from '../../src/errors.js';
@@ -13,9 +14,15 @@ const settings = loadSettings({
 });
 const URL_ = 'https://app.example.test/mcp';
 
+function challenge(error: unknown): Challenge {
+  const c = challengeFor(error, settings, URL_);
+  assert.ok(c, 'a challenge');
+  return c;
+}
+
 describe('challenges', () => {
   it('401 without error code when no token was sent', () => {
-    const c = buildChallenge(new TokenError('token_missing', 'm'), settings, URL_);
+    const c = challenge(new TokenError('token_missing', 'm'));
     assert.equal(c.status, 401);
     assert.equal(
       c.headers['WWW-Authenticate'],
@@ -24,7 +31,7 @@ describe('challenges', () => {
   });
 
   it('401 invalid_token for a bad token', () => {
-    const c = buildChallenge(new TokenError('token_expired', 'm'), settings, URL_);
+    const c = challenge(new TokenError('token_expired', 'm'));
     assert.equal(c.status, 401);
     assert.match(
       c.headers['WWW-Authenticate'] ?? '',
@@ -34,14 +41,14 @@ describe('challenges', () => {
   });
 
   it('403 insufficient_scope for a token without the scope', () => {
-    const c = buildChallenge(new TokenError('insufficient_scope', 'm'), settings, URL_);
+    const c = challenge(new TokenError('insufficient_scope', 'm'));
     assert.equal(c.status, 403);
     assert.match(c.headers['WWW-Authenticate'] ?? '', /error="insufficient_scope"/);
   });
 
   it('403 invalid_token naming a client app that is not allowed (no re-authentication loop)', () => {
     const app = '0e7e0000-0000-4000-8000-000000000001';
-    const c = buildChallenge(new TokenError('client_not_allowed', 'm', { clientAppId: app }), settings, URL_);
+    const c = challenge(new TokenError('client_not_allowed', 'm', { clientAppId: app }));
     assert.equal(c.status, 403);
     assert.equal(
       c.headers['WWW-Authenticate'],
@@ -51,17 +58,20 @@ describe('challenges', () => {
     assert.match(c.body.error_description, new RegExp(`Client application ${app} is not allowed`));
   });
 
-  it('403 for a token without a client app id; a non-GUID id is not echoed', () => {
-    for (const clientAppId of [undefined, 'x", evil="1\r\nSet-Cookie: a=b']) {
-      const c = buildChallenge(new TokenError('client_not_allowed', 'm', { clientAppId }), settings, URL_);
+  for (const [what, clientAppId] of [
+    ['without a client app id', undefined],
+    ['with a non-GUID id, not echoed', 'x", evil="1\r\nSet-Cookie: a=b'],
+  ] as const) {
+    it(`403 for a token ${what}`, () => {
+      const c = challenge(new TokenError('client_not_allowed', 'm', { clientAppId }));
       assert.equal(c.status, 403);
       assert.match(c.body.error_description, /^The client application of this token is not allowed/);
       assert.ok(!(c.headers['WWW-Authenticate'] ?? '').includes('evil'));
-    }
-  });
+    });
+  }
 
   it('503 with Retry-After when signing keys are unavailable', () => {
-    const c = buildChallenge(new MetadataUnavailableError('x'), settings, URL_);
+    const c = challenge(new MetadataUnavailableError('x'));
     assert.equal(c.status, 503);
     assert.equal(c.headers['Retry-After'], '5');
   });
@@ -75,8 +85,8 @@ describe('On-Behalf-Of challenges', () => {
 
   it('interaction_required with claims → 401 insufficient_claims carrying the base64 claims', () => {
     const error = new OboError('interaction_required', 'm', { claims: CLAIMS, aadsts: 50076 });
-    const c = oboChallenge(error, settings, URL_);
-    assert.equal(c?.status, 401);
+    const c = challenge(error);
+    assert.equal(c.status, 401);
     assert.equal(
       c.headers['WWW-Authenticate'],
       `Bearer error="insufficient_claims", error_description="${c.body.error_description}", claims="${B64}", ${TAIL}`,
@@ -86,14 +96,14 @@ describe('On-Behalf-Of challenges', () => {
   });
 
   it('invalid_grant with claims → 401 insufficient_claims', () => {
-    const c = oboChallenge(new OboError('invalid_grant', 'm', { claims: CLAIMS }), settings, URL_);
-    assert.equal(c?.status, 401);
+    const c = challenge(new OboError('invalid_grant', 'm', { claims: CLAIMS }));
+    assert.equal(c.status, 401);
     assert.match(c.headers['WWW-Authenticate'] ?? '', /error="insufficient_claims"/);
   });
 
   it('invalid_grant without claims → 401 invalid_token with the usual challenge', () => {
-    const c = oboChallenge(new OboError('invalid_grant', 'm', { aadsts: 50173 }), settings, URL_);
-    assert.equal(c?.status, 401);
+    const c = challenge(new OboError('invalid_grant', 'm', { aadsts: 50173 }));
+    assert.equal(c.status, 401);
     assert.equal(
       c.headers['WWW-Authenticate'],
       `Bearer error="invalid_token", error_description="${c.body.error_description}", ${TAIL}`,
@@ -101,19 +111,19 @@ describe('On-Behalf-Of challenges', () => {
     assert.ok(!(c.headers['WWW-Authenticate'] ?? '').includes('claims='));
   });
 
-  it('no challenge for failures that stay tool errors', () => {
-    for (const error of [
-      new OboError('consent_required', 'm'),
-      new OboError('interaction_required', 'm'),
-      new OboError('obo_unavailable', 'm'),
-      new OboError('obo_throttled', 'm', { retryAfterSec: 5 }),
-      new OboError('invalid_client', 'm'),
-      new ArmError('arm_unauthorized', 'm'),
-      new Error('x'),
-    ]) {
-      assert.equal(oboChallenge(error, settings, URL_), undefined, String(error));
-    }
-  });
+  for (const error of [
+    new OboError('consent_required', 'm'),
+    new OboError('interaction_required', 'm'),
+    new OboError('obo_unavailable', 'm'),
+    new OboError('obo_throttled', 'm', { retryAfterSec: 5 }),
+    new OboError('invalid_client', 'm'),
+    new ArmError('arm_unauthorized', 'm'),
+    new Error('x'),
+  ]) {
+    it(`no challenge for ${'code' in error ? String(error.code) : 'an unexpected error'}: it stays a tool error`, () => {
+      assert.equal(challengeFor(error, settings, URL_), undefined);
+    });
+  }
 });
 
 describe('with ENTRA_APP_ID_URI set', () => {
@@ -126,15 +136,15 @@ describe('with ENTRA_APP_ID_URI set', () => {
     OBO_CLIENT_SECRET: 'x',
   });
 
-  it('every challenge scope lives under the Application ID URI', () => {
-    for (const code of ['token_missing', 'token_expired', 'insufficient_scope'] as const) {
-      const c = buildChallenge(new TokenError(code, 'm'), aligned, URL_);
+  for (const code of ['token_missing', 'token_expired', 'insufficient_scope'] as const) {
+    it(`${code}: the challenge scope lives under the Application ID URI`, () => {
+      const c = challengeFor(new TokenError(code, 'm'), aligned, URL_);
       assert.match(
-        c.headers['WWW-Authenticate'] ?? '',
+        c?.headers['WWW-Authenticate'] ?? '',
         /scope="https:\/\/app\.example\.test\/mcp\/execute"$/,
       );
-    }
-  });
+    });
+  }
 
   it('scopes_supported lives under the resource, so RFC 8707 clients can sign in', () => {
     const doc = protectedResourceMetadata(aligned, URL_);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { drainOnCancel } from '../../src/functions/adapter.js';
+import type { InvocationContext } from '@azure/functions';
+import { ConfigError, OboError } from '../../src/errors.js';
+import { drainOnCancel, internalError } from '../../src/functions/adapter.js';
 
 /** A source of `chunks` chunks of `size` bytes that records whether it was cancelled and how much was read. */
 function source(chunks: number, size: number) {
@@ -58,5 +60,33 @@ describe('drainOnCancel', () => {
     await settle();
     assert.equal(seen.cancelled, true);
     assert.ok(seen.read < 10_000);
+  });
+});
+
+describe('internalError', () => {
+  function run(error: unknown) {
+    const logged: string[] = [];
+    const context = {
+      invocationId: 'inv-1',
+      error: (m: string) => logged.push(m),
+    } as unknown as InvocationContext;
+    const answer = internalError(context, error);
+    return { answer, body: answer.jsonBody as { error: string; error_description: string }, logged };
+  }
+
+  it('a ConfigError: 500 server_misconfigured, the setting named in the log only', () => {
+    const { answer, body, logged } = run(new ConfigError('Missing required setting ENTRA_TENANT_ID.'));
+    assert.equal(answer.status, 500);
+    assert.equal(body.error, 'server_misconfigured');
+    assert.ok(!body.error_description.includes('ENTRA_TENANT_ID'));
+    assert.match(logged.join('\n'), /ENTRA_TENANT_ID.*invocation inv-1/);
+  });
+
+  it('anything else: 500 internal_error, only the error class logged', () => {
+    const { body, logged } = run(new OboError('obo_failed', 'detail that stays out of the log'));
+    assert.equal(body.error, 'internal_error');
+    assert.match(body.error_description, /quote invocation inv-1/);
+    assert.ok(!logged.join('\n').includes('detail'));
+    assert.match(logged.join('\n'), /OboError/);
   });
 });

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  AppError,
-  ArmError,
-  ConfigError,
-  CredentialError,
-  OboError,
-  TimeoutError,
-} from '../../src/errors.js';
+import { ArmError, ConfigError, CredentialError, OboError, TimeoutError } from '../../src/errors.js';
 import { toolError } from '../../src/mcp/error-mapping.js';
 import { keyVaultError } from '../../src/obo/errors.js';
 import type { Logger } from '../../src/util/log.js';
@@ -34,7 +27,7 @@ describe('toolError', () => {
     ['unknown OBO failure', new OboError('obo_failed', `failed ${SECRET}`)],
     ['configuration', new ConfigError(`KEY_VAULT_URL ${VAULT}`)],
     ['a timeout', new TimeoutError(`Key Vault ${VAULT}`, 10)],
-    ['a bare AppError', new AppError('something', `in ${VAULT}`)],
+    ['a credential failure', new CredentialError('credential_failed', `in ${VAULT}`)],
   ] as const) {
     it(`${name}: no vault URL or secret name to the caller; the log keeps them with the incident id`, () => {
       const { text, logs } = run(error);
@@ -50,20 +43,26 @@ describe('toolError', () => {
     });
   }
 
-  it('transient failures of own services say to retry', () => {
-    assert.match(run(new CredentialError('identity_unavailable', 'x')).text, /retry shortly/);
-  });
+  for (const error of [
+    new CredentialError('identity_unavailable', 'x'),
+    new CredentialError('keyvault_unavailable', 'x'),
+    new TimeoutError('Key Vault', 10),
+  ]) {
+    it(`${error.code}: a transient failure of own services says to retry`, () => {
+      assert.match(run(error).text, /retry shortly/);
+    });
+  }
 
-  it('caller-facing failures keep their actionable message', () => {
-    for (const error of [
-      new OboError('consent_required', 'Admin consent is missing for Azure Service Management.'),
-      new OboError('obo_throttled', 'Entra ID is throttling; retry in 5 seconds.', { retryAfterSec: 5 }),
-      new OboError('obo_unavailable', 'Entra ID is temporarily unavailable; retry shortly.'),
-      new ArmError('arm_forbidden', 'You are not authorized to list your subscriptions.'),
-    ]) {
+  for (const error of [
+    new OboError('consent_required', 'Admin consent is missing for Azure Service Management.'),
+    new OboError('obo_throttled', 'Entra ID is throttling; retry in 5 seconds.', { retryAfterSec: 5 }),
+    new OboError('obo_unavailable', 'Entra ID is temporarily unavailable; retry shortly.'),
+    new ArmError('arm_forbidden', 'You are not authorized to list your subscriptions.'),
+  ]) {
+    it(`${error.code}: a caller-facing failure keeps its actionable message`, () => {
       assert.equal(run(error).text, `${error.message} [${error.code}]`);
-    }
-  });
+    });
+  }
 
   it('unexpected errors: internal_error with an incident id, no message', () => {
     const { text, logs } = run(new Error(`boom at ${VAULT}`));

@@ -7,6 +7,7 @@ import { OboError } from '../../src/errors.js';
 import { callsArmTool, handleMcpRequest } from '../../src/mcp/handler.js';
 import { ARM_TOOLS } from '../../src/mcp/server.js';
 import type { ArmAccessToken } from '../../src/obo/obo-client.js';
+import { armClientFor } from '../../src/runtime.js';
 import type { Runtime } from '../../src/runtime.js';
 import type { Logger } from '../../src/util/log.js';
 
@@ -47,7 +48,8 @@ function runtime(answers: (ArmAccessToken | Error)[]): { runtime: Runtime; oboCa
     evict: () => undefined,
   };
   const verifier = { verify: () => Promise.resolve(USER) };
-  return { runtime: { settings, verifier, obo } as unknown as Runtime, oboCalls: () => calls };
+  const armClient: Runtime['armClient'] = (user, token) => armClientFor(settings, obo, user, token);
+  return { runtime: { settings, verifier, obo, armClient } as unknown as Runtime, oboCalls: () => calls };
 }
 
 function call(name: string, id = 1): Record<string, unknown> {
@@ -69,24 +71,27 @@ function post(body: unknown): Request {
 const TOKEN: ArmAccessToken = { token: 'arm-token', expiresOnTimestamp: Date.now() + 3600_000 };
 
 describe('callsArmTool', () => {
-  it('finds an ARM tool call, alone or in a batch', () => {
+  it('finds an ARM tool call alone', () => {
     assert.equal(callsArmTool(call('get_subscriptions')), true);
+  });
+
+  it('finds an ARM tool call in a batch', () => {
     assert.equal(callsArmTool([call('get_user_info'), call('list_resources', 2)]), true);
   });
 
-  it('ignores other tools, other methods and malformed messages', () => {
-    for (const message of [
-      call('get_user_info'),
-      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 42 } },
-      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: null },
-      null,
-      'get_subscriptions',
-      [null, 1],
-    ]) {
-      assert.equal(callsArmTool(message), false, JSON.stringify(message));
-    }
-  });
+  for (const message of [
+    call('get_user_info'),
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 42 } },
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: null },
+    null,
+    'get_subscriptions',
+    [null, 1],
+  ]) {
+    it(`ignores ${JSON.stringify(message)}`, () => {
+      assert.equal(callsArmTool(message), false);
+    });
+  }
 });
 
 describe('handleMcpRequest and On-Behalf-Of', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
 import { OboError } from '../../src/errors.js';
-import { mapMsalError } from '../../src/obo/obo-client.js';
+import { mapMsalError } from '../../src/obo/msal-errors.js';
 
 function server(code: string, message: string, sub = ''): ServerError {
   return new ServerError(code, 'corr', message, sub);

@@ -18,7 +18,6 @@ const output = {
   ),
 };
 
-/** `list_resource_groups`: the resource groups of one subscription. */
 export function registerListResourceGroups(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     'list_resource_groups',

@@ -1,6 +1,5 @@
 import * as z from 'zod';
 
-/** An Azure subscription id (GUID). */
 export const subscriptionId = z
   .string()
   .regex(
@@ -9,7 +8,6 @@ export const subscriptionId = z
   )
   .describe('Subscription id (GUID), e.g. from get_subscriptions');
 
-/** A resource group name, as ARM allows it. */
 export const resourceGroupName = z
   .string()
   .min(1)
