@@ -1,6 +1,6 @@
 import { InteractionRequiredAuthError, LogLevel, PublicClientApplication } from '@azure/msal-node';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
-import { knownAuthoritiesFor } from '../util/authority.js';
+import { knownAuthoritiesFor } from '../src/util/authority.js';
 import type { AuthMode } from './args.js';
 import { openBrowser } from './browser.js';
 import { fileCachePlugin } from './cache-plugin.js';

@@ -19,20 +19,20 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it, mock } from 'node:test';
 import type { AccountInfo, TokenCacheContext } from '@azure/msal-node';
-import { DEFAULT_SERVER, MAX_TIMEOUT_MS, parseCliArgs } from '../../src/client/args.js';
+import { DEFAULT_SERVER, MAX_TIMEOUT_MS, parseCliArgs } from '../../cli/args.js';
 import {
   defaultCachePath,
   fileCachePlugin,
   removeCache,
   writeFileAtomic,
-} from '../../src/client/cache-plugin.js';
-import { ClientError, ExitCode } from '../../src/client/exit-codes.js';
-import { McpSession } from '../../src/client/mcp-session.js';
-import { RULE, redactToken, subscriptionLines, tokenLine } from '../../src/client/output.js';
-import { confirm } from '../../src/client/prompt.js';
-import { discoverScope, metadataUrlAllowed, parseBearerChallenge } from '../../src/client/scope-discovery.js';
-import { explainEntraError } from '../../src/client/sign-in-errors.js';
-import { pickAccount, signIn } from '../../src/client/sign-in.js';
+} from '../../cli/cache-plugin.js';
+import { ClientError, ExitCode } from '../../cli/exit-codes.js';
+import { McpSession } from '../../cli/mcp-session.js';
+import { RULE, redactToken, subscriptionLines, tokenLine } from '../../cli/output.js';
+import { confirm } from '../../cli/prompt.js';
+import { discoverScope, metadataUrlAllowed, parseBearerChallenge } from '../../cli/scope-discovery.js';
+import { explainEntraError } from '../../cli/sign-in-errors.js';
+import { pickAccount, signIn } from '../../cli/sign-in.js';
 
 const CLIENT = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
 let dir: string;
