@@ -2,7 +2,7 @@
 // (MCP authorization: 401 challenge → RFC 9728 protected resource metadata → authorization server), without
 // signing in. Each check is one result with a fix; the exit code is 0 only when every check passes.
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
-import { isLoopback } from './args.js';
+import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { boundedFetch, loadMetadata, parseBearerChallenge, resourceKey } from './scope-discovery.js';
@@ -126,7 +126,7 @@ export async function runDoctor(server: string, opts: { timeoutMs: number }): Pr
 
   // Transport: a token must never travel in clear text to another machine.
   if (url.protocol === 'https:') add({ id: 'transport', status: 'pass', summary: `https (${url.host})` });
-  else if (isLoopback(url))
+  else if (isLoopbackUrl(url))
     add({
       id: 'transport',
       status: 'pass',

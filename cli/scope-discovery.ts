@@ -2,7 +2,7 @@
 // WWW-Authenticate challenge names the protected resource metadata (RFC 9728), which lists scopes_supported.
 import { discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { isLoopback } from './args.js';
+import { isLoopbackUrl } from '../src/util/loopback.js';
 
 /** Parameters of a `Bearer` WWW-Authenticate challenge (RFC 6750 / RFC 9728). */
 export interface BearerChallenge {
@@ -99,7 +99,7 @@ export function metadataUrlAllowed(url: string, server: string): boolean {
     const u = new URL(url);
     if (u.protocol === 'https:') return true;
     const s = new URL(server);
-    return u.protocol === 'http:' && s.protocol === 'http:' && isLoopback(s);
+    return u.protocol === 'http:' && s.protocol === 'http:' && isLoopbackUrl(s);
   } catch {
     return false;
   }

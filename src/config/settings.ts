@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 /** How the server proves its own identity to Entra ID for the On-Behalf-Of exchange. */
 export type CredentialSettings =
@@ -98,8 +99,6 @@ function httpsUrl(name: SettingName, value: string, allowHttp = false): string {
   return value.replace(/\/+$/, '');
 }
 
-const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /**
  * An Application ID URI as Entra accepts it for a scope prefix: `api://…`, `https://…`, or (local testing only)
  * `http://` on a loopback host. No trailing slash: the scope is `<uri>/<scope>`, and v1 tokens carry the URI
@@ -127,7 +126,7 @@ function appIdUri(env: Env, clientId: string): string {
       if (!url.hostname || url.username || url.password) throw new ConfigError(form);
       return value;
     case 'http:':
-      if (!LOOPBACK_HOSTS.test(url.hostname) || url.username || url.password) {
+      if (!isLoopbackHost(url.hostname) || url.username || url.password) {
         throw new ConfigError(`Setting ${name} may use http:// only for a loopback host (local testing).`);
       }
       return value;
