@@ -1,11 +1,15 @@
 // `azure-obo-mcp doctor`: checks a server from the outside, the way a spec-following MCP client discovers it
 // (MCP authorization: 401 challenge → RFC 9728 protected resource metadata → authorization server), without
 // signing in. Each check is one result with a fix; the exit code is 0 only when every check passes.
-import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  discoverOAuthProtectedResourceMetadata,
+  extractWWWAuthenticateParams,
+} from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
-import { boundedFetch, loadMetadata, parseBearerChallenge, resourceKey } from './scope-discovery.js';
+import { describeNetworkError, parseBearerChallenge, resourceKey } from './scope-discovery.js';
 
 /** Stable ids of the checks, in the order they run. */
 export type CheckId =
@@ -68,9 +72,61 @@ const INITIALIZE = JSON.stringify({
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A fetch bounded by `timeoutMs` that remembers the last connection failure (the SDK turns it into "no metadata"). */
+function boundedFetch(timeoutMs: number): {
+  fetch: typeof fetch;
+  lastFailure: () => string | undefined;
+} {
+  let failure: string | undefined;
+  const bounded = (async (input: string | URL | Request, init?: RequestInit) => {
+    try {
+      return await fetch(input, {
+        ...init,
+        signal:
+          init?.signal && typeof AbortSignal.any === 'function'
+            ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+            : AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      failure = describeNetworkError(error);
+      throw error;
+    }
+  }) as typeof fetch;
+  return { fetch: bounded, lastFailure: () => failure };
+}
+
 function wellKnown(server: URL, withPath: boolean): string {
   const path = withPath ? server.pathname.replace(/\/+$/, '') : '';
   return `${server.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+/** Loads protected resource metadata from exactly `url` with the MCP SDK's discovery (schema-checked). */
+async function loadMetadata(
+  server: string,
+  url: string,
+  timeoutMs: number,
+): Promise<{ metadata?: OAuthProtectedResourceMetadata; problem?: string }> {
+  const f = boundedFetch(timeoutMs);
+  try {
+    const metadata = await discoverOAuthProtectedResourceMetadata(
+      server,
+      { resourceMetadataUrl: url },
+      f.fetch,
+    );
+    return { metadata };
+  } catch (error) {
+    const failure = f.lastFailure();
+    if (failure) return { problem: failure === 'timed out' ? 'timed out' : `cannot connect (${failure})` };
+    if (error instanceof Error && error.name === 'ZodError') {
+      const issues = (error as unknown as { issues?: { path: unknown[]; message: string }[] }).issues ?? [];
+      const first = issues[0];
+      return {
+        problem: `not valid protected resource metadata${first ? ` (${first.path.join('.') || 'document'}: ${first.message})` : ''}`,
+      };
+    }
+    if (error instanceof SyntaxError) return { problem: 'the answer is not JSON' };
+    return { problem: error instanceof Error ? error.message.replace(/\.$/, '') : String(error) };
+  }
 }
 
 /** Same document? Key order and whitespace aside. */

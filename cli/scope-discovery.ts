@@ -1,9 +1,6 @@
 // How real MCP clients find the scope to request: an unauthenticated request gets a 401 whose
 // WWW-Authenticate challenge names the protected resource metadata (RFC 9728), which lists scopes_supported.
-import { discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { isLoopbackUrl } from '../src/util/loopback.js';
-
 /** Parameters of a `Bearer` WWW-Authenticate challenge (RFC 6750 / RFC 9728). */
 export interface BearerChallenge {
   error?: string;
@@ -116,56 +113,16 @@ const INITIALIZE = JSON.stringify({
   },
 });
 
-/** A fetch bounded by `timeoutMs` that remembers the last connection failure (the SDK turns it into "no metadata"). */
-export function boundedFetch(timeoutMs: number): {
-  fetch: typeof fetch;
-  lastFailure: () => string | undefined;
-} {
-  let failure: string | undefined;
-  const bounded = (async (input: string | URL | Request, init?: RequestInit) => {
-    try {
-      return await fetch(input, {
-        ...init,
-        signal:
-          init?.signal && typeof AbortSignal.any === 'function'
-            ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
-            : AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      failure = describeNetworkError(error);
-      throw error;
-    }
-  }) as typeof fetch;
-  return { fetch: bounded, lastFailure: () => failure };
-}
-
-/** Loads protected resource metadata from exactly `url` with the MCP SDK's discovery (schema-checked). */
-export async function loadMetadata(
-  server: string,
-  url: string,
-  timeoutMs: number,
-): Promise<{ metadata?: OAuthProtectedResourceMetadata; problem?: string }> {
-  const f = boundedFetch(timeoutMs);
-  try {
-    const metadata = await discoverOAuthProtectedResourceMetadata(
-      server,
-      { resourceMetadataUrl: url },
-      f.fetch,
-    );
-    return { metadata };
-  } catch (error) {
-    const failure = f.lastFailure();
-    if (failure) return { problem: failure === 'timed out' ? 'timed out' : `cannot connect (${failure})` };
-    if (error instanceof Error && error.name === 'ZodError') {
-      const issues = (error as unknown as { issues?: { path: unknown[]; message: string }[] }).issues ?? [];
-      const first = issues[0];
-      return {
-        problem: `not valid protected resource metadata${first ? ` (${first.path.join('.') || 'document'}: ${first.message})` : ''}`,
-      };
-    }
-    if (error instanceof SyntaxError) return { problem: 'the answer is not JSON' };
-    return { problem: error instanceof Error ? error.message.replace(/\.$/, '') : String(error) };
-  }
+// Not the SDK's discoverOAuthProtectedResourceMetadata (doctor uses it): its schema check rejects a document
+// without a string `resource`, and discovery must still say it ignored that document and why (RFC 9728 §3.3).
+async function fetchJson(url: string, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
+  const res = await fetch(url, {
+    headers: { Accept: 'application/json' },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!res.ok) return undefined;
+  const body: unknown = await res.json().catch(() => undefined);
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
 }
 
 function wellKnownUrl(server: string): string {
@@ -241,8 +198,7 @@ export async function discoverScope(
         `ignored the challenge's resource_metadata ${challenge.resourceMetadata}: not an https:// URL.`,
       );
   }
-  let metadata = (await loadMetadata(server, metadataUrl, opts.timeoutMs)).metadata as
-    Record<string, unknown> | undefined;
+  let metadata = await fetchJson(metadataUrl, opts.timeoutMs).catch(() => undefined);
   if (metadata && resourceKey(String(metadata.resource)) !== resourceKey(server)) {
     notes.push(
       `ignored the protected resource metadata at ${metadataUrl}: its resource ${JSON.stringify(metadata.resource ?? null)} is not ${server} (RFC 9728 §3.3).`,
