@@ -25,8 +25,6 @@ export interface CliOptions {
   auth: AuthMode;
   tenantId: string | undefined;
   authorityHost: string;
-  /** True when the authority host was given explicitly (flag or env), not defaulted. */
-  authorityHostExplicit: boolean;
   /** Scope to request instead of discovering it from the server. */
   scope: string | undefined;
   /** Token cache file; undefined = the default location. */
@@ -249,7 +247,6 @@ export function parseCliArgs(
     authorityHost: authorityFromUser
       ? httpUrl('--authority-host', authorityFromUser, ['https:'])
       : DEFAULT_AUTHORITY_HOST,
-    authorityHostExplicit: authorityFromUser !== undefined,
     scope: nonEmpty(values.scope),
     cache: nonEmpty(values.cache),
     clearCache: values['clear-cache'],

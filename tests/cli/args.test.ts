@@ -24,7 +24,6 @@ describe('parseCliArgs', () => {
     assert.equal(o.clientId, CLIENT);
     assert.equal(o.tenantId, 'contoso.onmicrosoft.com');
     assert.equal(o.authorityHost, 'https://login.microsoftonline.com');
-    assert.equal(o.authorityHostExplicit, false);
     assert.equal(o.yes, false);
     const f = parseCliArgs(
       [
@@ -44,17 +43,8 @@ describe('parseCliArgs', () => {
       { ENTRA_CLIENT_ID: CLIENT },
     );
     assert.deepEqual(
-      [
-        f.clientId,
-        f.tenantId,
-        f.authorityHost,
-        f.authorityHostExplicit,
-        f.yes,
-        f.json,
-        f.server,
-        f.timeoutMs,
-      ],
-      ['x', 't', 'https://login.example', true, true, true, 'https://h/mcp', 2500],
+      [f.clientId, f.tenantId, f.authorityHost, f.yes, f.json, f.server, f.timeoutMs],
+      ['x', 't', 'https://login.example', true, true, 'https://h/mcp', 2500],
     );
   });
 
