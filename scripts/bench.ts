@@ -30,7 +30,7 @@ interface Host {
 /** The dev host on a free port serving `env` (the deployment bundle when built, as in Azure). */
 async function startHost(env: Record<string, string>): Promise<Host> {
   const app = existsSync(BUNDLE) ? { DEV_HOST_APP: BUNDLE } : {};
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'dev-host/serve.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...app, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -145,7 +145,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
 
     say('Starting the MCP dev host (npm run serve) with OBO_CREDENTIAL=keyvault...');
-    const host = spawnChild('server', ['src/host/serve.ts'], {
+    const host = spawnChild('server', ['dev-host/serve.ts'], {
       ...em.env('keyvault'),
       NODE_EXTRA_CA_CERTS: em.caCertPath,
       PORT: '0',
@@ -184,7 +184,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       say(title);
       const child = spawnChild(
         'client',
-        ['src/client/cli.ts', '--yes', '--server', mcpUrl, '--cache', cache, ...args],
+        ['cli/cli.ts', '--yes', '--server', mcpUrl, '--cache', cache, ...args],
         clientEnv,
       );
       const code = await Promise.race([exited(child), aborted]);

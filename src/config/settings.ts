@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { GUID } from '../util/guid.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 /** How the server proves its own identity to Entra ID for the On-Behalf-Of exchange. */
 export type CredentialSettings =
@@ -70,7 +71,6 @@ export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 
 const TENANT_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i; // contoso.onmicrosoft.com
 const CREDENTIAL_MODES = ['secret', 'keyvault', 'managed-identity'] as const;
-const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 // Only messages made here leave this module: zod's own can quote the value it received, and a setting's value
 // may be a secret. Each names its setting.
@@ -198,7 +198,7 @@ const appIdUri = text
   .refine((v) => {
     if (v === undefined) return true;
     const url = new URL(v);
-    return url.protocol !== 'http:' || (LOOPBACK_HOSTS.test(url.hostname) && !url.username && !url.password);
+    return url.protocol !== 'http:' || (isLoopbackHost(url.hostname) && !url.username && !url.password);
   }, says('Setting ENTRA_APP_ID_URI may use http:// only for a loopback host (local testing).'))
   .refine((v) => {
     if (v === undefined) return true;

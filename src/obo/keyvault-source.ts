@@ -7,6 +7,10 @@ import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { keyVaultError } from './errors.js';
+import { isLoopbackUrl } from '../util/loopback.js';
+
+// Loopback vaults (emulators) are the only ones whose challenge domain may go unchecked.
+export { isLoopbackUrl };
 
 // The one Key Vault call this source makes (injectable for tests).
 export type SecretReader = Pick<SecretClient, 'getSecret'>;
@@ -26,15 +30,9 @@ export interface KeyVaultSourceOptions {
   client?: SecretReader;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 // While Key Vault is down, a stale secret is re-checked this often.
 const STALE_RETRY_MS = 60_000;
 const SECRET = 'secret';
-
-/** True for loopback hosts: the only vaults (emulators) whose challenge domain may go unchecked. */
-export function isLoopbackUrl(url: string): boolean {
-  return LOOPBACK.has(new URL(url).hostname);
-}
 
 interface Read {
   current: CurrentCredential;

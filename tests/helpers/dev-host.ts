@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Spawns `src/host/serve.ts` on a free port with only `env` (a clean environment keeps tests honest about settings). */
+/** Spawns `dev-host/serve.ts` on a free port with only `env` (a clean environment keeps tests honest about settings). */
 function spawnServe(env: Record<string, string>): {
   child: ChildProcess & { stdout: Readable };
   output: { text: string };
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/host/serve.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'dev-host/serve.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,7 +30,7 @@ export interface DevHost {
   process: ChildProcess;
 }
 
-/** Starts `src/host/serve.ts` in a child process with `env` (plus PORT=0) and waits until it listens. */
+/** Starts `dev-host/serve.ts` in a child process with `env` (plus PORT=0) and waits until it listens. */
 export async function startDevHost(env: Record<string, string>): Promise<DevHost> {
   const { child, output } = spawnServe(env);
   const url = await new Promise<string>((resolve, reject) => {
@@ -62,7 +62,7 @@ export async function startDevHost(env: Record<string, string>): Promise<DevHost
   };
 }
 
-/** Runs `src/host/serve.ts` expecting it to fail at start; returns its exit code and output. */
+/** Runs `dev-host/serve.ts` expecting it to fail at start; returns its exit code and output. */
 export function runDevHostExpectingFailure(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {

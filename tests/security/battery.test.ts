@@ -10,7 +10,7 @@ import type { Emulator } from '../../emulator/index.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
 import { connect, textOf } from '../helpers/mcp-client.js';
-import { rawExchange } from '../host/raw-http.js';
+import { rawExchange } from '../dev-host/raw-http.js';
 
 const OTHER_TENANT = '9b0c5e34-3c7a-4a8e-9d0c-2f1e6b7a8c9d';
 const UNKNOWN_CLIENT = '5d2b1c3e-8f4a-4b6c-9e7d-0a1b2c3d4e5f';

@@ -7,9 +7,9 @@ import { createServer as createNetServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ensureCa, issueServerCert } from '../../emulator/ca.js';
-import { entraV2Issuer, runDoctor, scopeUnderResource } from '../../src/client/doctor.js';
-import type { CheckId, DoctorReport } from '../../src/client/doctor.js';
-import { ExitCode } from '../../src/client/exit-codes.js';
+import { entraV2Issuer, runDoctor, scopeUnderResource } from '../../cli/doctor.js';
+import type { CheckId, DoctorReport } from '../../cli/doctor.js';
+import { ExitCode } from '../../cli/exit-codes.js';
 import { runCli } from './run-cli.js';
 
 const TENANT = '7a1c2b3d-0e4f-4a5b-8c6d-9e0f1a2b3c4d';

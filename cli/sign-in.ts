@@ -1,6 +1,6 @@
 import { InteractionRequiredAuthError, LogLevel, PublicClientApplication } from '@azure/msal-node';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
-import { knownAuthoritiesFor } from '../util/authority.js';
+import { knownAuthoritiesFor } from '../src/util/authority.js';
 import type { AuthMode } from './args.js';
 import { openBrowser } from './browser.js';
 import { fileCachePlugin } from './cache-plugin.js';
@@ -33,7 +33,6 @@ export interface SignInResult {
   accessToken: string;
   expiresOn: Date | null;
   username: string | undefined;
-  name: string | undefined;
   /**
    * `cache`: valid cached token; `refresh`: renewed with the cached refresh token; `device_code` / `browser`:
    * new sign-in.
@@ -63,7 +62,6 @@ function result(r: AuthenticationResult, source: SignInResult['source']): SignIn
     accessToken: r.accessToken,
     expiresOn: r.expiresOn,
     username: r.account?.username,
-    name: r.account?.name,
     source,
   };
 }

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { HttpFunctionDefinition } from '../../src/functions/index.js';
-import { DRAIN_BYTES, startDevHost, toRoutes } from '../../src/host/dev-server.js';
+import { DRAIN_BYTES, startDevHost, toRoutes } from '../../dev-host/dev-server.js';
 import { rawExchange, requestHead } from './raw-http.js';
 
 const echo: HttpFunctionDefinition = {

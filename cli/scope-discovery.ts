@@ -1,6 +1,6 @@
 // How real MCP clients find the scope to request: an unauthenticated request gets a 401 whose
 // WWW-Authenticate challenge names the protected resource metadata (RFC 9728), which lists scopes_supported.
-import { isLoopback } from './args.js';
+import { isLoopbackUrl } from '../src/util/loopback.js';
 /** Parameters of a `Bearer` WWW-Authenticate challenge (RFC 6750 / RFC 9728). */
 export interface BearerChallenge {
   error?: string;
@@ -29,7 +29,11 @@ export interface ScopeDiscovery {
   failure?: string;
 }
 
-/** Parses a `Bearer k="v", k2="v2"` challenge; undefined when the header is not a Bearer challenge. */
+/**
+ * Parses a `Bearer k="v", k2="v2"` challenge; undefined when the header is not a Bearer challenge. Not the SDK's
+ * extractWWWAuthenticateParams: it has no error_description or claims (step-up), and its unanchored match reads
+ * `scope=` inside this server's own error_description ("request the scope in scope=\"...\"").
+ */
 export function parseBearerChallenge(header: string | null | undefined): BearerChallenge | undefined {
   if (!header || !/^\s*Bearer\b/i.test(header)) return undefined;
   const params: Record<string, string> = {};
@@ -92,7 +96,7 @@ export function metadataUrlAllowed(url: string, server: string): boolean {
     const u = new URL(url);
     if (u.protocol === 'https:') return true;
     const s = new URL(server);
-    return u.protocol === 'http:' && s.protocol === 'http:' && isLoopback(s);
+    return u.protocol === 'http:' && s.protocol === 'http:' && isLoopbackUrl(s);
   } catch {
     return false;
   }
@@ -109,6 +113,8 @@ const INITIALIZE = JSON.stringify({
   },
 });
 
+// Not the SDK's discoverOAuthProtectedResourceMetadata (doctor uses it): its schema check rejects a document
+// without a string `resource`, and discovery must still say it ignored that document and why (RFC 9728 §3.3).
 async function fetchJson(url: string, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
   const res = await fetch(url, {
     headers: { Accept: 'application/json' },

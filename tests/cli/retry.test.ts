@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DEFAULT_CLI_CLIENT_ID, startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
-import { decodeClaims } from '../../src/client/cli.js';
+import { decodeClaims } from '../../cli/cli.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
 import { clientEnv, runCli } from './run-cli.js';

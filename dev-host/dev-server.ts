@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import functions from '@azure/functions';
 import type { HttpHandler, HttpRequestInit } from '@azure/functions';
-import type { HttpFunctionDefinition } from '../functions/index.js';
+import type { HttpFunctionDefinition } from '../src/functions/index.js';
 
 const { HttpRequest, HttpResponse, InvocationContext } = functions;
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DEFAULT_CLI_CLIENT_ID, startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
-import { browserCommand } from '../../src/client/browser.js';
+import { browserCommand } from '../../cli/browser.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
 import { clientEnv, runCli } from './run-cli.js';

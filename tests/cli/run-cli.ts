@@ -1,4 +1,4 @@
-// Runs the client CLI (src/client/cli.ts) as a child process, the way users and the demo run it.
+// Runs the client CLI (cli/cli.ts) as a child process, the way users and the demo run it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +32,10 @@ export interface StartedCli {
   done: Promise<CliRun>;
 }
 
-/** Starts `node --import tsx src/client/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
+/** Starts `node --import tsx cli/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
 export function startCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): StartedCli {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/cli.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +54,7 @@ export function startCli(args: string[], env: Record<string, string>, timeoutMs 
   return { child, output: () => ({ stdout, stderr }), done };
 }
 
-/** Runs `node --import tsx src/client/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
+/** Runs `node --import tsx cli/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
   return startCli(args, env, timeoutMs).done;
 }

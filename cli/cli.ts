@@ -25,23 +25,63 @@ import type { ScopeDiscovery } from './scope-discovery.js';
 import { signIn } from './sign-in.js';
 import type { SignInResult } from './sign-in.js';
 
-/** Where the CLI writes: progress goes to stdout, or nowhere with --json (which prints one document). */
+/**
+ * Where the CLI writes. Human mode prints progress lines on stdout; --json mode prints nothing but one
+ * document on stdout. Notes and failures go to stderr in both.
+ */
 interface Out {
-  line: (text: string) => void;
-  note: (text: string) => void;
+  line(text: string): void;
+  note(text: string): void;
+  /** The command's --json document. */
+  document(doc: Record<string, unknown>): void;
+  /** A failure the command reports itself (its --json document carries it). */
+  failure(error: ClientError, verbose: boolean): void;
+  /** Ctrl-C / SIGTERM: ends the process with exit 130. */
+  interrupted(): void;
 }
 
-function output(opts: Pick<CliOptions, 'json'>): Out {
-  return {
-    line: (text) => {
-      if (!opts.json) process.stdout.write(`${text}\n`);
-    },
-    note: (text) => process.stderr.write(`${text}\n`),
-  };
+const note = (text: string) => process.stderr.write(`${text}\n`);
+const jsonText = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
+
+function announceInterrupt(): void {
+  process.stderr.write('\nInterrupted.\n');
+  process.exitCode = ExitCode.interrupted;
 }
 
-function printJson(doc: unknown): void {
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+const humanOut: Out = {
+  line: (text) => process.stdout.write(`${text}\n`),
+  note,
+  document: () => undefined,
+  failure: (error, verbose) => errorLines(error, verbose).forEach(note),
+  interrupted: () => {
+    announceInterrupt();
+    process.exit(ExitCode.interrupted);
+  },
+};
+
+const jsonOut: Out = {
+  line: () => undefined,
+  note,
+  document: (doc) => process.stdout.write(jsonText(doc)),
+  failure: () => undefined,
+  interrupted: () => {
+    announceInterrupt();
+    // --json promises one document on stdout, also when interrupted: exit once it is flushed.
+    const doc = errorDocument(new ClientError('interrupted', 'Interrupted.'));
+    setTimeout(() => process.exit(ExitCode.interrupted), 2_000).unref();
+    process.stdout.write(jsonText(doc), () => process.exit(ExitCode.interrupted));
+  },
+};
+
+/** The output `argv` asks for; --json also counts when the rest of argv is a usage error. */
+function outputFor(argv: string[]): Out {
+  let json: boolean;
+  try {
+    json = parseCliArgs(argv).json;
+  } catch {
+    json = argv.includes('--json');
+  }
+  return json ? jsonOut : humanOut;
 }
 
 const SCOPE_SOURCES: Record<ScopeDiscovery['source'], string> = {
@@ -91,20 +131,19 @@ function toolFailure(name: string, result: ToolResult): ClientError {
 async function logout(opts: CliOptions, out: Out): Promise<number> {
   const path = opts.cache ?? defaultCachePath();
   const removed = await removeCache(path);
-  if (opts.json) printJson({ ok: true, command: 'logout', cache: path, removed });
-  else
-    out.line(
-      removed
-        ? `✓ Signed out: removed the token cache ${path}`
-        : `No token cache at ${path}; nothing to remove.`,
-    );
+  out.document({ ok: true, command: 'logout', cache: path, removed });
+  out.line(
+    removed
+      ? `✓ Signed out: removed the token cache ${path}`
+      : `No token cache at ${path}; nothing to remove.`,
+  );
   return ExitCode.ok;
 }
 
 async function doctor(opts: CliOptions, out: Out): Promise<number> {
   const report = await runDoctor(opts.server, { timeoutMs: opts.timeoutMs });
-  if (opts.json) printJson({ command: 'doctor', ...report });
-  else for (const l of doctorLines(report)) out.line(l);
+  out.document({ command: 'doctor', ...report });
+  for (const l of doctorLines(report)) out.line(l);
   return report.exitCode;
 }
 
@@ -208,7 +247,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
           ? 'stdin is not a terminal; pass --yes to continue without asking.'
           : 'not confirmed.';
       out.note(`Stopped before sending the token to the MCP server: ${why}`);
-      if (opts.json) printJson({ ok: true, stopped: why, ...base });
+      out.document({ ok: true, stopped: why, ...base });
       return ExitCode.ok;
     }
   }
@@ -222,29 +261,26 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
       out.line(`Calling ${opts.tool} tool...`);
       const result = await session.callTool(opts.tool, opts.toolArgs);
       const failure = result.isError ? toolFailure(opts.tool, result) : undefined;
-      if (opts.json) {
-        const call = {
-          tool: opts.tool,
-          arguments: opts.toolArgs,
-          result: {
-            isError: result.isError,
-            text: result.text,
-            structuredContent: result.structuredContent ?? null,
-          },
-        };
-        printJson(
-          failure
-            ? { ...errorDocument(failure), ...base, serverInfo, ...call }
-            : { ok: true, ...base, serverInfo, ...call },
-        );
-      } else if (!failure) {
+      const call = {
+        tool: opts.tool,
+        arguments: opts.toolArgs,
+        result: {
+          isError: result.isError,
+          text: result.text,
+          structuredContent: result.structuredContent ?? null,
+        },
+      };
+      out.document(
+        failure
+          ? { ...errorDocument(failure), ...base, serverInfo, ...call }
+          : { ok: true, ...base, serverInfo, ...call },
+      );
+      if (!failure) {
         out.line(result.text || JSON.stringify(result.structuredContent ?? result.content, null, 2));
+        return ExitCode.ok;
       }
-      if (failure) {
-        if (!opts.json) for (const l of errorLines(failure, opts.verbose)) out.note(l);
-        return failure.exitCode;
-      }
-      return ExitCode.ok;
+      out.failure(failure, opts.verbose);
+      return failure.exitCode;
     }
 
     out.line('Testing server ping...');
@@ -262,34 +298,27 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
     if (subs.isError) throw toolFailure('get_subscriptions', subs);
     const { subscriptions, truncated } = subscriptionsOf(subs.structuredContent);
     for (const l of subscriptionLines(subscriptions, truncated)) out.line(l);
-    if (opts.json) {
-      printJson({
-        ok: true,
-        ...base,
-        serverInfo,
-        tools,
-        user: user.structuredContent ?? null,
-        count: subscriptions.length,
-        truncated,
-        subscriptions,
-      });
-    }
+    out.document({
+      ok: true,
+      ...base,
+      serverInfo,
+      tools,
+      user: user.structuredContent ?? null,
+      count: subscriptions.length,
+      truncated,
+      subscriptions,
+    });
     return ExitCode.ok;
   } finally {
     await session.close();
   }
 }
 
-/** Whether the running command prints a JSON document (for the signal handler); set once argv is parsed. */
-let jsonOutput: boolean | undefined;
-
 /** Runs the CLI with `argv` (without node and script); resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], out: Out = outputFor(argv)): Promise<number> {
   let opts: CliOptions | undefined;
   try {
     opts = parseCliArgs(argv);
-    jsonOutput = opts.json;
-    const out = output(opts);
     if (opts.command === 'help') {
       process.stdout.write(USAGE);
       return ExitCode.ok;
@@ -304,7 +333,7 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof ClientError
         ? error
         : new ClientError('generic', error instanceof Error ? error.message : String(error));
-    if (opts?.json ?? argv.includes('--json')) printJson(errorDocument(failure));
+    out.document(errorDocument(failure));
     return failure.exitCode;
   }
 }
@@ -320,18 +349,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  const interrupted = () => {
-    process.stderr.write('\nInterrupted.\n');
-    process.exitCode = ExitCode.interrupted;
-    if (!(jsonOutput ?? process.argv.includes('--json'))) process.exit(ExitCode.interrupted);
-    // --json promises one document on stdout, also when interrupted: exit once it is flushed.
-    const doc = errorDocument(new ClientError('interrupted', 'Interrupted.'));
-    setTimeout(() => process.exit(ExitCode.interrupted), 2_000).unref();
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`, () => process.exit(ExitCode.interrupted));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  main(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  const out = outputFor(argv);
+  process.once('SIGINT', () => out.interrupted());
+  process.once('SIGTERM', () => out.interrupted());
+  main(argv, out).then(
     (code) => {
       process.exitCode = code;
     },

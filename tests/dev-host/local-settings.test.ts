@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { applyLocalSettings } from '../../src/host/local-settings.js';
+import { applyLocalSettings } from '../../dev-host/local-settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'local-settings-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A "browser" for tests of `--auth browser`: run as BROWSER="<node> tests/client/fetch-browser.mjs". It loads
+// A "browser" for tests of `--auth browser`: run as BROWSER="<node> tests/cli/fetch-browser.mjs". It loads
 // the authorize URL, follows redirects (302 Location) and submits a response_mode=form_post page the way a
 // browser's auto-submit script does. On a page it cannot go on from (Entra's error page) it answers the CLI's
 // loopback listener with access_denied for the pending state, so a failing test ends at once instead of after

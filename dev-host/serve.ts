@@ -2,8 +2,8 @@
 // `npm run serve`: the Functions app's HTTP handlers on plain node:http, without Azure Functions Core Tools.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { HttpFunctionDefinition } from '../functions/index.js';
-import { getRuntime } from '../runtime.js';
+import type { HttpFunctionDefinition } from '../src/functions/index.js';
+import { getRuntime } from '../src/runtime.js';
 import { applyLocalSettings } from './local-settings.js';
 
 async function main(): Promise<void> {
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   // DEV_HOST_APP serves another build of the app instead, e.g. the deployment bundle dist/app/functions.mjs.
   const appModule = process.env.DEV_HOST_APP
     ? pathToFileURL(resolve(process.env.DEV_HOST_APP)).href
-    : '../functions/index.js';
+    : '../src/functions/index.js';
   const { httpFunctions } = (await import(appModule)) as { httpFunctions: HttpFunctionDefinition[] };
   const { startDevHost } = await import('./dev-server.js');
   const port = Number(process.env.PORT ?? 7071);

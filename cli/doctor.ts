@@ -6,7 +6,7 @@ import {
   extractWWWAuthenticateParams,
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { isLoopback } from './args.js';
+import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { describeNetworkError, parseBearerChallenge, resourceKey } from './scope-discovery.js';
@@ -182,7 +182,7 @@ export async function runDoctor(server: string, opts: { timeoutMs: number }): Pr
 
   // Transport: a token must never travel in clear text to another machine.
   if (url.protocol === 'https:') add({ id: 'transport', status: 'pass', summary: `https (${url.host})` });
-  else if (isLoopback(url))
+  else if (isLoopbackUrl(url))
     add({
       id: 'transport',
       status: 'pass',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ClientError, EXIT_CODE_HELP } from './exit-codes.js';
 
 /** Default MCP endpoint: the dev host of `npm run serve` (or `func start`). */
@@ -45,11 +46,6 @@ export interface CliOptions {
 
 /** Longest --timeout: setTimeout's limit, 2^31-1 ms (about 24.8 days). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** True for this machine's loopback names: localhost, 127.0.0.1, [::1]. */
-export function isLoopback(url: URL): boolean {
-  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname.toLowerCase());
-}
 
 /** `azure-obo-mcp --help`. */
 export const USAGE = `Usage: azure-obo-mcp [run] [options]
@@ -230,7 +226,7 @@ export function parseCliArgs(
     command !== 'doctor' &&
     !values.insecure &&
     new URL(server).protocol === 'http:' &&
-    !isLoopback(new URL(server))
+    !isLoopbackUrl(server)
   )
     throw new ClientError(
       'usage',
