@@ -89,7 +89,7 @@ describe('On-Behalf-Of challenges', () => {
     assert.equal(c.status, 401);
     assert.equal(
       c.headers['WWW-Authenticate'],
-      `Bearer error="insufficient_claims", error_description="${c.body.error_description}", claims="${B64}", ${TAIL}`,
+      `Bearer error="insufficient_claims", error_description="${c.body.error_description}", claims="${B64}", authorization_uri="https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2/v2.0/authorize", ${TAIL}`,
     );
     assert.equal(c.body.error, 'insufficient_claims');
     assert.equal(Buffer.from(B64, 'base64').toString(), CLAIMS, 'standard, padded base64 of the JSON');
