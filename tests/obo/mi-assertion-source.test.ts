@@ -107,7 +107,7 @@ describe('ManagedIdentityAssertionSource', () => {
         new Promise((_, reject) => {
           // withTimeout's timer is unref'd: this keeps the test's event loop alive until the abort.
           const alive = setInterval(() => undefined, 1000);
-          const signal = options?.abortSignal;
+          const signal = options?.abortSignal as AbortSignal | undefined;
           signal?.addEventListener('abort', () => {
             clearInterval(alive);
             // As fetch does: the rejection is the signal's reason.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ClientCredentialSource } from '../../src/obo/credential-source.js';
 import { SecretCredentialSource } from '../../src/obo/secret-source.js';
 import { fingerprint } from '../../src/util/log.js';
 
@@ -24,7 +25,7 @@ describe('SecretCredentialSource', () => {
   });
 
   it('refuses to retry after a rejection: the setting cannot change', async () => {
-    const source = new SecretCredentialSource(SECRET);
+    const source: ClientCredentialSource = new SecretCredentialSource(SECRET);
     assert.equal(source.invalidate((await source.get()).key), false);
   });
 });
