@@ -70,3 +70,16 @@ export function textOf(result: CallToolResult): string {
   const item = result.content.find((c) => c.type === 'text');
   return item?.type === 'text' ? item.text : '';
 }
+
+/** Harnesses made by `harness`, all closed by `closeAll` (for an `after` hook). */
+export function harnessPool(user: VerifiedUser = USER) {
+  const open: ToolHarness[] = [];
+  return {
+    harness: async (arm: FakeArm | Error, caller: VerifiedUser = user): Promise<ToolHarness> => {
+      const h = await toolHarness(arm, caller);
+      open.push(h);
+      return h;
+    },
+    closeAll: () => Promise.all(open.map((h) => h.close())),
+  };
+}

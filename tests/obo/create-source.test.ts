@@ -11,6 +11,7 @@ import { KeyVaultCredentialSource } from '../../src/obo/keyvault-source.js';
 import { ManagedIdentityAssertionSource } from '../../src/obo/mi-assertion-source.js';
 import { SecretCredentialSource } from '../../src/obo/secret-source.js';
 import type { Logger } from '../../src/util/log.js';
+import { useEmulatedIdentity } from '../helpers/identity-env.js';
 
 function recorder(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
@@ -23,20 +24,15 @@ function secretOf(credential: MsalClientCredential): string {
 }
 
 let emulator: Emulator;
-const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+let restore: () => void;
 
 before(async () => {
   emulator = await startEmulator();
-  // @azure/identity reads the managed identity endpoint from the process environment, as in Azure.
-  process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
-  process.env.IDENTITY_HEADER = emulator.identityHeader;
+  restore = useEmulatedIdentity(emulator);
 });
 
 after(async () => {
-  if (saved.endpoint === undefined) delete process.env.IDENTITY_ENDPOINT;
-  else process.env.IDENTITY_ENDPOINT = saved.endpoint;
-  if (saved.header === undefined) delete process.env.IDENTITY_HEADER;
-  else process.env.IDENTITY_HEADER = saved.header;
+  restore();
   await emulator.stop();
 });
 

@@ -11,15 +11,7 @@ import {
   serverIdentity,
 } from '../../src/obo/identity.js';
 import { TOKEN_EXCHANGE_SCOPE } from '../../src/obo/mi-assertion-source.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
+import { rejection, useEmulatedIdentity } from '../helpers/identity-env.js';
 
 describe('runsWithManagedIdentity', () => {
   const cases: [string, NodeJS.ProcessEnv, boolean][] = [
@@ -41,23 +33,15 @@ describe('runsWithManagedIdentity', () => {
 
 describe('managedIdentityCredential against the emulated endpoint', () => {
   let emulator: Emulator;
-  const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+  let restore: () => void;
 
   before(async () => {
     emulator = await startEmulator();
-    // @azure/identity reads the endpoint from the process environment, as it does in Azure.
-    process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
-    process.env.IDENTITY_HEADER = emulator.identityHeader;
+    restore = useEmulatedIdentity(emulator);
   });
 
   after(async () => {
-    for (const [name, value] of [
-      ['IDENTITY_ENDPOINT', saved.endpoint],
-      ['IDENTITY_HEADER', saved.header],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restore();
     await emulator.stop();
   });
 

@@ -4,6 +4,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/ident
 import { CredentialError, TimeoutError } from '../../src/errors.js';
 import type { CurrentCredential } from '../../src/obo/credential-source.js';
 import { ManagedIdentityAssertionSource, TOKEN_EXCHANGE_SCOPE } from '../../src/obo/mi-assertion-source.js';
+import { rejection } from '../helpers/identity-env.js';
 
 /** A fake managed identity: each getToken call is recorded and answered by `answer`. */
 function identity(answer: (options?: GetTokenOptions) => Promise<AccessToken | null>) {
@@ -23,15 +24,6 @@ async function assertion(source: ManagedIdentityAssertionSource): Promise<string
   const { credential }: CurrentCredential = await source.get();
   assert.ok('clientAssertion' in credential, 'a client assertion callback');
   return credential.clientAssertion({ clientId: 'c', tokenEndpoint: 'https://example/token' });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('ManagedIdentityAssertionSource', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { SubscriptionInfo } from '../../../src/arm/arm-client.js';
 import { ArmError, CredentialError, OboError } from '../../../src/errors.js';
-import { textOf, toolHarness } from '../../helpers/tool-server.js';
-import type { FakeArm, ToolHarness } from '../../helpers/tool-server.js';
+import { harnessPool, textOf } from '../../helpers/tool-server.js';
+import type { FakeArm } from '../../helpers/tool-server.js';
 
 const SUB: SubscriptionInfo = {
   id: '/subscriptions/0b1d0000-0000-4000-8000-000000000001',
@@ -13,13 +13,9 @@ const SUB: SubscriptionInfo = {
   tenantId: '11111111-2222-3333-4444-555555555555',
 };
 
-const open: ToolHarness[] = [];
-async function harness(arm: FakeArm | Error): Promise<ToolHarness> {
-  const h = await toolHarness(arm);
-  open.push(h);
-  return h;
-}
-after(() => Promise.all(open.map((h) => h.close())));
+const pool = harnessPool();
+const harness = (arm: FakeArm | Error) => pool.harness(arm);
+after(() => pool.closeAll());
 
 const listing = (items: SubscriptionInfo[], truncated = false): FakeArm => ({
   listSubscriptions: () => Promise.resolve({ items, truncated }),

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { USER, textOf, toolHarness } from '../../helpers/tool-server.js';
-import type { ToolHarness } from '../../helpers/tool-server.js';
+import { USER, harnessPool, textOf } from '../../helpers/tool-server.js';
 
-const open: ToolHarness[] = [];
-async function harness(user = USER): Promise<ToolHarness> {
-  const h = await toolHarness(new Error('ARM must not be called'), user);
-  open.push(h);
-  return h;
-}
-after(() => Promise.all(open.map((h) => h.close())));
+const pool = harnessPool();
+const harness = (user = USER) => pool.harness(new Error('ARM must not be called'), user);
+after(() => pool.closeAll());
 
 describe('get_user_info', () => {
   it('returns the verified caller as structured content', async () => {
