@@ -113,17 +113,17 @@ describe('mapMsalError', () => {
     assert.equal(mapped.needsReauthentication, false);
   });
 
-  it('ignores claims that are not a JSON object', () => {
-    for (const claims of ['not json', '[1]', 'null', '"x"']) {
+  for (const claims of ['not json', '[1]', 'null', '"x"']) {
+    it(`ignores claims that are not a JSON object: ${claims}`, () => {
       const mapped = mapMsalError(server('invalid_grant', 'AADSTS50079: x'), {
         status: 400,
         claims,
         retryAfterSec: undefined,
       });
       assert.ok(mapped instanceof OboError);
-      assert.equal(mapped.claims, undefined, claims);
-    }
-  });
+      assert.equal(mapped.claims, undefined);
+    });
+  }
 
   it('429 with Retry-After → obo_throttled carrying the hint (capped at an hour)', () => {
     const error = server('temporarily_unavailable', 'AADSTS90055: throttled');
