@@ -1,5 +1,6 @@
 import type * as ArmResources from '@azure/arm-resources';
 import type * as ArmSubscriptions from '@azure/arm-resources-subscriptions';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ArmError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
@@ -53,12 +54,23 @@ const DEFAULT_MAX_ITEMS = 1000;
 // keeps the retries inside the listing's time budget instead of outliving it.
 const RETRY_OPTIONS = { maxRetries: 3, maxRetryDelayInMs: 8000 };
 
-type ArmSdk = [typeof ArmResources, typeof ArmSubscriptions];
+type ArmSdk = [typeof ArmResources, typeof ArmSubscriptions, HttpClient];
 let sdk: Promise<ArmSdk> | undefined;
 
-/** The ARM SDKs, imported once on first use (or by the start-up prefetch), off the app's module-load path. */
+/**
+ * The ARM SDKs, imported once on first use (or by the start-up prefetch), off the app's module-load path, and one
+ * HTTP client for every ARM client: each SDK client would otherwise open (and TLS-handshake) its own connections,
+ * and a client lives for one request.
+ */
 export function loadArmSdk(): Promise<ArmSdk> {
-  sdk ??= Promise.all([import('@azure/arm-resources'), import('@azure/arm-resources-subscriptions')]);
+  sdk ??= Promise.all([
+    import('@azure/arm-resources'),
+    import('@azure/arm-resources-subscriptions'),
+    import('@azure/core-rest-pipeline').then(({ createDefaultHttpClient }) => createDefaultHttpClient()),
+  ]).catch((error: unknown) => {
+    sdk = undefined; // a failed import is retried by the next call, not remembered
+    throw error;
+  });
   return sdk;
 }
 
@@ -99,8 +111,8 @@ export class ArmClient {
     return this.#collect(
       'list your subscriptions',
       async (abortSignal) => {
-        const [, { SubscriptionClient }] = await loadArmSdk();
-        const client = new SubscriptionClient(this.#credential, this.#clientOptions());
+        const [, { SubscriptionClient }, httpClient] = await loadArmSdk();
+        const client = new SubscriptionClient(this.#credential, this.#clientOptions(httpClient));
         return client.subscriptions.list({ abortSignal });
       },
       (s) => ({
@@ -117,8 +129,12 @@ export class ArmClient {
     return this.#collect(
       `list resource groups of subscription ${subscriptionId}`,
       async (abortSignal) => {
-        const [{ ResourceManagementClient }] = await loadArmSdk();
-        const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
+        const [{ ResourceManagementClient }, , httpClient] = await loadArmSdk();
+        const client = new ResourceManagementClient(
+          this.#credential,
+          subscriptionId,
+          this.#clientOptions(httpClient),
+        );
         return client.resourceGroups.list({ abortSignal });
       },
       (g) => ({
@@ -135,8 +151,12 @@ export class ArmClient {
     return this.#collect(
       `list resources of ${where}`,
       async (abortSignal) => {
-        const [{ ResourceManagementClient }] = await loadArmSdk();
-        const client = new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions());
+        const [{ ResourceManagementClient }, , httpClient] = await loadArmSdk();
+        const client = new ResourceManagementClient(
+          this.#credential,
+          subscriptionId,
+          this.#clientOptions(httpClient),
+        );
         return resourceGroup
           ? client.resources.listByResourceGroup(resourceGroup, { abortSignal })
           : client.resources.list({ abortSignal });
@@ -151,8 +171,9 @@ export class ArmClient {
     );
   }
 
-  #clientOptions() {
+  #clientOptions(httpClient: HttpClient) {
     return {
+      httpClient,
       endpoint: this.options.endpoint,
       $host: this.options.endpoint,
       retryOptions: RETRY_OPTIONS,

@@ -1,4 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { ArmClient } from '../arm/arm-client.js';
 import type { ToolContext } from './context.js';
 import { registerGetSubscriptions } from './tools/get-subscriptions.js';
 import { registerGetUserInfo } from './tools/get-user-info.js';
@@ -30,4 +32,55 @@ export function createMcpServer(ctx: ToolContext): McpServer {
   registerListResourceGroups(server, ctx);
   registerListResources(server, ctx);
   return server;
+}
+
+const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Serves one synthetic request in-process (no caller, no network) at start-up: the SDK's and the tools' schemas
+ * compile on first use, which costs a fresh instance's first real request about a round trip.
+ */
+export async function warmUpMcpServer(): Promise<void> {
+  const noArm = { listSubscriptions: () => Promise.resolve({ items: [], truncated: false }) };
+  const server = createMcpServer({
+    user: {
+      token: '',
+      oid: '00000000-0000-0000-0000-000000000000',
+      tenantId: '00000000-0000-0000-0000-000000000000',
+      upn: undefined,
+      name: undefined,
+      scopes: [],
+      version: '2.0',
+      expiresAt: 0,
+      clientAppId: undefined,
+    },
+    arm: () => Promise.resolve(noArm as unknown as ArmClient),
+    logger: SILENT,
+  });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  try {
+    await server.connect(transport);
+    const call = (id: number, name: string) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name, arguments: {} },
+    });
+    const body = [
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      call(2, 'get_user_info'),
+      call(3, 'get_subscriptions'),
+    ];
+    const request = new Request('http://localhost/mcp', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify(body),
+    });
+    await (await transport.handleRequest(request, { parsedBody: body })).text();
+  } finally {
+    await server.close();
+  }
 }

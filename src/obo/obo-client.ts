@@ -210,6 +210,11 @@ export class OboClient {
     return { token: result.accessToken, expiresOnTimestamp: expiresOn };
   }
 
+  /** Builds the MSAL application ahead of the first exchange (start-up prefetch): its first construction is slow. */
+  async warmUp(): Promise<void> {
+    this.#application(await this.options.source.get());
+  }
+
   #application(current: CurrentCredential): ConfidentialClientApplication {
     if (this.#app?.key === current.key) return this.#app.cca;
     const { clientId, tenantId, authorityHost, logger } = this.options;
