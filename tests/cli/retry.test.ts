@@ -15,11 +15,9 @@ import type { Emulator } from '../../emulator/index.js';
 import { decodeClaims } from '../../cli/cli.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
-import { clientEnv, runCli } from './run-cli.js';
-import type { CliRun } from './run-cli.js';
+import { clientEnv, JWT, runCli, show } from './run-cli.js';
 
 const FETCH_BROWSER = fileURLToPath(new URL('./fetch-browser.mjs', import.meta.url));
-const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./;
 let emulator: Emulator;
 let host: DevHost;
 let home: string;
@@ -30,7 +28,6 @@ const newCache = () => {
   mkdirSync(d, { recursive: true, mode: 0o700 });
   return join(d, 'c.json');
 };
-const show = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 /** The test "browser": a command that follows the authorize redirects and posts the form to the loopback. */
 const browserEnv = () => ({ ...env, BROWSER: `${process.execPath} ${FETCH_BROWSER}` });
 

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +12,9 @@ import type { Emulator } from '../../emulator/index.js';
 import { browserCommand } from '../../cli/browser.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
-import { clientEnv, runCli } from './run-cli.js';
-import type { CliRun } from './run-cli.js';
+import { clientEnv, closedPort, JWT, runCli, show } from './run-cli.js';
 
 const FETCH_BROWSER = fileURLToPath(new URL('./fetch-browser.mjs', import.meta.url));
-const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./;
 let emulator: Emulator;
 let host: DevHost;
 let home: string;
@@ -28,17 +25,8 @@ const newCache = () => {
   mkdirSync(d, { recursive: true, mode: 0o700 });
   return join(d, 'c.json');
 };
-const show = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 /** The test "browser": a command that follows the authorize redirects and posts the form to the loopback. */
 const browserEnv = () => ({ ...env, BROWSER: `${process.execPath} ${FETCH_BROWSER}` });
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as { port: number };
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 before(async () => {
   emulator = await startEmulator({ autoApproveDeviceCode: 'alice@contoso.example' });
@@ -129,7 +117,7 @@ describe('aligned server (ENTRA_APP_ID_URI = MCP_PUBLIC_URL) and doctor against 
   let aligned: DevHost;
   let mcpUrl: string;
   before(async () => {
-    const port = await freePort();
+    const port = await closedPort();
     mcpUrl = `http://127.0.0.1:${port}/mcp`;
     emulator.update({ identifierUris: [`api://${emulator.clientId}`, mcpUrl] });
     aligned = await startDevHost({
