@@ -303,7 +303,19 @@ export async function deviceCodeGrant(
   if (!entry.approvedBy) throw Errors.authorizationPending();
   const user = findUser(state, entry.approvedBy);
   if (!user) throw Errors.badDeviceCode();
-  const scopes = parseScopes(form.get('scope') ?? entry.scopes.join(' '), scopeConfig(state));
+  return redeem(state, client, user, form, entry, form.get('scope') ?? entry.scopes.join(' '));
+}
+
+// The end of a public client's device code or authorization code grant: the same target checks, then single use.
+function redeem(
+  state: EmulatorState,
+  client: Parameters<typeof checkTarget>[1],
+  user: EmulatorUser,
+  form: URLSearchParams,
+  entry: { redeemed: boolean; auth: Parameters<typeof issueTokens>[1]['auth'] },
+  scope: string,
+): ReturnType<typeof issueTokens> {
+  const scopes = parseScopes(scope, scopeConfig(state));
   checkTarget(state, client, scopes, form, user);
   entry.redeemed = true;
   return issueTokens(state, {
@@ -372,18 +384,7 @@ export async function authorizationCodeGrant(
   }
   const user = findUser(state, entry.oid);
   if (!user) throw Errors.badCode();
-  const scopes = parseScopes(form.get('scope') ?? entry.scope, scopeConfig(state));
-  checkTarget(state, client, scopes, form, user);
-  entry.redeemed = true;
-  return issueTokens(state, {
-    user,
-    scopes,
-    form,
-    authLevel: '0',
-    confidential: false,
-    clientId: client.clientId,
-    auth: entry.auth,
-  });
+  return redeem(state, client, user, form, entry, form.get('scope') ?? entry.scope);
 }
 
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ23456789';

@@ -51,13 +51,22 @@ export function armClientFor(
     endpoint: settings.armEndpoint,
     timeoutMs: settings.upstreamTimeoutMs * ARM_LISTING_BUDGET_CALLS,
     // ARM rejected the token (revoked under continuous access evaluation): forget it, exchange afresh.
-    onUnauthorized: () => obo.evict(user),
+    onUnauthorized: (rejected) => obo.evict(user, rejected),
   });
 }
 
 function describeFailure(error: unknown): string {
   if (error instanceof AppError) return `${error.code}: ${redact(error.message)}`;
   return error instanceof Error ? error.name : 'unknown error';
+}
+
+// Once, at start: an Application ID URI that is neither this app's default nor its public URL is probably
+// another app's, and the verifier would accept v1 tokens issued for that other API. Names settings, not values.
+function checkAppIdUri(settings: Settings, logger: Logger): void {
+  if (settings.appIdUri === `api://${settings.clientId}` || settings.appIdUri === settings.publicUrl) return;
+  logger.warn(
+    'auth: ENTRA_APP_ID_URI is neither api://<ENTRA_CLIENT_ID> nor MCP_PUBLIC_URL; make sure it is an Application ID URI of the ENTRA_CLIENT_ID app registration (set MCP_PUBLIC_URL to it when it is the MCP URL).',
+  );
 }
 
 // Once, at start: which client applications may call (ENTRA_ALLOWED_CLIENT_IDS).
@@ -90,14 +99,16 @@ export function createRuntime(
     timeoutMs: settings.upstreamTimeoutMs,
   });
   logClientPolicy(settings, logger);
+  checkAppIdUri(settings, logger);
   const source = options.source ?? createCredentialSource(settings, logger, env);
 
   // MSAL is loaded on first use (or by the prefetch), off the module-load path of the app.
   let client: Promise<OboClient> | undefined;
-  const loadObo = (): Promise<OboClient> =>
-    (client ??= import('./obo/obo-client.js').then(
+  let loaded: OboClient | undefined;
+  const loadObo = (): Promise<OboClient> => {
+    client ??= import('./obo/obo-client.js').then(
       ({ OboClient }) =>
-        new OboClient({
+        (loaded = new OboClient({
           clientId: settings.clientId,
           tenantId: settings.tenantId,
           authorityHost: settings.authorityHost,
@@ -107,12 +118,18 @@ export function createRuntime(
           logger,
           v2Document: () => discovery.current()?.v2Document,
           maxCachedUsers: settings.oboCacheMaxUsers,
-        }),
-    ));
+        })),
+      (error: unknown) => {
+        client = undefined; // a failed import is retried by the next caller, not remembered
+        throw error;
+      },
+    );
+    return client;
+  };
   const obo: ArmTokenSource = {
     getArmToken: async (user: VerifiedUser): Promise<ArmAccessToken> => (await loadObo()).getArmToken(user),
     // Only called after ARM rejected a token this client handed out, so the client is loaded by then.
-    evict: (user: VerifiedUser): void => void loadObo().then((c) => c.evict(user)),
+    evict: (user: VerifiedUser, rejected?: string): void => loaded?.evict(user, rejected),
   };
 
   let prefetched: Promise<void> | undefined;

@@ -42,8 +42,8 @@ export interface ArmClientOptions {
   timeoutMs: number;
   /** Most items one listing returns, so a huge tenant cannot exhaust memory or the MCP response. */
   maxItems?: number;
-  /** Called once when ARM rejects the token (401): drop it, so the next getToken does a fresh exchange. */
-  onUnauthorized?: () => void;
+  /** Called once when ARM rejects the token (401), with that token: drop it, so the next getToken exchanges afresh. */
+  onUnauthorized?: (rejected: string | undefined) => void;
 }
 
 const RESOURCE_GROUP_IN_ID = /\/resourceGroups\/([^/]+)/i;
@@ -67,6 +67,8 @@ export class ArmClient {
   readonly #credential: TokenCredential;
   readonly #maxItems: number;
   #refreshed = false;
+  // The token the last ARM call was sent with: the one ARM rejects on a 401.
+  #lastToken: string | undefined;
 
   constructor(
     getToken: () => Promise<AccessToken>,
@@ -75,9 +77,11 @@ export class ArmClient {
     // Scopes are ignored: the OBO token is always for ARM's user_impersonation. A claims challenge (the SDK
     // retries ARM's CAE 401s with one) means the cached token was revoked: refresh it once.
     this.#credential = {
-      getToken: (_scopes, opts) => {
+      getToken: async (_scopes, opts) => {
         if (opts?.claims) this.#refreshOnce();
-        return getToken();
+        const token = await getToken();
+        this.#lastToken = token.token;
+        return token;
       },
     };
     this.#maxItems = options.maxItems ?? DEFAULT_MAX_ITEMS;
@@ -87,7 +91,7 @@ export class ArmClient {
   #refreshOnce(): boolean {
     if (this.#refreshed || !this.options.onUnauthorized) return false;
     this.#refreshed = true;
-    this.options.onUnauthorized();
+    this.options.onUnauthorized(this.#lastToken);
     return true;
   }
 

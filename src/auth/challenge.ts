@@ -78,7 +78,11 @@ function reauthenticationChallenge(error: OboError, settings: Settings, requestU
       ? [
           'insufficient_claims',
           'Azure Resource Manager requires a stronger sign-in (MFA or Conditional Access); sign in again with the claims of this challenge.',
-          [`claims=${quote(Buffer.from(error.claims, 'utf8').toString('base64'))}`],
+          [
+            `claims=${quote(Buffer.from(error.claims, 'utf8').toString('base64'))}`,
+            // Microsoft's claims-challenge format names where to sign in; MSAL-style parsers expect it.
+            `authorization_uri=${quote(`${settings.authorityHost}/${settings.tenantId}/oauth2/v2.0/authorize`)}`,
+          ],
         ]
       : [
           'invalid_token',

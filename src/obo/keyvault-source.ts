@@ -119,6 +119,10 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
           disableChallengeResourceVerification: isLoopbackUrl(this.options.vaultUrl),
           retryOptions: { maxRetries: 1 },
         }),
+      (error: unknown) => {
+        this.#client = undefined; // a failed import is retried by the next read, not remembered
+        throw error;
+      },
     );
     return this.#client;
   }

@@ -6,6 +6,11 @@ import type { FailedAnswer } from './failed-answers.js';
 const MAX_RETRY_AFTER_SEC = 3600;
 // AADSTS65001: the user or an administrator has not consented to the app's permission.
 const AADSTS_CONSENT_REQUIRED = 65001;
+// invalid_grant answers a new sign-in fixes: a revoked or expired session (50132, 50133, 50173), an assertion
+// outside its validity (500133), expired refresh/flow tokens (70043, 700082, 50089). Entra uses the same OAuth code
+// for server-side faults too (e.g. 50013, an assertion for another audience), where asking the user to sign in
+// again would only loop.
+const SESSION_ENDED = new Set([50089, 50132, 50133, 50173, 70043, 500133, 700082]);
 // MSAL's own codes for a token endpoint or metadata it could not reach (matched as substrings, as MSAL varies them).
 const MSAL_NETWORK_CODES = [
   'network_error',
@@ -104,6 +109,13 @@ export function mapMsalError(error: unknown, answer?: FailedAnswer): AppError {
       e.errorCode,
       `Entra ID requires a stronger sign-in (MFA or Conditional Access) for Azure Resource Manager${tag}; sign in again with the claims of the challenge.`,
       { ...known, claims },
+    );
+  }
+  if (e.errorCode === 'invalid_grant' && !(aadsts !== undefined && SESSION_ENDED.has(aadsts))) {
+    return new OboError(
+      'obo_failed',
+      `Entra ID refused the On-Behalf-Of exchange for this token${tag}; signing in again will not help, an operator should check the app registration.`,
+      known,
     );
   }
   const entry = e.errorCode ? BY_OAUTH_CODE.get(e.errorCode) : undefined;

@@ -135,9 +135,13 @@ export class OboClient {
     return token;
   }
 
-  /** Forgets `user`'s cached ARM token (ARM rejected it), so the next getArmToken does a fresh exchange. */
-  evict(user: VerifiedUser): void {
-    this.#cache.delete(tokenKey(user.token));
+  /**
+   * Forgets `user`'s cached ARM token after ARM rejected it, so the next getArmToken does a fresh exchange. With
+   * `rejected`, only if the cache still holds that token: a concurrent request may already have replaced it.
+   */
+  evict(user: VerifiedUser, rejected?: string): void {
+    const key = tokenKey(user.token);
+    if (rejected === undefined || this.#cache.peek(key)?.token === rejected) this.#cache.delete(key);
   }
 
   #rememberFailure(key: string, user: VerifiedUser, error: OboError): void {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { challengeFor } from '../../src/auth/challenge.js';
 import type { Challenge } from '../../src/auth/challenge.js';
-import { protectedResourceMetadata, resourceUrls } from '../../src/auth/resource.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { ArmError, MetadataUnavailableError, OboError, TokenError } from '../../src/errors.js';
 
@@ -89,7 +88,7 @@ describe('On-Behalf-Of challenges', () => {
     assert.equal(c.status, 401);
     assert.equal(
       c.headers['WWW-Authenticate'],
-      `Bearer error="insufficient_claims", error_description="${c.body.error_description}", claims="${B64}", ${TAIL}`,
+      `Bearer error="insufficient_claims", error_description="${c.body.error_description}", claims="${B64}", authorization_uri="https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2/v2.0/authorize", ${TAIL}`,
     );
     assert.equal(c.body.error, 'insufficient_claims');
     assert.equal(Buffer.from(B64, 'base64').toString(), CLAIMS, 'standard, padded base64 of the JSON');
@@ -145,31 +144,4 @@ describe('with ENTRA_APP_ID_URI set', () => {
       );
     });
   }
-
-  it('scopes_supported lives under the resource, so RFC 8707 clients can sign in', () => {
-    const doc = protectedResourceMetadata(aligned, URL_);
-    assert.equal(doc.resource, 'https://app.example.test/mcp');
-    assert.deepEqual(doc.scopes_supported, ['https://app.example.test/mcp/execute']);
-  });
-});
-
-describe('protected resource metadata', () => {
-  it('derives the resource from the request, path-inserted metadata URL', () => {
-    assert.deepEqual(resourceUrls(settings, 'http://localhost:7071/.well-known/oauth-protected-resource'), {
-      resource: 'http://localhost:7071/mcp',
-      metadataUrl: 'http://localhost:7071/.well-known/oauth-protected-resource/mcp',
-    });
-  });
-
-  it('prefers MCP_PUBLIC_URL', () => {
-    const s = { ...settings, publicUrl: 'https://public.example.test/mcp' };
-    const doc = protectedResourceMetadata(s, 'http://internal:8080/.well-known/oauth-protected-resource');
-    assert.deepEqual(doc, {
-      resource: 'https://public.example.test/mcp',
-      authorization_servers: ['https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0'],
-      scopes_supported: ['api://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/execute'],
-      bearer_methods_supported: ['header'],
-      resource_name: 'azure-obo-mcp',
-    });
-  });
 });

@@ -217,23 +217,23 @@ describe('doctor against fake servers', () => {
     assert.equal(statusOf(await doctor(), 'resource'), 'pass');
   });
 
-  it('authorization_servers must be a v2 issuer of a tenant GUID', async () => {
-    for (const value of [
-      `${base}/common/v2.0`,
-      `${base}/${TENANT}`,
-      `${base}/contoso.onmicrosoft.com/v2.0`,
-      `http://127.0.0.1:1/${TENANT}/v2.0`,
-    ]) {
-      const doc = metadata({ authorization_servers: [value] });
+  for (const [what, issuer] of [
+    ['common', (b: string) => `${b}/common/v2.0`],
+    ['a v1 issuer', (b: string) => `${b}/${TENANT}`],
+    ['a tenant domain', (b: string) => `${b}/contoso.onmicrosoft.com/v2.0`],
+    ['another host', () => `http://127.0.0.1:1/${TENANT}/v2.0`],
+  ] as const) {
+    it(`authorization_servers must be a v2 issuer of a tenant GUID: ${what} fails`, async () => {
+      const doc = metadata({ authorization_servers: [issuer(base)] });
       routes.set('GET /.well-known/oauth-protected-resource/mcp', () => ({ status: 200, body: doc }));
       routes.set('GET /.well-known/oauth-protected-resource', () => ({ status: 200, body: doc }));
       const report = await doctor();
       const check = checkOf(report, 'authorization_server');
-      assert.equal(check.status, 'fail', value);
+      assert.equal(check.status, 'fail');
       assert.match(check.fix ?? '', /<tenant-guid>\/v2\.0/);
       assert.equal(statusOf(report, 'openid_configuration'), 'skip');
-    }
-  });
+    });
+  }
 
   it('an issuer whose OpenID configuration is missing or names another issuer fails', async () => {
     routes.set(`GET /${TENANT}/v2.0/.well-known/openid-configuration`, () => ({
@@ -314,18 +314,22 @@ describe('doctor helpers', () => {
     assert.equal(scopeUnderResource(`api://${CLIENT}/execute`, 'https://a.example/mcp'), false);
   });
 
-  it('entraV2Issuer: https://<host>/<tenant guid>/v2.0 only', () => {
+  it('entraV2Issuer: reads host and tenant of https://<host>/<tenant guid>/v2.0', () => {
     assert.deepEqual(entraV2Issuer(`https://login.microsoftonline.com/${TENANT}/v2.0`), {
       host: 'https://login.microsoftonline.com',
       tenantId: TENANT,
     });
-    for (const bad of [
-      `https://sts.windows.net/${TENANT}/`,
-      `https://login.microsoftonline.com/${TENANT}/v2.0/`,
-      `https://login.microsoftonline.com/organizations/v2.0`,
-      `http://login.microsoftonline.com/${TENANT}/v2.0`,
-      'not a url',
-    ])
-      assert.equal(entraV2Issuer(bad), undefined, bad);
   });
+
+  for (const [what, bad] of [
+    ['a v1 issuer', `https://sts.windows.net/${TENANT}/`],
+    ['a trailing slash', `https://login.microsoftonline.com/${TENANT}/v2.0/`],
+    ['a tenant alias', `https://login.microsoftonline.com/organizations/v2.0`],
+    ['plain http', `http://login.microsoftonline.com/${TENANT}/v2.0`],
+    ['not a URL', 'not a url'],
+  ] as const) {
+    it(`entraV2Issuer: nothing for ${what}`, () => {
+      assert.equal(entraV2Issuer(bad), undefined);
+    });
+  }
 });

@@ -82,30 +82,41 @@ describe('discoverScope', () => {
     assert.deepEqual([upper.scope, upper.source], [`API://${CLIENT.toUpperCase()}/execute`, 'metadata']);
   });
 
-  it("never takes another API's scope from the server; falls back and says to pass --scope", async () => {
-    reset();
-    for (const foreign of [
-      'https://management.azure.com/user_impersonation',
-      'api://0badc0de-0000-4000-8000-000000000000/execute',
-      `api://${CLIENT}-evil/execute`,
-      `api://${CLIENT}/`,
-    ]) {
+  for (const foreign of [
+    'https://management.azure.com/user_impersonation',
+    'api://0badc0de-0000-4000-8000-000000000000/execute',
+    `api://${CLIENT}-evil/execute`,
+    `api://${CLIENT}/`,
+  ]) {
+    it(`never takes another API's scope from the server (${foreign}); falls back and says to pass --scope`, async () => {
+      reset();
       metadataScopes = [foreign];
       challengeScope = foreign;
       const d = await discoverScope(`${base}/mcp`, opts);
-      assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback'], foreign);
+      assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback']);
       const note = d.notes?.join(' ') ?? '';
       assert.ok(note.includes(foreign), note);
       assert.match(note, /is neither a scope of app .* nor under .* pass it explicitly with --scope/);
-    }
-    // Nor a scope under another URL than the server's, or a nested path under it.
-    for (const foreign of [`${base}/mcpx/execute`, `${base}/mcp/a/b`, `https://evil.example/mcp/execute`]) {
-      metadataScopes = [foreign];
+    });
+  }
+
+  // Nor a scope under another URL than the server's, or a nested path under it.
+  for (const [what, foreign] of [
+    ['another path', (b: string) => `${b}/mcpx/execute`],
+    ['a nested path', (b: string) => `${b}/mcp/a/b`],
+    ['another host', () => 'https://evil.example/mcp/execute'],
+  ] as const) {
+    it(`never takes a scope under ${what} than the server URL`, async () => {
+      reset();
+      metadataScopes = [foreign(base)];
       challengeScope = '';
       const d = await discoverScope(`${base}/mcp`, opts);
-      assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback'], foreign);
-    }
-    // The challenge's scope counts when it is of this app.
+      assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback']);
+    });
+  }
+
+  it("takes the challenge's scope when it is of this app and the metadata's is not", async () => {
+    reset();
     metadataScopes = ['https://management.azure.com/user_impersonation'];
     challengeScope = `api://${CLIENT}/read`;
     const c = await discoverScope(`${base}/mcp`, opts);
@@ -127,21 +138,21 @@ describe('discoverScope', () => {
     assert.deepEqual([c.scope, c.source], [`${base}/mcp/execute`, 'challenge']);
   });
 
-  it('ignores metadata whose resource is not the server (RFC 9728 §3.3), tenant included', async () => {
-    reset();
-    for (const wrong of [
-      () => 'https://other.example/mcp',
-      (b: string) => `${b}/other`,
-      () => undefined,
-      () => 42,
-    ]) {
+  for (const [what, wrong] of [
+    ['another host', () => 'https://other.example/mcp'],
+    ['another path', (b: string) => `${b}/other`],
+    ['missing', () => undefined],
+    ['not a string', () => 42],
+  ] as const) {
+    it(`ignores metadata whose resource is ${what} (RFC 9728 §3.3), tenant included`, async () => {
+      reset();
       resource = wrong;
       metadataScopes = [`api://${CLIENT}/read`];
       const d = await discoverScope(`${base}/mcp`, opts);
       assert.deepEqual([d.scope, d.source, d.tenantId], [`api://${CLIENT}/execute`, 'fallback', undefined]);
       assert.match(d.notes?.[0] ?? '', /ignored the protected resource metadata .* is not .*RFC 9728/);
-    }
-  });
+    });
+  }
 
   it('fetches a challenge resource_metadata over http only for a loopback http server', () => {
     const meta = 'http://metadata.example/.well-known/oauth-protected-resource/mcp';

@@ -259,13 +259,13 @@ describe('HTTP contract of /mcp', () => {
     assert.match(res.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
   });
 
-  it('405 with Allow: POST for GET and DELETE', async () => {
-    for (const method of ['GET', 'DELETE']) {
+  for (const method of ['GET', 'DELETE']) {
+    it(`405 with Allow: POST for ${method}`, async () => {
       const res = await fetch(host.mcpUrl, { method, headers: { Accept: ACCEPT } });
-      assert.equal(res.status, 405, method);
+      assert.equal(res.status, 405);
       assert.equal(res.headers.get('allow'), 'POST');
-    }
-  });
+    });
+  }
 
   it('403 for an Origin outside MCP_ALLOWED_ORIGINS; CORS headers for an allowed one', async () => {
     const t = await token();
@@ -279,29 +279,42 @@ describe('HTTP contract of /mcp', () => {
     assert.equal(good.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
   });
 
-  it('clear 4xx for non-JSON, invalid JSON and oversized bodies', async () => {
-    const auth = { Authorization: `Bearer ${await token()}` };
-    assert.equal((await post('{not json', auth)).status, 400);
-    assert.equal((await post('hello', { ...auth, 'Content-Type': 'text/plain' })).status, 415);
+  it('400 for invalid JSON', async () => {
+    assert.equal((await post('{not json', { Authorization: `Bearer ${await token()}` })).status, 400);
+  });
+
+  it('415 for a body that is not JSON', async () => {
+    const headers = { Authorization: `Bearer ${await token()}`, 'Content-Type': 'text/plain' };
+    assert.equal((await post('hello', headers)).status, 415);
+  });
+
+  it('400 for a batch over the limit', async () => {
     const batch = Array.from({ length: 11 }, (_, i) => ({ ...INITIALIZE, id: i + 1 }));
-    assert.equal((await post(batch, auth)).status, 400);
+    assert.equal((await post(batch, { Authorization: `Bearer ${await token()}` })).status, 400);
+  });
+
+  it('413 for an oversized body', async () => {
     const big = JSON.stringify({ ...INITIALIZE, pad: 'x'.repeat(2 * 1024 * 1024) });
-    assert.equal((await post(big, auth)).status, 413);
+    assert.equal((await post(big, { Authorization: `Bearer ${await token()}` })).status, 413);
+  });
+
+  it('406 for a client that accepts neither JSON nor an event stream', async () => {
     const noAccept = await fetch(host.mcpUrl, {
       method: 'POST',
-      headers: { ...auth, 'Content-Type': 'application/json', Accept: 'text/html' },
+      headers: {
+        Authorization: `Bearer ${await token()}`,
+        'Content-Type': 'application/json',
+        Accept: 'text/html',
+      },
       body: JSON.stringify(INITIALIZE),
     });
     assert.equal(noAccept.status, 406);
   });
 
-  it('serves protected resource metadata at both well-known paths', async () => {
-    for (const path of [
-      '/.well-known/oauth-protected-resource',
-      '/.well-known/oauth-protected-resource/mcp',
-    ]) {
+  for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+    it(`serves protected resource metadata at ${path}`, async () => {
       const res = await fetch(`${host.url}${path}`);
-      assert.equal(res.status, 200, path);
+      assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), {
         resource: host.mcpUrl,
         authorization_servers: [`${emulator.entraUrl}/${emulator.tenantId}/v2.0`],
@@ -309,8 +322,8 @@ describe('HTTP contract of /mcp', () => {
         bearer_methods_supported: ['header'],
         resource_name: 'azure-obo-mcp',
       });
-    }
-  });
+    });
+  }
 
   it('logs captured during the suite contain no token or secret', () => {
     const logs = host.logs();

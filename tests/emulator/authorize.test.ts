@@ -224,20 +224,20 @@ describe('authorize endpoint', () => {
     );
   });
 
-  it('a redirect URI with another path, or a non-loopback one with another port, is AADSTS50011 (no redirect)', async () => {
-    for (const [clientId, redirect] of [
-      [DEFAULT_THIRD_PARTY_CLIENT_ID, 'http://localhost:49152/other'],
-      [DEFAULT_THIRD_PARTY_CLIENT_ID, 'http://evil.example/callback'],
-      [VSCODE_CLIENT_ID, 'https://vscode.dev:8443/redirect'],
-    ] as const) {
+  for (const [what, clientId, redirect] of [
+    ['a loopback one with another path', DEFAULT_THIRD_PARTY_CLIENT_ID, 'http://localhost:49152/other'],
+    ['another host', DEFAULT_THIRD_PARTY_CLIENT_ID, 'http://evil.example/callback'],
+    ['a non-loopback one with another port', VSCODE_CLIENT_ID, 'https://vscode.dev:8443/redirect'],
+  ] as const) {
+    it(`a redirect URI that is ${what} is AADSTS50011 (no redirect)`, async () => {
       const res = await browse(
         authorizeUrl(emu, { client_id: clientId, redirect_uri: redirect, scope: apiScope() }),
       );
-      assert.equal(res.status, 400, redirect);
+      assert.equal(res.status, 400);
       assert.equal(res.location, null);
       assert.match(res.body, /AADSTS50011: The redirect URI .* does not match the redirect URIs configured/);
-    }
-  });
+    });
+  }
 
   it('an unsupported code_challenge_method redirects with invalid_request', async () => {
     const { params } = await browse(
@@ -253,16 +253,22 @@ describe('authorize endpoint', () => {
     assert.match(params.get('error_description') ?? '', /^AADSTS50149: /);
   });
 
-  it('the OAuth authorization-server well-known paths the MCP SDK probes first are 404; OIDC discovery answers', async () => {
-    const origin = emu.entraUrl;
-    for (const path of [
-      `/.well-known/oauth-authorization-server/${emu.tenantId}/v2.0`,
-      `/.well-known/openid-configuration/${emu.tenantId}/v2.0`,
-    ]) {
-      const res = await fetch(`${origin}${path}`);
+  for (const [what, path] of [
+    [
+      'OAuth authorization-server metadata',
+      (tenant: string) => `/.well-known/oauth-authorization-server/${tenant}/v2.0`,
+    ],
+    ['path-inserted OIDC discovery', (tenant: string) => `/.well-known/openid-configuration/${tenant}/v2.0`],
+  ] as const) {
+    it(`${what}, which the MCP SDK probes first, is 404`, async () => {
+      const res = await fetch(`${emu.entraUrl}${path(emu.tenantId)}`);
       await res.body?.cancel();
-      assert.equal(res.status, 404, path);
-    }
+      assert.equal(res.status, 404);
+    });
+  }
+
+  it('OIDC discovery under the tenant answers with the authorize endpoint and the code response type', async () => {
+    const origin = emu.entraUrl;
     const res = await fetch(`${origin}/${emu.tenantId}/v2.0/.well-known/openid-configuration`);
     const doc = (await res.json()) as Record<string, unknown>;
     assert.equal(doc.authorization_endpoint, `${origin}/${emu.tenantId}/oauth2/v2.0/authorize`);

@@ -14,7 +14,11 @@ describe('mapMsalError', () => {
       server('invalid_grant', 'AADSTS65001: The user or administrator has not consented', 'consent_required'),
       'consent_required',
     ],
-    [server('invalid_grant', 'AADSTS50013: Assertion failed signature validation.'), 'invalid_grant'],
+    [
+      server('invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked.'),
+      'invalid_grant',
+    ],
+    [server('invalid_grant', 'AADSTS50013: Assertion failed signature validation.'), 'obo_failed'],
     [server('interaction_required', 'AADSTS50076: MFA required'), 'interaction_required'],
     [server('invalid_client', 'AADSTS7000215: Invalid client secret provided.'), 'invalid_client'],
     [server('unauthorized_client', 'AADSTS700016: app not found'), 'unauthorized_client'],
@@ -78,6 +82,20 @@ describe('mapMsalError', () => {
     assert.equal(mapped.needsReauthentication, true);
   });
 
+  it('invalid_grant of a server-side fault (AADSTS50013) is a tool error, not a sign-in loop', () => {
+    const mapped = mapMsalError(server('invalid_grant', 'AADSTS50013: assertion audience does not match'));
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.code, 'obo_failed');
+    assert.equal(mapped.aadsts, 50013);
+    assert.equal(mapped.needsReauthentication, false);
+  });
+
+  it('invalid_grant without an AADSTS number is a tool error too', () => {
+    const mapped = mapMsalError(server('invalid_grant', 'no number'));
+    assert.ok(mapped instanceof OboError);
+    assert.equal(mapped.needsReauthentication, false);
+  });
+
   it('interaction_required without claims stays a tool error (nothing the client could send)', () => {
     const mapped = mapMsalError(server('interaction_required', 'AADSTS50158: external challenge'));
     assert.ok(mapped instanceof OboError);
@@ -95,17 +113,17 @@ describe('mapMsalError', () => {
     assert.equal(mapped.needsReauthentication, false);
   });
 
-  it('ignores claims that are not a JSON object', () => {
-    for (const claims of ['not json', '[1]', 'null', '"x"']) {
+  for (const claims of ['not json', '[1]', 'null', '"x"']) {
+    it(`ignores claims that are not a JSON object: ${claims}`, () => {
       const mapped = mapMsalError(server('invalid_grant', 'AADSTS50079: x'), {
         status: 400,
         claims,
         retryAfterSec: undefined,
       });
       assert.ok(mapped instanceof OboError);
-      assert.equal(mapped.claims, undefined, claims);
-    }
-  });
+      assert.equal(mapped.claims, undefined);
+    });
+  }
 
   it('429 with Retry-After → obo_throttled carrying the hint (capped at an hour)', () => {
     const error = server('temporarily_unavailable', 'AADSTS90055: throttled');

@@ -191,6 +191,17 @@ describe('OboClient', () => {
     assert.equal(emulator.counts()['entra.token.obo'], 2);
   });
 
+  it('evict of a token that was already replaced keeps the fresh one (no extra exchange)', async () => {
+    const obo = client();
+    const u = user(await emulator.issueUserToken({}));
+    const first = await obo.getArmToken(u);
+    obo.evict(u, first.token);
+    const second = await obo.getArmToken(u);
+    obo.evict(u, first.token); // a second request that had also been rejected with the old token
+    assert.equal((await obo.getArmToken(u)).token, second.token);
+    assert.equal(emulator.counts()['entra.token.obo'], 2);
+  });
+
   it('honours an Entra 429 Retry-After for every user, without calling Entra inside the window', async () => {
     const obo = client();
     const [alice, bob] = emulator.users;

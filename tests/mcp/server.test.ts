@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ARM_TOOLS, SERVER_INFO } from '../../src/mcp/server.js';
+import { toolHarness } from '../helpers/tool-server.js';
+import type { ToolHarness } from '../helpers/tool-server.js';
+
+const TOOL_NAMES = ['get_user_info', 'get_subscriptions', 'list_resource_groups', 'list_resources'];
+let h: ToolHarness;
+let tools: Tool[];
+
+before(async () => {
+  h = await toolHarness();
+  ({ tools } = await h.client.listTools());
+});
+after(() => h.close());
+
+describe('createMcpServer', () => {
+  it('announces its name and version', () => {
+    assert.deepEqual(h.client.getServerVersion(), SERVER_INFO);
+    assert.deepEqual(SERVER_INFO, { name: 'azure-obo-mcp', version: '0.1.0' });
+  });
+
+  it('announces the tools capability', () => {
+    assert.ok(h.client.getServerCapabilities()?.tools);
+  });
+
+  it('tells clients it is read-only access to ARM as the user', () => {
+    assert.match(h.client.getInstructions() ?? '', /Read-only access to Azure Resource Manager/);
+  });
+
+  it('registers exactly the four tools', () => {
+    assert.deepEqual(tools.map((t) => t.name).sort(), [...TOOL_NAMES].sort());
+  });
+
+  for (const name of TOOL_NAMES) {
+    it(`${name} is read-only, with a title, a description and an output schema`, () => {
+      const tool = tools.find((t) => t.name === name);
+      assert.ok(tool, 'registered');
+      assert.equal(tool.annotations?.readOnlyHint, true);
+      assert.ok(tool.title);
+      assert.ok(tool.description);
+      assert.equal(tool.outputSchema?.type, 'object');
+    });
+  }
+
+  it('does not touch ARM (nor the OBO exchange) to list or initialize', () => {
+    assert.equal(h.armCalls(), 0);
+  });
+});
+
+describe('ARM_TOOLS', () => {
+  it('are exactly the tools that reach out to ARM (openWorldHint)', () => {
+    const openWorld = tools.filter((t) => t.annotations?.openWorldHint).map((t) => t.name);
+    assert.deepEqual([...ARM_TOOLS].sort(), openWorld.sort());
+  });
+
+  it('leave out get_user_info, which answers from the verified token', () => {
+    assert.equal(ARM_TOOLS.has('get_user_info'), false);
+  });
+});
