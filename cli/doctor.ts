@@ -6,6 +6,7 @@ import {
   extractWWWAuthenticateParams,
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { GUID } from '../src/util/guid.js';
 import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -69,8 +70,6 @@ const INITIALIZE = JSON.stringify({
     clientInfo: { name: 'azure-obo-mcp-doctor', version: '0.1.0' },
   },
 });
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A fetch bounded by `timeoutMs` that remembers the last connection failure (the SDK turns it into "no metadata"). */
 function boundedFetch(timeoutMs: number): {

@@ -1,4 +1,5 @@
-import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { MsalNetworkClient } from '../src/util/msal-network.js';
+import type { NetworkAnswer } from '../src/util/msal-network.js';
 import { describeNetworkError } from './scope-discovery.js';
 
 /** An Entra ID error answer, as seen on the wire (no values of the request). */
@@ -20,7 +21,7 @@ export class DeviceCodeRefusedError extends Error {
   }
 }
 
-function errorInfo(url: string, body: unknown): EntraErrorInfo | undefined {
+function errorInfo(url: URL, body: unknown): EntraErrorInfo | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const b = body as Record<string, unknown>;
   if (typeof b.error !== 'string') return undefined;
@@ -33,18 +34,31 @@ function errorInfo(url: string, body: unknown): EntraErrorInfo | undefined {
       .split(/\s+Trace ID:/)[0]
       ?.replace(/\s+/g, ' ')
       .trim() ?? '';
-  return { error: b.error, codes, description, endpoint: new URL(url).pathname };
+  return { error: b.error, codes, description, endpoint: url.pathname };
 }
 
+// MSAL passes no timeout for most calls: never wait on Entra ID forever.
+const ENTRA_TIMEOUT_MS = 30_000;
+
 /**
- * MSAL network client on `fetch` that remembers the last Entra ID error answer and network failure, so
- * sign-in failures can be explained with their AADSTS code (MSAL's device code flow drops it).
+ * Remembers the last Entra ID error answer and network failure of the CLI's MSAL client, so sign-in failures
+ * can be explained with their AADSTS code (MSAL's device code flow drops it).
  */
-export class RecordingNetworkClient implements INetworkModule {
+export class EntraRecorder {
   /** The last error answer of Entra ID since reset(). */
   lastError: EntraErrorInfo | undefined;
   /** The last connection failure since reset(), e.g. `ECONNREFUSED (https://host)`. */
   lastNetworkFailure: string | undefined;
+
+  /** The network module to hand to MSAL; what it sees lands here. */
+  readonly client = new MsalNetworkClient({
+    timeoutMs: ENTRA_TIMEOUT_MS,
+    nonJson: 'empty',
+    onAnswer: (answer) => this.#answered(answer),
+    onNoAnswer: (url, error) => {
+      this.lastNetworkFailure = `${describeNetworkError(error)} (${url.origin})`;
+    },
+  });
 
   /** Forgets recorded errors (call before each MSAL operation). */
   reset(): void {
@@ -52,53 +66,11 @@ export class RecordingNetworkClient implements INetworkModule {
     this.lastNetworkFailure = undefined;
   }
 
-  sendGetRequestAsync<T>(
-    url: string,
-    options?: NetworkRequestOptions,
-    timeout?: number,
-  ): Promise<NetworkResponse<T>> {
-    return this.#send<T>('GET', url, options, timeout);
-  }
-
-  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.#send<T>('POST', url, options, 30_000);
-  }
-
-  async #send<T>(
-    method: string,
-    url: string,
-    options: NetworkRequestOptions | undefined,
-    timeout: number | undefined,
-  ): Promise<NetworkResponse<T>> {
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        ...(options?.headers ? { headers: options.headers } : {}),
-        ...(method === 'POST' && options?.body !== undefined ? { body: options.body } : {}),
-        // MSAL passes no timeout for most calls: never wait on Entra ID forever.
-        signal: AbortSignal.timeout(timeout ?? 30_000),
-      });
-    } catch (error) {
-      this.lastNetworkFailure = `${describeNetworkError(error)} (${new URL(url).origin})`;
-      throw error;
-    }
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : {};
-    } catch {
-      body = {};
-    }
-    const headers: Record<string, string> = {};
-    res.headers.forEach((value, name) => (headers[name] = value));
-    if (res.status >= 400) {
-      const info = errorInfo(url, body);
-      if (info && info.error !== 'authorization_pending') {
-        this.lastError = info;
-        if (/\/devicecode$/i.test(new URL(url).pathname)) throw new DeviceCodeRefusedError(info);
-      }
-    }
-    return { headers, body: body as T, status: res.status };
+  #answered({ url, status, body }: NetworkAnswer): void {
+    if (status < 400) return;
+    const info = errorInfo(url, body);
+    if (!info || info.error === 'authorization_pending') return;
+    this.lastError = info;
+    if (/\/devicecode$/i.test(url.pathname)) throw new DeviceCodeRefusedError(info);
   }
 }

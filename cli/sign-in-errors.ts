@@ -1,7 +1,7 @@
 import { AuthError } from '@azure/msal-node';
 import { ClientError } from './exit-codes.js';
 import { DeviceCodeRefusedError } from './entra-network.js';
-import type { EntraErrorInfo, RecordingNetworkClient } from './entra-network.js';
+import type { EntraErrorInfo, EntraRecorder } from './entra-network.js';
 
 /** What the failing sign-in was about, to word the fix. */
 export interface SignInContext {
@@ -98,11 +98,7 @@ export function explainEntraError(info: EntraErrorInfo, ctx: SignInContext): Cli
 }
 
 /** Turns any sign-in failure into a ClientError with a cause and a fix (no secrets, no stack). */
-export function explainSignInError(
-  error: unknown,
-  network: RecordingNetworkClient,
-  ctx: SignInContext,
-): ClientError {
+export function explainSignInError(error: unknown, network: EntraRecorder, ctx: SignInContext): ClientError {
   if (error instanceof ClientError) return error;
   if (error instanceof DeviceCodeRefusedError) return explainEntraError(error.info, ctx);
   const code = error instanceof AuthError ? error.errorCode : '';

@@ -5,7 +5,7 @@ import type { AuthMode } from './args.js';
 import { openBrowser } from './browser.js';
 import { fileCachePlugin } from './cache-plugin.js';
 import { ClientError } from './exit-codes.js';
-import { RecordingNetworkClient } from './entra-network.js';
+import { EntraRecorder } from './entra-network.js';
 import { explainSignInError } from './sign-in-errors.js';
 import type { SignInContext } from './sign-in-errors.js';
 
@@ -66,7 +66,7 @@ function result(r: AuthenticationResult, source: SignInResult['source']): SignIn
   };
 }
 
-/** The MSAL public client of this CLI, with the file cache and the recording network client. */
+/** The MSAL public client of this CLI, with the file cache and the recorded network client. */
 export function createPublicClient(
   opts: Pick<
     SignInOptions,
@@ -74,9 +74,9 @@ export function createPublicClient(
   >,
 ): {
   app: PublicClientApplication;
-  network: RecordingNetworkClient;
+  network: EntraRecorder;
 } {
-  const network = new RecordingNetworkClient();
+  const network = new EntraRecorder();
   const app = new PublicClientApplication({
     auth: {
       clientId: opts.clientId,
@@ -85,7 +85,7 @@ export function createPublicClient(
     },
     cache: { cachePlugin: fileCachePlugin(opts.cachePath, { isDefault: opts.cacheIsDefault }) },
     system: {
-      networkClient: network,
+      networkClient: network.client,
       loggerOptions: {
         piiLoggingEnabled: false,
         logLevel: opts.verbose ? LogLevel.Info : LogLevel.Error,

@@ -1,6 +1,6 @@
 import { AppError, OboError, TimeoutError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
-import type { FailedAnswer } from './network.js';
+import type { FailedAnswer } from './failed-answers.js';
 
 // MSAL holds back for at most an hour after a Retry-After; so do we.
 const MAX_RETRY_AFTER_SEC = 3600;

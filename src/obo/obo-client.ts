@@ -8,11 +8,12 @@ import { knownAuthoritiesFor } from '../util/authority.js';
 import { boundedCache, entryTtl } from '../util/cache.js';
 import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
+import { MsalNetworkClient } from '../util/msal-network.js';
 import { withTimeout } from '../util/timeout.js';
 import { msalAuthorityMetadata } from './authority-metadata.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { mapMsalError } from './msal-errors.js';
-import { TimeoutNetworkClient } from './network.js';
+import { FailedAnswers } from './failed-answers.js';
 
 export const ARM_SCOPE = 'https://management.azure.com/user_impersonation';
 
@@ -89,7 +90,8 @@ export class OboClient {
   // User-caused failures per token hash, answered from memory until their TTL ends (bounded like #cache).
   readonly #failures: ReturnType<typeof boundedCache<string, OboError>>;
   #app: { key: string; cca: ConfidentialClientApplication } | undefined;
-  readonly #network: TimeoutNetworkClient;
+  readonly #network: MsalNetworkClient;
+  readonly #failedAnswers = new FailedAnswers();
   /** Entra answered 429 with Retry-After: no exchange for anyone before this (epoch ms). */
   #throttledUntil = 0;
   readonly #now: () => number;
@@ -105,7 +107,11 @@ export class OboClient {
       fetchMethod: (key, _stale, { options: entry, context: user }) => this.#load(key, user, entry),
     });
     this.#failures = boundedCache(this.#now, { max });
-    this.#network = new TimeoutNetworkClient(options.timeoutMs);
+    this.#network = new MsalNetworkClient({
+      timeoutMs: options.timeoutMs,
+      nonJson: 'oauth_error',
+      onAnswer: (answer) => this.#failedAnswers.record(answer),
+    });
   }
 
   /** The user's token must already be verified (MSAL serves cached OBO tokens after the assertion expired). */
@@ -186,7 +192,7 @@ export class OboClient {
         }),
       );
     } catch (error) {
-      const answer = this.#network.takeFailure(correlationId);
+      const answer = this.#failedAnswers.take(correlationId);
       const mapped = mapMsalError(error, answer);
       if (mapped instanceof OboError && mapped.code === 'obo_throttled' && mapped.retryAfterSec) {
         // Entra throttles the application, so holding back for everyone is right. The MSAL application is

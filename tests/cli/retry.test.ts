@@ -2,53 +2,21 @@
 // invalid_token on a cached token; and a FIFO at the cache path.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CLI_CLIENT_ID, startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
 import { decodeClaims } from '../../cli/cli.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
-import { clientEnv, runCli } from './run-cli.js';
-import type { CliRun } from './run-cli.js';
+import { cliFixture } from './cli-fixture.js';
+import { clientEnv, JWT, runCli, show } from './run-cli.js';
 
-const FETCH_BROWSER = fileURLToPath(new URL('./fetch-browser.mjs', import.meta.url));
-const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./;
-let emulator: Emulator;
-let host: DevHost;
-let home: string;
-let env: Record<string, string>;
-let dirs = 0;
-const newCache = () => {
-  const d = join(home, `run-${++dirs}`);
-  mkdirSync(d, { recursive: true, mode: 0o700 });
-  return join(d, 'c.json');
-};
-const show = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-/** The test "browser": a command that follows the authorize redirects and posts the form to the loopback. */
-const browserEnv = () => ({ ...env, BROWSER: `${process.execPath} ${FETCH_BROWSER}` });
-
-before(async () => {
-  emulator = await startEmulator({ autoApproveDeviceCode: 'alice@contoso.example' });
-  host = await startDevHost({
-    ...emulator.env('secret'),
-    ENTRA_ALLOWED_CLIENT_IDS: `${emulator.clientId},${DEFAULT_CLI_CLIENT_ID}`,
-  });
-  home = await mkdtemp(join(tmpdir(), 'obo-client-signin-'));
-  env = clientEnv(emulator, home);
-});
-after(async () => {
-  await host?.stop();
-  await emulator?.stop();
-  if (home) await rm(home, { recursive: true, force: true });
-});
-beforeEach(() => emulator.resetCounts());
+const fx = cliFixture((e) => ({
+  ...e.env('secret'),
+  ENTRA_ALLOWED_CLIENT_IDS: `${e.clientId},${DEFAULT_CLI_CLIENT_ID}`,
+}));
 
 /** A stateless MCP server for retry tests: answers tools/call according to `decide(token)`. */
 function fakeMcp(decide: (claims: Record<string, unknown>) => string | undefined): {
@@ -118,7 +86,7 @@ describe('401 retries', () => {
     const fake = fakeMcp((c) => (hasMfa(c) ? undefined : stepUp));
     await listen(fake.server);
     try {
-      const scope = `api://${emulator.clientId}/execute`;
+      const scope = `api://${fx.emulator.clientId}/execute`;
       const r = await runCli(
         [
           '--yes',
@@ -127,19 +95,19 @@ describe('401 retries', () => {
           '--scope',
           scope,
           '--cache',
-          newCache(),
+          fx.newCache(),
           'call',
           'get_user_info',
           '--json',
         ],
-        env,
+        fx.env,
       );
       assert.equal(r.code, 0, show(r));
       assert.match(
         r.stderr,
         /The server asks for a stronger sign-in \(Conditional Access: Multi-factor authentication is required\)/,
       );
-      assert.equal(emulator.counts()['entra.devicecode'], 2, 'the step-up is a new interactive sign-in');
+      assert.equal(fx.emulator.counts()['entra.devicecode'], 2, 'the step-up is a new interactive sign-in');
       assert.equal(fake.toolCalls(), 2);
       const doc = JSON.parse(r.stdout) as { renewed: string; result: { text: string } };
       assert.equal(doc.renewed, 'step_up');
@@ -161,13 +129,13 @@ describe('401 retries', () => {
           '--server',
           fake.url(),
           '--scope',
-          `api://${emulator.clientId}/execute`,
+          `api://${fx.emulator.clientId}/execute`,
           '--cache',
-          newCache(),
+          fx.newCache(),
           'call',
           'get_user_info',
         ],
-        browserEnv(),
+        fx.browserEnv(),
       );
       assert.equal(r.code, 0, show(r));
       const urls = [...r.stderr.matchAll(/(https:\/\/\S+\/authorize\?\S+)/g)].map((m) => new URL(m[1]!));
@@ -195,18 +163,18 @@ describe('401 retries', () => {
           '--server',
           fake.url(),
           '--scope',
-          `api://${emulator.clientId}/execute`,
+          `api://${fx.emulator.clientId}/execute`,
           '--cache',
-          newCache(),
+          fx.newCache(),
           'call',
           'x',
         ],
-        env,
+        fx.env,
       );
       assert.equal(r.code, 4, show(r));
       assert.match(r.stderr, /rejected the token \(401 Unauthorized\): insufficient_claims/);
       assert.equal(fake.toolCalls(), 2);
-      assert.equal(emulator.counts()['entra.devicecode'], 2);
+      assert.equal(fx.emulator.counts()['entra.devicecode'], 2);
     } finally {
       await new Promise((resolve) => fake.server.close(resolve));
     }
@@ -221,28 +189,28 @@ describe('401 retries', () => {
     );
     await listen(fake.server);
     try {
-      const cache = newCache();
+      const cache = fx.newCache();
       const args = [
         '--yes',
         '--server',
         fake.url(),
         '--scope',
-        `api://${emulator.clientId}/execute`,
+        `api://${fx.emulator.clientId}/execute`,
         '--cache',
         cache,
         'call',
         'x',
       ];
-      assert.equal((await runCli(args, env)).code, 0);
+      assert.equal((await runCli(args, fx.env)).code, 0);
       notBefore = Math.floor(Date.now() / 1000) + 1;
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      emulator.resetCounts();
-      const r = await runCli(args, env);
+      fx.emulator.resetCounts();
+      const r = await runCli(args, fx.env);
       assert.equal(r.code, 0, show(r));
       assert.match(r.stdout, /✓ Token acquired silently from cache[\s\S]*✓ Token refreshed silently/);
       assert.match(r.stderr, /rejected the cached token \(invalid_token\); getting a fresh one/);
-      assert.equal(emulator.counts()['entra.token.refresh_token'], 1);
-      assert.equal(emulator.counts()['entra.devicecode'] ?? 0, 0);
+      assert.equal(fx.emulator.counts()['entra.token.refresh_token'], 1);
+      assert.equal(fx.emulator.counts()['entra.devicecode'] ?? 0, 0);
     } finally {
       await new Promise((resolve) => fake.server.close(resolve));
     }
@@ -258,13 +226,13 @@ describe('401 retries', () => {
           '--server',
           fake.url(),
           '--scope',
-          `api://${emulator.clientId}/execute`,
+          `api://${fx.emulator.clientId}/execute`,
           '--cache',
-          newCache(),
+          fx.newCache(),
           'call',
           'x',
         ],
-        env,
+        fx.env,
       );
       assert.equal(r.code, 4, show(r));
       assert.equal(fake.toolCalls(), 1);
@@ -274,7 +242,7 @@ describe('401 retries', () => {
   });
 });
 
-describe('Conditional Access step-up through the dev host (emulated MFA on ARM)', () => {
+describe('Conditional Access step-up through the dev fx.host (emulated MFA on ARM)', () => {
   let mfaEmulator: Emulator;
   let mfaHost: DevHost;
   before(async () => {
@@ -289,8 +257,8 @@ describe('Conditional Access step-up through the dev host (emulated MFA on ARM)'
 
   it('401 insufficient_claims from the server → sign-in with the claims → get_subscriptions succeeds', async () => {
     const r = await runCli(
-      ['--yes', '--server', mfaHost.mcpUrl, '--cache', newCache(), '--json', 'call', 'get_subscriptions'],
-      clientEnv(mfaEmulator, home),
+      ['--yes', '--server', mfaHost.mcpUrl, '--cache', fx.newCache(), '--json', 'call', 'get_subscriptions'],
+      clientEnv(mfaEmulator, fx.home),
     );
     assert.equal(r.code, 0, show(r));
     assert.match(r.stderr, /The server asks for a stronger sign-in \(Conditional Access: /);
@@ -312,10 +280,10 @@ describe('Conditional Access step-up through the dev host (emulated MFA on ARM)'
 
 describe('token cache path', () => {
   it('a FIFO at the cache path fails fast (exit 3) with a clear message', async () => {
-    const cache = newCache();
+    const cache = fx.newCache();
     execFileSync('mkfifo', [cache]);
     const started = Date.now();
-    const r = await runCli(['--yes', '--server', host.mcpUrl, '--cache', cache], env, 20_000);
+    const r = await runCli(['--yes', '--server', fx.host.mcpUrl, '--cache', cache], fx.env, 20_000);
     assert.equal(r.code, 3, show(r));
     assert.ok(
       r.stderr.includes(`✗ The token cache ${cache} is a named pipe (FIFO), not a regular file.`),

@@ -1,6 +1,8 @@
 // Runs the client CLI (cli/cli.ts) as a child process, the way users and the demo run it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '../../emulator/index.js';
 
@@ -57,4 +59,19 @@ export function startCli(args: string[], env: Record<string, string>, timeoutMs 
 /** Runs `node --import tsx cli/cli.ts ...args` with only PATH and `env`; kills it after `timeoutMs`. */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
   return startCli(args, env, timeoutMs).done;
+}
+
+/** A JWT (header and payload): CLI output must never hold one unless asked to. */
+export const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./;
+
+/** A run's exit code and output, for assertion messages. */
+export const show = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+/** A local port nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

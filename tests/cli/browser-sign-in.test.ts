@@ -1,67 +1,25 @@
 // The CLI's sign-in paths end to end: browser sign-in (authorization code + PKCE through MSAL's loopback
 // listener), a separate CLI app, aligned servers (Application ID URI = MCP URL) and doctor against the dev host.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { DEFAULT_CLI_CLIENT_ID, startEmulator } from '../../emulator/index.js';
-import type { Emulator } from '../../emulator/index.js';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_CLI_CLIENT_ID } from '../../emulator/index.js';
 import { browserCommand } from '../../cli/browser.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
-import { clientEnv, runCli } from './run-cli.js';
-import type { CliRun } from './run-cli.js';
+import { cliFixture } from './cli-fixture.js';
+import { closedPort, JWT, runCli, show } from './run-cli.js';
 
-const FETCH_BROWSER = fileURLToPath(new URL('./fetch-browser.mjs', import.meta.url));
-const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./;
-let emulator: Emulator;
-let host: DevHost;
-let home: string;
-let env: Record<string, string>;
-let dirs = 0;
-const newCache = () => {
-  const d = join(home, `run-${++dirs}`);
-  mkdirSync(d, { recursive: true, mode: 0o700 });
-  return join(d, 'c.json');
-};
-const show = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-/** The test "browser": a command that follows the authorize redirects and posts the form to the loopback. */
-const browserEnv = () => ({ ...env, BROWSER: `${process.execPath} ${FETCH_BROWSER}` });
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as { port: number };
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-before(async () => {
-  emulator = await startEmulator({ autoApproveDeviceCode: 'alice@contoso.example' });
-  host = await startDevHost({
-    ...emulator.env('secret'),
-    ENTRA_ALLOWED_CLIENT_IDS: `${emulator.clientId},${DEFAULT_CLI_CLIENT_ID}`,
-  });
-  home = await mkdtemp(join(tmpdir(), 'obo-client-signin-'));
-  env = clientEnv(emulator, home);
-});
-after(async () => {
-  await host?.stop();
-  await emulator?.stop();
-  if (home) await rm(home, { recursive: true, force: true });
-});
-beforeEach(() => emulator.resetCounts());
+const fx = cliFixture((e) => ({
+  ...e.env('secret'),
+  ENTRA_ALLOWED_CLIENT_IDS: `${e.clientId},${DEFAULT_CLI_CLIENT_ID}`,
+}));
 
 describe('browser sign-in (--auth browser)', () => {
   it('signs in through the authorize endpoint and the loopback listener, then silently from the cache', async () => {
-    const cache = newCache();
+    const cache = fx.newCache();
     const r = await runCli(
-      ['--yes', '--auth', 'browser', '--server', host.mcpUrl, '--cache', cache, '--tool', 'get_user_info'],
-      browserEnv(),
+      ['--yes', '--auth', 'browser', '--server', fx.host.mcpUrl, '--cache', cache, '--tool', 'get_user_info'],
+      fx.browserEnv(),
     );
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /✓ Token acquired with browser sign-in/);
@@ -75,38 +33,41 @@ describe('browser sign-in (--auth browser)', () => {
     assert.match(url.searchParams.get('redirect_uri') ?? '', /^http:\/\/localhost:\d+$/);
     assert.equal(url.searchParams.get('resource'), null, 'no RFC 8707 resource: the scope names the API');
     assert.match(r.stdout, /alice@contoso\.example/);
-    assert.equal(emulator.counts()['entra.authorize'], 1);
-    assert.equal(emulator.counts()['entra.token.authorization_code'], 1);
-    assert.equal(emulator.counts()['entra.devicecode'] ?? 0, 0);
+    assert.equal(fx.emulator.counts()['entra.authorize'], 1);
+    assert.equal(fx.emulator.counts()['entra.token.authorization_code'], 1);
+    assert.equal(fx.emulator.counts()['entra.devicecode'] ?? 0, 0);
     assert.doesNotMatch(r.stdout + r.stderr, JWT);
 
     const again = await runCli(
-      ['--yes', '--auth', 'browser', '--server', host.mcpUrl, '--cache', cache, '--tool', 'get_user_info'],
-      browserEnv(),
+      ['--yes', '--auth', 'browser', '--server', fx.host.mcpUrl, '--cache', cache, '--tool', 'get_user_info'],
+      fx.browserEnv(),
     );
     assert.equal(again.code, 0, show(again));
     assert.match(again.stdout, /✓ Token acquired silently from cache/);
-    assert.equal(emulator.counts()['entra.authorize'], 1, 'no second browser sign-in');
+    assert.equal(fx.emulator.counts()['entra.authorize'], 1, 'no second browser sign-in');
   });
 
   it('signs in with a separate CLI app (ENTRA_CLI_CLIENT_ID) for the API of ENTRA_CLIENT_ID', async () => {
     const r = await runCli(
-      ['--yes', '--auth', 'browser', '--server', host.mcpUrl, '--cache', newCache(), '--json'],
-      { ...browserEnv(), ENTRA_CLI_CLIENT_ID: DEFAULT_CLI_CLIENT_ID },
+      ['--yes', '--auth', 'browser', '--server', fx.host.mcpUrl, '--cache', fx.newCache(), '--json'],
+      { ...fx.browserEnv(), ENTRA_CLI_CLIENT_ID: DEFAULT_CLI_CLIENT_ID },
     );
     assert.equal(r.code, 0, show(r));
     const doc = JSON.parse(r.stdout) as { scope: string; token: { source: string } };
-    assert.equal(doc.scope, `api://${emulator.clientId}/execute`);
+    assert.equal(doc.scope, `api://${fx.emulator.clientId}/execute`);
     assert.equal(doc.token.source, 'browser');
     const url = new URL(/(https:\/\/\S+\/authorize\?\S+)/.exec(r.stderr)![1]!);
     assert.equal(url.searchParams.get('client_id'), DEFAULT_CLI_CLIENT_ID);
   });
 
   it('a refused sign-in (client app without a loopback redirect URI) exits 3', async () => {
-    const r = await runCli(['--yes', '--auth', 'browser', '--server', host.mcpUrl, '--cache', newCache()], {
-      ...browserEnv(),
-      ENTRA_CLI_CLIENT_ID: '0badc0de-0000-4000-8000-000000000000',
-    });
+    const r = await runCli(
+      ['--yes', '--auth', 'browser', '--server', fx.host.mcpUrl, '--cache', fx.newCache()],
+      {
+        ...fx.browserEnv(),
+        ENTRA_CLI_CLIENT_ID: '0badc0de-0000-4000-8000-000000000000',
+      },
+    );
     assert.equal(r.code, 3, show(r));
     assert.match(r.stderr, /✗ Sign-in failed/);
   });
@@ -125,15 +86,15 @@ describe('browser sign-in (--auth browser)', () => {
   });
 });
 
-describe('aligned server (ENTRA_APP_ID_URI = MCP_PUBLIC_URL) and doctor against the dev host', () => {
+describe('aligned server (ENTRA_APP_ID_URI = MCP_PUBLIC_URL) and doctor against the dev fx.host', () => {
   let aligned: DevHost;
   let mcpUrl: string;
   before(async () => {
-    const port = await freePort();
+    const port = await closedPort();
     mcpUrl = `http://127.0.0.1:${port}/mcp`;
-    emulator.update({ identifierUris: [`api://${emulator.clientId}`, mcpUrl] });
+    fx.emulator.update({ identifierUris: [`api://${fx.emulator.clientId}`, mcpUrl] });
     aligned = await startDevHost({
-      ...emulator.env('secret'),
+      ...fx.emulator.env('secret'),
       PORT: String(port),
       MCP_PUBLIC_URL: mcpUrl,
       ENTRA_APP_ID_URI: mcpUrl,
@@ -141,11 +102,11 @@ describe('aligned server (ENTRA_APP_ID_URI = MCP_PUBLIC_URL) and doctor against 
   });
   after(async () => {
     await aligned?.stop();
-    emulator.update({ identifierUris: [`api://${emulator.clientId}`] });
+    fx.emulator.update({ identifierUris: [`api://${fx.emulator.clientId}`] });
   });
 
   it('doctor on the default api:// configuration: exit 7 with ✗ AADSTS9010010 and the fix', async () => {
-    const r = await runCli(['doctor', '--server', host.mcpUrl], env);
+    const r = await runCli(['doctor', '--server', fx.host.mcpUrl], fx.env);
     assert.equal(r.code, 7, show(r));
     const line = r.stdout.split('\n').find((l) => l.startsWith('✗ scopes under resource'));
     assert.ok(line, r.stdout);
@@ -163,7 +124,7 @@ describe('aligned server (ENTRA_APP_ID_URI = MCP_PUBLIC_URL) and doctor against 
   });
 
   it('doctor on the aligned configuration: every check passes, exit 0', async () => {
-    const r = await runCli(['doctor', '--server', mcpUrl, '--json'], env);
+    const r = await runCli(['doctor', '--server', mcpUrl, '--json'], fx.env);
     assert.equal(r.code, 0, show(r));
     const doc = JSON.parse(r.stdout) as { ok: boolean; checks: { id: string; status: string }[] };
     assert.equal(doc.ok, true);
@@ -174,11 +135,11 @@ describe('aligned server (ENTRA_APP_ID_URI = MCP_PUBLIC_URL) and doctor against 
   });
 
   it("the CLI requests the scope under the server's Application ID URI and calls tools", async () => {
-    const r = await runCli(['--yes', '--server', mcpUrl, '--cache', newCache(), '--json'], env);
+    const r = await runCli(['--yes', '--server', mcpUrl, '--cache', fx.newCache(), '--json'], fx.env);
     assert.equal(r.code, 0, show(r));
     const doc = JSON.parse(r.stdout) as { scope: string; scopeSource: string; count: number };
     assert.deepEqual([doc.scope, doc.scopeSource], [`${mcpUrl}/execute`, 'metadata']);
-    assert.equal(doc.count, emulator.users[0]!.subscriptions.length);
+    assert.equal(doc.count, fx.emulator.users[0]!.subscriptions.length);
   });
 
   it('and with the browser', async () => {
@@ -190,11 +151,11 @@ describe('aligned server (ENTRA_APP_ID_URI = MCP_PUBLIC_URL) and doctor against 
         '--server',
         mcpUrl,
         '--cache',
-        newCache(),
+        fx.newCache(),
         '--tool',
         'get_subscriptions',
       ],
-      browserEnv(),
+      fx.browserEnv(),
     );
     assert.equal(r.code, 0, show(r));
     const url = new URL(/(https:\/\/\S+\/authorize\?\S+)/.exec(r.stderr)![1]!);
