@@ -121,7 +121,7 @@ describe('On-Behalf-Of failures that need a new sign-in', () => {
     const header = res.headers.get('www-authenticate') ?? '';
     assert.match(
       header,
-      /^Bearer error="insufficient_claims", error_description="[^"]+", claims="[^"]+", resource_metadata="[^"]+", scope="[^"]+"$/,
+      /^Bearer error="insufficient_claims", error_description="[^"]+", claims="[^"]+", authorization_uri="[^"]+", resource_metadata="[^"]+", scope="[^"]+"$/,
     );
     const p = params(header);
     assert.match(p.claims ?? '', /^[A-Za-z0-9+/]+={0,2}$/, 'standard base64');
