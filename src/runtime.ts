@@ -139,13 +139,20 @@ export function createRuntime(
       const keys = verifier.warmUp();
       const credential = source.prefetch?.() ?? Promise.resolve();
       const modules = Promise.all([loadObo(), loadArmSdk(), import('./mcp/handler.js')]);
+      const oboClient = Promise.all([loadObo(), keys, credential]).then(([obo]) => obo.warmUp());
       const steps: [string, Promise<unknown>][] = [
         ['Entra ID discovery and signing keys', keys],
         ['OBO credential', credential],
         ['modules', modules],
         // First uses compile and build much (MSAL's application, the MCP SDK's schemas): do it now, not for a caller.
-        ['OBO client', Promise.all([loadObo(), keys, credential]).then(([obo]) => obo.warmUp())],
-        ['MCP server', modules.then(() => import('./mcp/server.js')).then((m) => m.warmUpMcpServer())],
+        ['OBO client', oboClient],
+        // Last: a request that arrives while the instance starts needs the CPU for the steps above first.
+        [
+          'MCP server',
+          Promise.allSettled([keys, credential, modules, oboClient])
+            .then(() => import('./mcp/server.js'))
+            .then((m) => m.warmUpMcpServer()),
+        ],
       ];
       const results = await Promise.allSettled(steps.map(([, step]) => step));
       const failed = results.flatMap((r, i) =>
