@@ -111,7 +111,7 @@ describe('handleMcpRequest and On-Behalf-Of', () => {
     assert.equal(res.status, 401);
     assert.equal(
       res.headers.get('www-authenticate'),
-      `Bearer error="insufficient_claims", error_description="Azure Resource Manager requires a stronger sign-in (MFA or Conditional Access); sign in again with the claims of this challenge.", claims="${Buffer.from(CLAIMS).toString('base64')}", resource_metadata="https://app.example.test/.well-known/oauth-protected-resource/mcp", scope="api://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/execute"`,
+      `Bearer error="insufficient_claims", error_description="Azure Resource Manager requires a stronger sign-in (MFA or Conditional Access); sign in again with the claims of this challenge.", claims="${Buffer.from(CLAIMS).toString('base64')}", authorization_uri="https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2/v2.0/authorize", resource_metadata="https://app.example.test/.well-known/oauth-protected-resource/mcp", scope="api://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/execute"`,
     );
     assert.equal(((await res.json()) as { error: string }).error, 'insufficient_claims');
   });
