@@ -10,7 +10,12 @@ import { GUID } from '../src/util/guid.js';
 import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
-import { describeNetworkError, parseBearerChallenge, resourceKey } from './scope-discovery.js';
+import {
+  describeNetworkError,
+  initializeBody,
+  parseBearerChallenge,
+  resourceKey,
+} from './scope-discovery.js';
 
 /** Stable ids of the checks, in the order they run. */
 export type CheckId =
@@ -60,16 +65,7 @@ const TITLES: Record<CheckId, string> = {
 export const RESOURCE_SENDING_CLIENTS =
   'Claude Code / Claude Desktop, the MCP SDK OAuth client, mcp-remote, MCP Inspector — any client sending the RFC 8707 resource parameter';
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'azure-obo-mcp-doctor', version: '0.1.0' },
-  },
-});
+const INITIALIZE = initializeBody('azure-obo-mcp-doctor');
 
 /** A fetch bounded by `timeoutMs` that remembers the last connection failure (the SDK turns it into "no metadata"). */
 function boundedFetch(timeoutMs: number): {

@@ -102,16 +102,21 @@ export function metadataUrlAllowed(url: string, server: string): boolean {
   }
 }
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'azure-obo-mcp-cli', version: '0.1.0' },
-  },
-});
+/** An unauthenticated `initialize` request body: what a client sends first, to get the server's 401 challenge. */
+export function initializeBody(clientName: string): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: clientName, version: '0.1.0' },
+    },
+  });
+}
+
+const INITIALIZE = initializeBody('azure-obo-mcp-cli');
 
 // Not the SDK's discoverOAuthProtectedResourceMetadata (doctor uses it): its schema check rejects a document
 // without a string `resource`, and discovery must still say it ignored that document and why (RFC 9728 §3.3).

@@ -129,12 +129,7 @@ export class ArmClient {
     return this.#collect(
       `list resource groups of subscription ${subscriptionId}`,
       async (abortSignal) => {
-        const [{ ResourceManagementClient }, , httpClient] = await loadArmSdk();
-        const client = new ResourceManagementClient(
-          this.#credential,
-          subscriptionId,
-          this.#clientOptions(httpClient),
-        );
+        const client = await this.#resourceClient(subscriptionId);
         return client.resourceGroups.list({ abortSignal });
       },
       (g) => ({
@@ -151,12 +146,7 @@ export class ArmClient {
     return this.#collect(
       `list resources of ${where}`,
       async (abortSignal) => {
-        const [{ ResourceManagementClient }, , httpClient] = await loadArmSdk();
-        const client = new ResourceManagementClient(
-          this.#credential,
-          subscriptionId,
-          this.#clientOptions(httpClient),
-        );
+        const client = await this.#resourceClient(subscriptionId);
         return resourceGroup
           ? client.resources.listByResourceGroup(resourceGroup, { abortSignal })
           : client.resources.list({ abortSignal });
@@ -169,6 +159,11 @@ export class ArmClient {
         id: r.id ?? '',
       }),
     );
+  }
+
+  async #resourceClient(subscriptionId: string) {
+    const [{ ResourceManagementClient }, , httpClient] = await loadArmSdk();
+    return new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions(httpClient));
   }
 
   #clientOptions(httpClient: HttpClient) {
