@@ -1,13 +1,13 @@
 // The /mcp handler with a fake verifier and OBO client: which On-Behalf-Of failures become HTTP answers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { VerifiedUser } from '../../src/auth/verifier.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { OboError } from '../../src/errors.js';
 import { callsArmTool, handleMcpRequest } from '../../src/mcp/handler.js';
 import { ARM_TOOLS } from '../../src/mcp/server.js';
 import type { ArmAccessToken } from '../../src/obo/obo-client.js';
 import { armClientFor } from '../../src/runtime.js';
+import { USER } from '../helpers/tool-server.js';
 import type { Runtime } from '../../src/runtime.js';
 import type { Logger } from '../../src/util/log.js';
 
@@ -24,18 +24,6 @@ const MCP_URL = 'https://app.example.test/mcp';
 const CLAIMS = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
 const logs: string[] = [];
 const logger: Logger = { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) };
-
-const USER: VerifiedUser = {
-  token: 'header.payload.signature',
-  oid: 'user-oid',
-  tenantId: '11111111-2222-3333-4444-555555555555',
-  upn: 'alice@contoso.test',
-  name: 'Alice',
-  scopes: ['execute'],
-  version: '2.0',
-  expiresAt: Math.floor(Date.now() / 1000) + 3600,
-  clientAppId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
-};
 
 /** A runtime whose OBO client answers with `answers` in turn (an Error is thrown). */
 function runtime(answers: (ArmAccessToken | Error)[]): { runtime: Runtime; oboCalls: () => number } {
