@@ -8,6 +8,7 @@ import { ArmError } from '../../src/errors.js';
 import { OboClient } from '../../src/obo/obo-client.js';
 import { SecretCredentialSource } from '../../src/obo/secret-source.js';
 import type { VerifiedUser } from '../../src/auth/verifier.js';
+import { verifiedUser } from '../helpers/verified-user.js';
 import type { Logger } from '../../src/util/log.js';
 
 let emulator: Emulator;
@@ -26,21 +27,7 @@ async function setup(): Promise<{
   user: VerifiedUser;
 }> {
   const token = await emulator.issueUserToken({});
-  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
-    oid: string;
-    exp: number;
-  };
-  const user: VerifiedUser = {
-    token,
-    oid: payload.oid,
-    tenantId: emulator.tenantId,
-    upn: undefined,
-    name: undefined,
-    scopes: ['execute'],
-    version: '2.0',
-    expiresAt: payload.exp,
-    clientAppId: emulator.clientId,
-  };
+  const user = verifiedUser(emulator, token, emulator.clientId);
   const obo = new OboClient({
     clientId: emulator.clientId,
     tenantId: emulator.tenantId,

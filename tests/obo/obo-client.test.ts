@@ -9,6 +9,7 @@ import type { VerifiedUser } from '../../src/auth/verifier.js';
 import { OboError } from '../../src/errors.js';
 import { SecretCredentialSource } from '../../src/obo/secret-source.js';
 import { ARM_SCOPE, DISCARD_MSAL_TOKENS, OboClient, armScopeFor } from '../../src/obo/obo-client.js';
+import { verifiedUser } from '../helpers/verified-user.js';
 import type { Logger } from '../../src/util/log.js';
 
 let emulator: Emulator;
@@ -19,23 +20,7 @@ const logger: Logger = {
   error: (m) => logs.push(m),
 };
 
-function user(token: string): VerifiedUser {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
-    oid: string;
-    exp: number;
-  };
-  return {
-    token,
-    oid: payload.oid,
-    tenantId: emulator.tenantId,
-    upn: undefined,
-    name: undefined,
-    scopes: ['execute'],
-    version: '2.0',
-    expiresAt: payload.exp,
-    clientAppId: undefined,
-  };
-}
+const user = (token: string): VerifiedUser => verifiedUser(emulator, token);
 
 function client(timeoutMs = 5000): OboClient {
   return new OboClient({
