@@ -1,7 +1,7 @@
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../util/log.js';
 import type { ClientCredentialSource } from './credential-source.js';
-import { managedIdentityCredential, serverIdentity } from './identity.js';
+import { managedIdentityCredential, runsWithManagedIdentity, serverIdentity } from './identity.js';
 import { KeyVaultCredentialSource } from './keyvault-source.js';
 import { ManagedIdentityAssertionSource } from './mi-assertion-source.js';
 import { SecretCredentialSource } from './secret-source.js';
@@ -25,6 +25,7 @@ export function createCredentialSource(
         ttlMs: credential.secretTtlMs,
         timeoutMs: upstreamTimeoutMs,
         identity: serverIdentity(credential.managedIdentityClientId, env),
+        primeIdentity: runsWithManagedIdentity(env),
         logger,
       });
     case 'managed-identity':

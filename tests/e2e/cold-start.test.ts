@@ -104,6 +104,20 @@ describe('cold start: prefetch parts run in parallel, not one after another', ()
     }
   });
 
+  it("with Key Vault hanging, the identity's token for it is already fetched (not after the challenge)", async () => {
+    emulator.setHang('keyvault', true);
+    try {
+      const h = await host({ ...emulator.env('keyvault'), UPSTREAM_TIMEOUT_MS: '3000' });
+      // Both at once: the challenge never answers, the token is asked for anyway.
+      await until('the challenge and the managed identity token', () => {
+        return count('keyvault.secret') === 1 && count('identity.token') === 1;
+      });
+      await until('the prefetch', () => PREFETCH_DONE.test(h.logs()));
+    } finally {
+      emulator.setHang('keyvault', false);
+    }
+  });
+
   it('with the identity endpoint hanging, discovery and the key set are still fetched', async () => {
     emulator.setHang('identity', true);
     try {

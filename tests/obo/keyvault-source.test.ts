@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TokenCredential } from '@azure/identity';
 import { CredentialError } from '../../src/errors.js';
-import { KeyVaultCredentialSource, isLoopbackUrl } from '../../src/obo/keyvault-source.js';
+import { KeyVaultCredentialSource, isLoopbackUrl, vaultScope } from '../../src/obo/keyvault-source.js';
 import type { SecretReader } from '../../src/obo/keyvault-source.js';
 import type { Logger } from '../../src/util/log.js';
 
@@ -149,5 +149,44 @@ describe('KeyVaultCredentialSource', () => {
     assert.equal(isLoopbackUrl('https://localhost:1/'), true);
     assert.equal(isLoopbackUrl('https://kv.vault.azure.net/'), false);
     assert.equal(isLoopbackUrl('https://127.0.0.1.nip.io/'), false);
+  });
+
+  it('names the scope the vault will challenge for: its DNS suffix', () => {
+    assert.equal(vaultScope('https://kv.vault.azure.net'), 'https://vault.azure.net/.default');
+    assert.equal(vaultScope('https://KV.Vault.Azure.CN/'), 'https://vault.azure.cn/.default');
+    assert.equal(
+      vaultScope('https://kv.vault.usgovcloudapi.net'),
+      'https://vault.usgovcloudapi.net/.default',
+    );
+    assert.equal(vaultScope('https://127.0.0.1:8443'), 'https://vault.azure.net/.default');
+  });
+
+  it('with primeIdentity, the prefetch asks for the vault token alongside the read', async () => {
+    for (const primeIdentity of [true, false]) {
+      const asked: { scopes: string | string[]; enableCae: boolean | undefined }[] = [];
+      const identity: TokenCredential = {
+        getToken: (scopes, options) => {
+          asked.push({ scopes, enableCae: options?.enableCae });
+          return Promise.resolve({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 });
+        },
+      };
+      const { state, client } = vault('s1');
+      const src = new KeyVaultCredentialSource({
+        vaultUrl: 'https://kv-test.vault.azure.net',
+        secretName: 'obo-client-secret',
+        ttlMs: 3_600_000,
+        timeoutMs: 1000,
+        identity,
+        primeIdentity,
+        logger: silent,
+        client,
+      });
+      await src.prefetch();
+      assert.equal(state.reads, 1);
+      assert.deepEqual(
+        asked,
+        primeIdentity ? [{ scopes: 'https://vault.azure.net/.default', enableCae: true }] : [],
+      );
+    }
   });
 });
