@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { ArmClient } from '../arm/arm-client.js';
 import type { ToolContext } from './context.js';
 import { registerGetSubscriptions } from './tools/get-subscriptions.js';
@@ -20,10 +21,15 @@ export const ARM_TOOLS: ReadonlySet<string> = new Set([
 /** Server name and version announced in `initialize`. */
 export const SERVER_INFO = { name: 'azure-obo-mcp', version: '0.1.0' } as const;
 
+// Each McpServer would otherwise build its own Ajv (meta-schemas, formats): the largest cost of a stateless request.
+// The SDK uses it only to check elicitation answers, which these tools never ask for, so nothing accumulates in it.
+let validator: AjvJsonSchemaValidator | undefined;
+
 /** Builds the per-request MCP server for one verified caller (stateless: nothing outlives the request). */
 export function createMcpServer(ctx: ToolContext): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {} },
+    jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
     instructions:
       'Read-only access to Azure Resource Manager on behalf of the signed-in user: subscriptions, resource groups and resources.',
   });
