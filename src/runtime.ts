@@ -97,6 +97,7 @@ export function createRuntime(
     requiredScope: settings.requiredScope,
     allowedClientIds: settings.allowedClientIds,
     timeoutMs: settings.upstreamTimeoutMs,
+    maxCachedTokens: settings.oboCacheMaxUsers,
   });
   logClientPolicy(settings, logger);
   checkAppIdUri(settings, logger);

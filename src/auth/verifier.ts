@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import { MetadataUnavailableError, TokenError } from '../errors.js';
 import type { TokenErrorCode } from '../errors.js';
+import { boundedCache, entryTtl } from '../util/cache.js';
 import type { TenantMetadata } from './discovery.js';
 
 /** Where the verifier gets the tenant's issuers and key-set URLs (TenantDiscovery in production). */
@@ -36,11 +38,17 @@ export interface VerifierOptions {
   clockToleranceSec?: number;
   /** Time budget of one JWKS download. */
   timeoutMs: number;
+  /** Most verified tokens remembered (default 1000); a client reuses its token for every call of its session. */
+  maxCachedTokens?: number;
   /** Clock, for tests. */
   now?: () => Date;
 }
 
 type RemoteJwks = ReturnType<typeof createRemoteJWKSet>;
+
+// How long a verified token is taken on its hash alone (still never past its expiry): the signature check
+// (WebCrypto RSA) is the largest cost of a call with a cached OBO token, and a client sends one token per session.
+const VERIFIED_TTL_MS = 5 * 60_000;
 
 function claimString(payload: JWTPayload, name: string): string | undefined {
   const value = payload[name];
@@ -90,6 +98,8 @@ export class TokenVerifier {
   readonly #keySets = new Map<string, RemoteJwks>();
   readonly #audiences: string[];
   readonly #tolerance: number;
+  // Per token hash: the verified user, until min(VERIFIED_TTL_MS, the token's own expiry); misses coalesce.
+  readonly #verified: ReturnType<typeof boundedCache<string, VerifiedUser, string>>;
 
   constructor(
     private readonly discovery: MetadataSource,
@@ -104,11 +114,27 @@ export class TokenVerifier {
       ]),
     ];
     this.#tolerance = options.clockToleranceSec ?? 60;
+    const nowMs = (): number => this.options.now?.().getTime() ?? Date.now();
+    this.#verified = boundedCache(nowMs, {
+      max: options.maxCachedTokens ?? 1000,
+      fetchMethod: async (_key, _stale, { options: entry, context: token }) => {
+        const user = await this.#verify(token);
+        // jose accepts a token until `exp` plus the clock tolerance; the cache never outlasts that.
+        const acceptedUntil = (user.expiresAt + this.#tolerance) * 1000;
+        entry.ttl = entryTtl(Math.min(VERIFIED_TTL_MS, acceptedUntil - nowMs()));
+        return user;
+      },
+    });
   }
 
   /** Verifies `token`; throws TokenError (with a stable code) or MetadataUnavailableError. */
   async verify(token: string | undefined): Promise<VerifiedUser> {
     if (!token) throw new TokenError('token_missing', 'No bearer token was presented.');
+    const key = createHash('sha256').update(token).digest('base64url');
+    return this.#verified.forceFetch(key, { context: token });
+  }
+
+  async #verify(token: string): Promise<VerifiedUser> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     let unverified: JWTPayload;
     try {

@@ -351,3 +351,82 @@ describe('TokenVerifier rejects', () => {
     assert.ok(jwksRequests - before <= 1, `JWKS fetched ${jwksRequests - before} times`);
   });
 });
+
+describe('TokenVerifier remembers verified tokens', () => {
+  /** A verifier on a movable clock whose metadata source counts its reads and can be made to fail. */
+  function counting(maxCachedTokens?: number) {
+    const state = { now: NOW * 1000, reads: 0, failing: false };
+    const metadata: TenantMetadata = {
+      v1: { issuer: V1_ISS, jwks_uri: jwksUrl },
+      v2: { issuer: V2_ISS, jwks_uri: jwksUrl },
+      tenantGuid: TENANT,
+    };
+    const v = new TokenVerifier(
+      {
+        get: () => {
+          state.reads++;
+          return state.failing
+            ? Promise.reject(new MetadataUnavailableError('Entra ID discovery failed'))
+            : Promise.resolve(metadata);
+        },
+      },
+      {
+        clientId: CLIENT,
+        requiredScope: 'execute',
+        timeoutMs: 2000,
+        now: () => new Date(state.now),
+        allowedClientIds: [CLIENT],
+        ...(maxCachedTokens ? { maxCachedTokens } : {}),
+      },
+    );
+    return { v, state };
+  }
+
+  it('verifies a token once for concurrent and repeated calls', async () => {
+    const { v, state } = counting();
+    const token = await sign(claims());
+    const users = await Promise.all(Array.from({ length: 10 }, () => v.verify(token)));
+    await v.verify(token);
+    assert.equal(state.reads, 1);
+    assert.ok(users.every((u) => u.oid === 'user-oid-1' && u.token === token));
+  });
+
+  it('for five minutes at most, then verifies it afresh', async () => {
+    const { v, state } = counting();
+    const token = await sign(claims());
+    await v.verify(token);
+    state.failing = true;
+    state.now += 299_000;
+    await v.verify(token);
+    state.now += 2_000;
+    await assert.rejects(v.verify(token), MetadataUnavailableError);
+  });
+
+  it('never past the token’s expiry (plus the clock tolerance)', async () => {
+    const { v, state } = counting();
+    const token = await sign(claims({ exp: NOW + 120 }));
+    await v.verify(token);
+    state.now += 179_000;
+    await v.verify(token);
+    assert.equal(state.reads, 1);
+    state.now += 2_000;
+    await rejects(token, 'token_expired', v);
+  });
+
+  it('does not remember a rejection', async () => {
+    const { v, state } = counting();
+    const token = await sign(claims());
+    state.failing = true;
+    await assert.rejects(v.verify(token), MetadataUnavailableError);
+    state.failing = false;
+    assert.equal((await v.verify(token)).oid, 'user-oid-1');
+  });
+
+  it('is bounded: past maxCachedTokens the least recently used token is verified again', async () => {
+    const { v, state } = counting(2);
+    const tokens = await Promise.all([1, 2, 3].map((n) => sign(claims({ oid: `user-${n}` }))));
+    for (const token of tokens) await v.verify(token);
+    await v.verify(tokens[0]!);
+    assert.equal(state.reads, 4);
+  });
+});
