@@ -45,6 +45,8 @@ export interface ArmClientOptions {
   maxItems?: number;
   /** Called once when ARM rejects the token (401), with that token: drop it, so the next getToken exchanges afresh. */
   onUnauthorized?: (rejected: string | undefined) => void;
+  /** Default: the one HTTP client of the process (`loadArmSdk`). */
+  httpClient?: HttpClient;
 }
 
 const RESOURCE_GROUP_IN_ID = /\/resourceGroups\/([^/]+)/i;
@@ -166,9 +168,9 @@ export class ArmClient {
     return new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions(httpClient));
   }
 
-  #clientOptions(httpClient: HttpClient) {
+  #clientOptions(shared: HttpClient) {
     return {
-      httpClient,
+      httpClient: this.options.httpClient ?? shared,
       endpoint: this.options.endpoint,
       $host: this.options.endpoint,
       retryOptions: RETRY_OPTIONS,

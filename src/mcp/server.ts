@@ -1,7 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { ArmClient } from '../arm/arm-client.js';
+import { createHttpHeaders } from '@azure/core-rest-pipeline';
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import { ArmClient } from '../arm/arm-client.js';
 import type { ToolContext } from './context.js';
 import { registerGetSubscriptions } from './tools/get-subscriptions.js';
 import { registerGetUserInfo } from './tools/get-user-info.js';
@@ -42,12 +44,27 @@ export function createMcpServer(ctx: ToolContext): McpServer {
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
+// ARM as far as the warm-up sees it: every list is one empty page, answered in-process.
+const EMPTY_PAGES: HttpClient = {
+  sendRequest: (request) =>
+    Promise.resolve({
+      request,
+      status: 200,
+      headers: createHttpHeaders({ 'content-type': 'application/json' }),
+      bodyAsText: '{"value":[]}',
+    }),
+};
+
 /**
  * Serves one synthetic request in-process (no caller, no network) at start-up: the SDK's and the tools' schemas
- * compile on first use, which costs a fresh instance's first real request about a round trip.
+ * compile on first use, and the ARM SDK's pipeline and paging run their code for the first time, which together
+ * cost a fresh instance's first real request about a round trip.
  */
-export async function warmUpMcpServer(): Promise<void> {
-  const noArm = { listSubscriptions: () => Promise.resolve({ items: [], truncated: false }) };
+export async function warmUpMcpServer(httpClient: HttpClient = EMPTY_PAGES): Promise<void> {
+  const arm = new ArmClient(
+    () => Promise.resolve({ token: 'warm-up', expiresOnTimestamp: Date.now() + 3_600_000 }),
+    { endpoint: 'https://management.azure.com', timeoutMs: 10_000, httpClient },
+  );
   const server = createMcpServer({
     user: {
       token: '',
@@ -60,7 +77,7 @@ export async function warmUpMcpServer(): Promise<void> {
       expiresAt: 0,
       clientAppId: undefined,
     },
-    arm: () => Promise.resolve(noArm as unknown as ArmClient),
+    arm: () => Promise.resolve(arm),
     logger: SILENT,
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -69,23 +86,38 @@ export async function warmUpMcpServer(): Promise<void> {
   });
   try {
     await server.connect(transport);
-    const call = (id: number, name: string) => ({
+    const call = (id: number, name: string, args: Record<string, string> = {}) => ({
       jsonrpc: '2.0',
       id,
       method: 'tools/call',
-      params: { name, arguments: {} },
+      params: { name, arguments: args },
     });
     const body = [
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },
       call(2, 'get_user_info'),
       call(3, 'get_subscriptions'),
+      call(4, 'list_resources', { subscriptionId: '00000000-0000-0000-0000-000000000000' }),
     ];
     const request = new Request('http://localhost/mcp', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify(body),
     });
-    await (await transport.handleRequest(request, { parsedBody: body })).text();
+    const answers = (await (await transport.handleRequest(request, { parsedBody: body })).json()) as {
+      id: number;
+      error?: unknown;
+      result?: { isError?: boolean };
+    }[];
+    // A warm-up that quietly failed would leave the first caller to pay the cost, and hide an SDK change.
+    const failed = body.filter(({ id }) => {
+      const answer = answers.find((a) => a.id === id);
+      return !answer || answer.error !== undefined || answer.result?.isError === true;
+    });
+    if (failed.length > 0) {
+      throw new Error(
+        `MCP warm-up: ${failed.map((r) => ('params' in r ? r.params.name : r.method)).join(', ')} failed`,
+      );
+    }
   } finally {
     await server.close();
   }

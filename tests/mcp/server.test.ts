@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createHttpHeaders } from '@azure/core-rest-pipeline';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { ARM_TOOLS, SERVER_INFO } from '../../src/mcp/server.js';
+import { ARM_TOOLS, SERVER_INFO, warmUpMcpServer } from '../../src/mcp/server.js';
 import { toolHarness } from '../helpers/tool-server.js';
 import type { ToolHarness } from '../helpers/tool-server.js';
 
@@ -57,5 +59,44 @@ describe('ARM_TOOLS', () => {
 
   it('leave out get_user_info, which answers from the verified token', () => {
     assert.equal(ARM_TOOLS.has('get_user_info'), false);
+  });
+});
+
+describe('warmUpMcpServer', () => {
+  /** An in-process ARM answering every request with `status` and an empty page, recording the URLs. */
+  function arm(status: number) {
+    const urls: string[] = [];
+    const client: HttpClient = {
+      sendRequest: (request) => {
+        urls.push(`${request.method} ${new URL(request.url).pathname}`);
+        return Promise.resolve({
+          request,
+          status,
+          headers: createHttpHeaders({ 'content-type': 'application/json' }),
+          bodyAsText: status === 200 ? '{"value":[]}' : '{"error":{"code":"BadRequest","message":"no"}}',
+        });
+      },
+    };
+    return { client, urls };
+  }
+
+  it('runs the tools through the ARM SDK, answered in-process', async () => {
+    const fake = arm(200);
+    await warmUpMcpServer(fake.client);
+    assert.deepEqual(fake.urls, [
+      'GET /subscriptions',
+      'GET /subscriptions/00000000-0000-0000-0000-000000000000/resources',
+    ]);
+  });
+
+  it('fails loudly when a tool fails, naming it', async () => {
+    await assert.rejects(
+      warmUpMcpServer(arm(400).client),
+      /MCP warm-up: get_subscriptions, list_resources failed/,
+    );
+  });
+
+  it('by default needs no network', async () => {
+    await warmUpMcpServer();
   });
 });
