@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
-import type { AuthenticationResult, Configuration, ICachePlugin, TokenCache } from '@azure/msal-node';
+import type {
+  AuthenticationResult,
+  Configuration,
+  ICachePlugin,
+  INetworkModule,
+  NetworkResponse,
+  TokenCache,
+} from '@azure/msal-node';
 import { OboError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { VerifiedUser } from '../auth/verifier.js';
@@ -73,6 +80,26 @@ export function armScopeFor(armEndpoint: string): string {
   const sovereign = ['management.usgovcloudapi.net', 'management.chinacloudapi.cn'];
   // Unknown hosts (proxies, emulators) front the public cloud's ARM.
   return sovereign.includes(host) ? `https://${host}/user_impersonation` : ARM_SCOPE;
+}
+
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
+/** An Entra ID that grants every token request in-process, for the start-up warm-up; it never fetches metadata. */
+function warmUpNetwork(scope: string): INetworkModule {
+  const granted = {
+    token_type: 'Bearer',
+    scope,
+    expires_in: 3600,
+    ext_expires_in: 3600,
+    access_token: 'warm-up',
+    // As Entra answers MSAL's client_info=1 (MSAL warns without it).
+    client_info: Buffer.from(JSON.stringify({ uid: NOBODY, utid: NOBODY })).toString('base64url'),
+  };
+  return {
+    sendGetRequestAsync: () => Promise.reject(new Error('The OBO warm-up makes no requests.')),
+    sendPostRequestAsync: <T>() =>
+      Promise.resolve({ status: 200, headers: {}, body: granted as T } satisfies NetworkResponse<T>),
+  };
 }
 
 function tokenKey(token: string): string {
@@ -216,25 +243,41 @@ export class OboClient {
     return { token: result.accessToken, expiresOnTimestamp: expiresOn };
   }
 
-  /** Builds the MSAL application ahead of the first exchange (start-up prefetch): its first construction is slow. */
+  /**
+   * Builds the MSAL application ahead of the first exchange (start-up prefetch), then runs one exchange through a
+   * throwaway application whose network answers in-process: both are slow the first time (construction, MSAL's
+   * token path), and that time is better spent at start than by the first caller.
+   */
   async warmUp(): Promise<void> {
     this.#application(await this.options.source.get());
+    // Without the tenant's document the throwaway application would want the network for discovery.
+    if (!this.options.v2Document?.()) return;
+    const stub = new ConfidentialClientApplication(
+      this.#config({ clientSecret: 'warm-up' }, warmUpNetwork(this.#scope)),
+    );
+    await stub.acquireTokenOnBehalfOf({ oboAssertion: 'warm-up', scopes: [this.#scope], skipCache: true });
   }
 
   #application(current: CurrentCredential): ConfidentialClientApplication {
     if (this.#app?.key === current.key) return this.#app.cca;
+    const cca = new ConfidentialClientApplication(this.#config(current.credential, this.#network));
+    this.#app = { key: current.key, cca };
+    return cca;
+  }
+
+  #config(credential: CurrentCredential['credential'], networkClient: INetworkModule): Configuration {
     const { clientId, tenantId, authorityHost, logger } = this.options;
-    const config: Configuration = {
+    return {
       auth: {
         clientId,
         authority: `${authorityHost}/${tenantId}`,
         ...knownAuthoritiesFor(authorityHost),
         ...msalAuthorityMetadata(authorityHost, this.options.v2Document?.()),
-        ...current.credential,
+        ...credential,
       },
       cache: { cachePlugin: DISCARD_MSAL_TOKENS },
       system: {
-        networkClient: this.#network,
+        networkClient,
         loggerOptions: {
           piiLoggingEnabled: false,
           logLevel: LogLevel.Warning,
@@ -244,8 +287,5 @@ export class OboClient {
         },
       },
     };
-    const cca = new ConfidentialClientApplication(config);
-    this.#app = { key: current.key, cca };
-    return cca;
   }
 }

@@ -232,6 +232,35 @@ describe('OboClient', () => {
     assert.ok(Date.now() - started < 5000);
   });
 
+  it("warmUp runs MSAL's token path in-process: no request reaches Entra, the first exchange is real", async () => {
+    const document = await (
+      await fetch(`${emulator.entraUrl}/${emulator.tenantId}/v2.0/.well-known/openid-configuration`)
+    ).text();
+    emulator.resetCounts();
+    logs.length = 0;
+    const obo = new OboClient({
+      clientId: emulator.clientId,
+      tenantId: emulator.tenantId,
+      authorityHost: emulator.entraUrl,
+      armEndpoint: emulator.armUrl,
+      timeoutMs: 5000,
+      source: new SecretCredentialSource(emulator.clientSecret),
+      logger,
+      v2Document: () => document,
+    });
+    await obo.warmUp();
+    assert.deepEqual(emulator.counts(), {});
+    assert.deepEqual(logs, []);
+    const token = await obo.getArmToken(user(await emulator.issueUserToken({})));
+    assert.notEqual(token.token, 'warm-up');
+    assert.deepEqual(emulator.counts(), { 'entra.token.obo': 1 });
+  });
+
+  it('warmUp without the tenant document only builds the application (no request)', async () => {
+    await client().warmUp();
+    assert.deepEqual(emulator.counts(), {});
+  });
+
   it('maps sovereign ARM endpoints to their scope, anything else to public ARM', () => {
     assert.equal(armScopeFor('https://management.azure.com'), ARM_SCOPE);
     assert.equal(
