@@ -2,8 +2,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { getRuntime } from '../runtime.js';
 import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
 import type { HttpFunctionDefinition } from './index.js';
+import type * as Handler from '../mcp/handler.js';
 
-type HandlerModule = typeof import('../mcp/handler.js');
+type HandlerModule = typeof Handler;
+
 let handlerModule: Promise<HandlerModule> | undefined;
 
 // The MCP SDK is loaded on first use (the start-up prefetch usually has), off the app's module-load path; the
