@@ -5,7 +5,7 @@ import type { VerifiedUser } from './auth/verifier.js';
 import { loadSettings } from './config/settings.js';
 import type { Settings } from './config/settings.js';
 import { AppError } from './errors.js';
-import { createCredentialSource } from './obo/create-source.js';
+import { createCredentialSource, loadCredentialModules } from './obo/create-source.js';
 import type { ClientCredentialSource } from './obo/credential-source.js';
 import type { ArmAccessToken, OboClient } from './obo/obo-client.js';
 import { consoleLogger, redact } from './util/log.js';
@@ -24,8 +24,9 @@ export interface Runtime {
    */
   armClient(user: VerifiedUser, token?: () => Promise<ArmAccessToken>): ArmClient;
   /**
-   * Warms what a first request needs, all in parallel: discovery (v1, v2), the v2 key set, the OBO credential
-   * and the lazily loaded modules. Runs once (later calls return the same promise), never rejects, logs one
+   * Warms what a first request needs, in parallel: discovery (v1, v2), the v2 key set, the OBO credential, the
+   * lazily loaded modules (the credential's first), and in-process warm-ups of MSAL's token path, the MCP server
+   * and the ARM client. Runs once (later calls return the same promise), never rejects, logs one
    * line on failure; whatever failed is simply fetched again on demand by the first request.
    */
   prefetch(): Promise<void>;
@@ -139,21 +140,25 @@ export function createRuntime(
       const started = performance.now();
       const keys = verifier.warmUp();
       const credential = source.prefetch?.() ?? Promise.resolve();
-      const modules = Promise.all([loadObo(), loadArmSdk(), import('./mcp/handler.js')]);
-      const oboClient = Promise.all([loadObo(), keys, credential]).then(([obo]) => obo.warmUp());
+      // The credential's requests are the longest chain at start (Key Vault: token and challenge, then the read;
+      // then OBO, then ARM). Its SDKs load first; the others load while its requests are in flight instead of
+      // competing with them for the one JavaScript thread.
+      const credentialModules = options.source
+        ? Promise.resolve()
+        : loadCredentialModules(settings.credential.mode).catch(() => undefined);
+      const modules = credentialModules.then(() =>
+        Promise.all([loadObo(), loadArmSdk(), import('./mcp/handler.js')]),
+      );
+      // First uses compile and build much (MSAL's token path and application, the MCP SDK's schemas, the ARM
+      // SDK's pipeline): both warm-ups run in-process while the credential's requests are still in flight.
+      const oboClient = Promise.all([loadObo(), keys]).then(([obo]) => obo.warmUp());
+      const mcpServer = modules.then(() => import('./mcp/server.js')).then((m) => m.warmUpMcpServer());
       const steps: [string, Promise<unknown>][] = [
         ['Entra ID discovery and signing keys', keys],
         ['OBO credential', credential],
         ['modules', modules],
-        // First uses compile and build much (MSAL's application, the MCP SDK's schemas): do it now, not for a caller.
         ['OBO client', oboClient],
-        // Last: a request that arrives while the instance starts needs the CPU for the steps above first.
-        [
-          'MCP server',
-          Promise.allSettled([keys, credential, modules, oboClient])
-            .then(() => import('./mcp/server.js'))
-            .then((m) => m.warmUpMcpServer()),
-        ],
+        ['MCP server', mcpServer],
       ];
       const results = await Promise.allSettled(steps.map(([, step]) => step));
       const failed = results.flatMap((r, i) =>

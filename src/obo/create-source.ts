@@ -1,7 +1,12 @@
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../util/log.js';
 import type { ClientCredentialSource } from './credential-source.js';
-import { managedIdentityCredential, runsWithManagedIdentity, serverIdentity } from './identity.js';
+import {
+  loadIdentitySdk,
+  managedIdentityCredential,
+  runsWithManagedIdentity,
+  serverIdentity,
+} from './identity.js';
 import { KeyVaultCredentialSource } from './keyvault-source.js';
 import { ManagedIdentityAssertionSource } from './mi-assertion-source.js';
 import { SecretCredentialSource } from './secret-source.js';
@@ -34,4 +39,10 @@ export function createCredentialSource(
         upstreamTimeoutMs,
       );
   }
+}
+
+/** Imports the SDKs the credential's first requests need (none for a secret setting). */
+export async function loadCredentialModules(mode: Settings['credential']['mode']): Promise<void> {
+  if (mode === 'keyvault') await Promise.all([loadIdentitySdk(), import('@azure/keyvault-secrets')]);
+  if (mode === 'managed-identity') await loadIdentitySdk();
 }

@@ -4,14 +4,19 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/ident
 // @azure/identity is large; it is imported on first use (the start-up prefetch), off the module-load path.
 type IdentitySdk = typeof Identity;
 let sdk: Promise<IdentitySdk> | undefined;
-const loadSdk = (): Promise<IdentitySdk> => (sdk ??= import('@azure/identity'));
+/** Imports @azure/identity once (a failed import is tried again by the next caller). */
+export const loadIdentitySdk = (): Promise<IdentitySdk> =>
+  (sdk ??= import('@azure/identity').catch((error: unknown) => {
+    sdk = undefined;
+    throw error;
+  }));
 
 /** A credential built on first use, so loading the app does not load @azure/identity. */
 function lazyCredential(build: (identity: IdentitySdk) => TokenCredential): TokenCredential {
   let credential: Promise<TokenCredential> | undefined;
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-      credential ??= loadSdk().then(build);
+      credential ??= loadIdentitySdk().then(build);
       return (await credential).getToken(scopes, options);
     },
   };

@@ -249,13 +249,14 @@ export class OboClient {
    * token path), and that time is better spent at start than by the first caller.
    */
   async warmUp(): Promise<void> {
-    this.#application(await this.options.source.get());
     // Without the tenant's document the throwaway application would want the network for discovery.
-    if (!this.options.v2Document?.()) return;
-    const stub = new ConfidentialClientApplication(
-      this.#config({ clientSecret: 'warm-up' }, warmUpNetwork(this.#scope)),
-    );
-    await stub.acquireTokenOnBehalfOf({ oboAssertion: 'warm-up', scopes: [this.#scope], skipCache: true });
+    if (this.options.v2Document?.()) {
+      const stub = new ConfidentialClientApplication(
+        this.#config({ clientSecret: 'warm-up' }, warmUpNetwork(this.#scope)),
+      );
+      await stub.acquireTokenOnBehalfOf({ oboAssertion: 'warm-up', scopes: [this.#scope], skipCache: true });
+    }
+    this.#application(await this.options.source.get());
   }
 
   #application(current: CurrentCredential): ConfidentialClientApplication {
