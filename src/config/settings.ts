@@ -81,7 +81,8 @@ function says(message: string): { error: string; abort: true } {
 }
 
 // zod/mini, not the classic API: this module is on the app's start path, and the classic API (with its JSON
-// Schema code) would add ~100 KB to what the worker loads before it registers the functions.
+// Schema code) would add ~100 KB to what the worker loads before it registers the functions. scripts/bundle.mjs
+// keeps zod/mini apart from the MCP tools' classic zod.
 type Setting<T> = z.ZodMiniType<T, string | undefined>;
 
 function parse<T>(env: Env, name: SettingName, schema: Setting<T>): T {
