@@ -8,8 +8,34 @@
 //                            functions.mjs and chunks/ — no node_modules, nothing for a remote build to install.
 // `node scripts/bundle.mjs <outfile>` writes only the bundle: <outfile> and a chunks/ folder next to it.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
+
+// The settings module validates with zod/mini on the start path. The MCP tools' classic zod (lazy chunks) is
+// built on the same zod core files, and esbuild assigns whole files to chunks: shared, the core would sit in a
+// chunk the entry imports, with all the code classic zod keeps (its JSON Schema conversion included, ~85 KB).
+// Resolved into a namespace of its own, zod/mini gets a copy of those files, tree-shaken to what settings use.
+const OWN_COPY = Symbol('zod/mini own copy');
+const zodMiniOwnCopy = {
+  name: 'zod-mini-own-copy',
+  setup(build) {
+    const namespace = 'zod-mini';
+    const resolveInCopy = async ({ path, resolveDir, kind }) => {
+      const resolved = await build.resolve(path, { resolveDir, kind, pluginData: OWN_COPY });
+      if (resolved.errors.length > 0 || resolved.external) return resolved;
+      // Relative: the source map names this copy like the files it was read from.
+      return { path: relative(process.cwd(), resolved.path), namespace, sideEffects: resolved.sideEffects };
+    };
+    build.onResolve({ filter: /^zod\/mini$/ }, (args) =>
+      args.pluginData === OWN_COPY ? undefined : resolveInCopy(args),
+    );
+    build.onResolve({ filter: /.*/, namespace }, resolveInCopy);
+    build.onLoad({ filter: /.*/, namespace }, ({ path }) => {
+      const file = resolve(path);
+      return { contents: readFileSync(file, 'utf8'), loader: 'js', resolveDir: dirname(file) };
+    });
+  },
+};
 
 const outfile = process.argv[2] ?? 'dist/app/functions.mjs';
 const outdir = dirname(outfile);
@@ -32,6 +58,7 @@ await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
+  plugins: [zodMiniOwnCopy],
   logLevel: 'warning',
 });
 console.log(`bundle: ${outfile} (+ ${join(outdir, 'chunks')}/)`);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 import { GUID } from '../util/guid.js';
 import { isLoopbackHost } from '../util/loopback.js';
@@ -80,7 +80,12 @@ function says(message: string): { error: string; abort: true } {
   return { error: message, abort: true };
 }
 
-function parse<T>(env: Env, name: SettingName, schema: z.ZodType<T, string | undefined>): T {
+// zod/mini, not the classic API: this module is on the app's start path, and the classic API (with its JSON
+// Schema code) would add ~100 KB to what the worker loads before it registers the functions. scripts/bundle.mjs
+// keeps zod/mini apart from the MCP tools' classic zod.
+type Setting<T> = z.ZodMiniType<T, string | undefined>;
+
+function parse<T>(env: Env, name: SettingName, schema: Setting<T>): T {
   const result = schema.safeParse(env[name]);
   if (result.success) return result.data;
   const message = result.error.issues[0]?.message;
@@ -88,61 +93,67 @@ function parse<T>(env: Env, name: SettingName, schema: z.ZodType<T, string | und
 }
 
 // A setting as read: trimmed, and unset when blank.
-const text = z
-  .string()
-  .optional()
-  .transform((value) => value?.trim() || undefined);
+const text = z.pipe(
+  z.optional(z.string()),
+  z.transform((value) => value?.trim() || undefined),
+);
 
 function withDefault(fallback: string) {
-  return text.transform((value) => value ?? fallback);
-}
-
-function required(name: SettingName, hint?: string) {
-  return text.refine(
-    (value): value is string => value !== undefined,
-    says(`Missing required setting ${name}${hint ? ` (${hint})` : ''}.`),
+  return z.pipe(
+    text,
+    z.transform((value) => value ?? fallback),
   );
 }
 
+// An unset setting fails z.string(), with this message.
+function required(name: SettingName, hint?: string) {
+  return z.pipe(text, z.string(says(`Missing required setting ${name}${hint ? ` (${hint})` : ''}.`)));
+}
+
 function absent(name: SettingName, mode: string) {
-  return text.refine(
-    (value) => value === undefined,
-    says(`Setting ${name} must not be set when OBO_CREDENTIAL=${mode}.`),
+  return text.check(
+    z.refine(
+      (value) => value === undefined,
+      says(`Setting ${name} must not be set when OBO_CREDENTIAL=${mode}.`),
+    ),
   );
 }
 
 function guid(name: SettingName) {
-  return text.refine(
-    (value) => value === undefined || GUID.test(value),
-    says(`Setting ${name} must be a GUID.`),
+  return text.check(
+    z.refine((value) => value === undefined || GUID.test(value), says(`Setting ${name} must be a GUID.`)),
   );
 }
 
 // No trailing slash: paths are appended to these URLs.
-function httpsUrl<T extends string | undefined>(
-  name: SettingName,
-  value: z.ZodType<T, string | undefined>,
-  allowHttp = false,
-) {
-  return value
-    .refine((v) => v === undefined || URL.canParse(v), says(`Setting ${name} is not a valid URL.`))
-    .refine(
-      (v) => {
-        if (v === undefined) return true;
-        const { protocol } = new URL(v);
-        return protocol === 'https:' || (allowHttp && protocol === 'http:');
-      },
-      says(`Setting ${name} must be an https:// URL.`),
-    )
-    .transform((v) => v?.replace(/\/+$/, '') as T);
+function httpsUrl<T extends string | undefined>(name: SettingName, value: Setting<T>, allowHttp = false) {
+  return z.pipe(
+    value.check(
+      z.refine((v) => v === undefined || URL.canParse(v), says(`Setting ${name} is not a valid URL.`)),
+      z.refine(
+        (v) => {
+          if (v === undefined) return true;
+          const { protocol } = new URL(v);
+          return protocol === 'https:' || (allowHttp && protocol === 'http:');
+        },
+        says(`Setting ${name} must be an https:// URL.`),
+      ),
+    ),
+    z.transform((v) => v?.replace(/\/+$/, '') as T),
+  );
 }
 
 function positiveInt(name: SettingName, fallback: number, max: number) {
-  return text
-    .transform((value) => (value === undefined ? fallback : Number(value)))
-    .refine(
-      (n) => Number.isInteger(n) && n > 0 && n <= max,
-      says(`Setting ${name} must be a whole number between 1 and ${max}.`),
+  return z
+    .pipe(
+      text,
+      z.transform((value) => (value === undefined ? fallback : Number(value))),
+    )
+    .check(
+      z.refine(
+        (n) => Number.isInteger(n) && n > 0 && n <= max,
+        says(`Setting ${name} must be a whole number between 1 and ${max}.`),
+      ),
     );
 }
 
@@ -153,32 +164,36 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-const tenantId = required('ENTRA_TENANT_ID')
-  .refine(
+const tenantId = required('ENTRA_TENANT_ID').check(
+  z.refine(
     (v) => GUID.test(v) || TENANT_NAME.test(v),
     says('Setting ENTRA_TENANT_ID must be a tenant GUID or a verified domain name.'),
-  )
-  .refine(
+  ),
+  z.refine(
     (v) => !['common', 'organizations', 'consumers'].includes(v.toLowerCase()),
     says('Setting ENTRA_TENANT_ID must name one tenant, not a multi-tenant alias.'),
-  );
-
-const clientId = required('ENTRA_CLIENT_ID').refine(
-  (v) => GUID.test(v),
-  says('Setting ENTRA_CLIENT_ID must be a GUID.'),
+  ),
 );
 
-const requiredScope = withDefault('execute').refine(
-  (v) => !/\s/.test(v),
-  says('Setting ENTRA_REQUIRED_SCOPE must be one scope.'),
+const clientId = required('ENTRA_CLIENT_ID').check(
+  z.refine((v) => GUID.test(v), says('Setting ENTRA_CLIENT_ID must be a GUID.')),
+);
+
+const requiredScope = withDefault('execute').check(
+  z.refine((v) => !/\s/.test(v), says('Setting ENTRA_REQUIRED_SCOPE must be one scope.')),
 );
 
 // An origin is scheme://host[:port]; "null" (opaque origins, sandboxed frames) or "*" would open the door.
-const allowedOrigins = text
-  .transform((value) => list(value).map((origin) => origin.replace(/\/+$/, '')))
-  .refine(
-    (origins) => origins.every((origin) => /^https?:\/\/[^/\s*]+$/i.test(origin)),
-    says('Setting MCP_ALLOWED_ORIGINS must list origins like https://app.example.com, comma-separated.'),
+const allowedOrigins = z
+  .pipe(
+    text,
+    z.transform((value) => list(value).map((origin) => origin.replace(/\/+$/, ''))),
+  )
+  .check(
+    z.refine(
+      (origins) => origins.every((origin) => /^https?:\/\/[^/\s*]+$/i.test(origin)),
+      says('Setting MCP_ALLOWED_ORIGINS must list origins like https://app.example.com, comma-separated.'),
+    ),
   );
 
 const APP_ID_URI_FORM = says(
@@ -190,17 +205,17 @@ const APP_ID_URI_FORM = says(
  * `http://` on a loopback host. No trailing slash: the scope is `<uri>/<scope>`, and v1 tokens carry the URI
  * exactly as requested, so a normalised variant would not match the audience. Unset: `api://<client id>`.
  */
-const appIdUri = text
-  .refine(
+const appIdUri = text.check(
+  z.refine(
     (v) => v === undefined || (!/\s/.test(v) && !v.endsWith('/') && !/[?#]/.test(v) && URL.canParse(v)),
     APP_ID_URI_FORM,
-  )
-  .refine((v) => {
+  ),
+  z.refine((v) => {
     if (v === undefined) return true;
     const url = new URL(v);
     return url.protocol !== 'http:' || (isLoopbackHost(url.hostname) && !url.username && !url.password);
-  }, says('Setting ENTRA_APP_ID_URI may use http:// only for a loopback host (local testing).'))
-  .refine((v) => {
+  }, says('Setting ENTRA_APP_ID_URI may use http:// only for a loopback host (local testing).')),
+  z.refine((v) => {
     if (v === undefined) return true;
     const url = new URL(v);
     switch (url.protocol) {
@@ -213,23 +228,29 @@ const appIdUri = text
       default:
         return false;
     }
-  }, APP_ID_URI_FORM);
+  }, APP_ID_URI_FORM),
+);
 
 /**
  * Unset: this app itself (the single-app setup, where the CLI signs in with ENTRA_CLIENT_ID) and VS Code.
  * `*`: any client app of any tenant that got a token for this API (consent-phished apps included).
  */
-const allowedClientIds = text
-  .refine((v) => {
-    if (v === undefined || v === '*') return true;
-    const ids = list(v);
-    return ids.length > 0 && ids.every((id) => GUID.test(id));
-  }, says("Setting ENTRA_ALLOWED_CLIENT_IDS must be '*' or a comma-separated list of application id GUIDs."))
-  .transform((v) => (v === undefined || v === '*' ? v : [...new Set(list(v).map((id) => id.toLowerCase()))]));
+const allowedClientIds = z.pipe(
+  text.check(
+    z.refine((v) => {
+      if (v === undefined || v === '*') return true;
+      const ids = list(v);
+      return ids.length > 0 && ids.every((id) => GUID.test(id));
+    }, says("Setting ENTRA_ALLOWED_CLIENT_IDS must be '*' or a comma-separated list of application id GUIDs.")),
+  ),
+  z.transform((v) =>
+    v === undefined || v === '*' ? v : [...new Set(list(v).map((id) => id.toLowerCase()))],
+  ),
+);
 
-const credentialMode = withDefault('keyvault').refine(
-  (v): v is (typeof CREDENTIAL_MODES)[number] => (CREDENTIAL_MODES as readonly string[]).includes(v),
-  says(`Setting OBO_CREDENTIAL must be one of ${CREDENTIAL_MODES.join(', ')}.`),
+const credentialMode = z.pipe(
+  withDefault('keyvault'),
+  z.enum(CREDENTIAL_MODES, says(`Setting OBO_CREDENTIAL must be one of ${CREDENTIAL_MODES.join(', ')}.`)),
 );
 
 function credentialSettings(env: Env): CredentialSettings {

@@ -87,6 +87,38 @@ function assertStreamingWorker(bundlePath: string): void {
   assert.match(capabilities.HttpUri ?? '', /^http:\/\/localhost:\d+\/$/, 'HTTP streaming enabled');
 }
 
+// What the worker loads with the entry before any import(): its static import/export-from statements (minified:
+// `import{a as b}from"./chunks/x.mjs"`, `import"./x.mjs"`), followed through the chunks.
+function staticGraph(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const [, spec] of code.matchAll(
+      /\b(?:import|export)\s*(?:[\w$\s{},*]*?from\s*)?["'](\.\.?\/[^"']+)["']/g,
+    )) {
+      visit(join(dirname(file), spec!));
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
+
+// Modules of the request path, loaded with import() after start (package paths as the source maps name them).
+const LAZY_ONLY: [string, RegExp][] = [
+  ['the MCP SDK', /\bnode_modules\/@modelcontextprotocol\//],
+  ['MSAL', /\bnode_modules\/@azure\/msal-/],
+  ['@azure/identity', /\bnode_modules\/@azure\/identity\//],
+  ['the Key Vault SDK', /\bnode_modules\/@azure\/keyvault-/],
+  ['the ARM SDKs and their Azure core', /\bnode_modules\/@azure\/(?:arm-|core-)/],
+  ["zod's classic API", /\bnode_modules\/zod\/(?:v4\/)?classic\//],
+  ["zod's JSON Schema code", /\bnode_modules\/zod\/.*json-schema|\bnode_modules\/zod-to-json-schema\//],
+];
+// ~25% over today's 157 KB (functions.mjs and its static chunks); a zod core shared with the lazy classic zod
+// (233 KB) or settings on classic zod (247 KB) exceed it.
+const STATIC_GRAPH_BUDGET = 200_000;
+
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bundle-'));
   bundle = join(dir, 'functions.mjs');
@@ -126,6 +158,20 @@ describe('deployment bundle', () => {
       }
     }
     assert.ok(total < 10 * 1024 * 1024);
+  });
+
+  it('loads only the start path up front: no SDK of the request path, no classic zod, within budget', () => {
+    const files = staticGraph(bundle);
+    assert.ok(files.length > 1, 'finds the chunks the entry imports');
+    for (const file of files) {
+      const { sources } = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+      for (const [what, pattern] of LAZY_ONLY) {
+        const found = sources.filter((source) => pattern.test(source));
+        assert.deepEqual(found, [], `${what} in ${file}, which the entry imports statically`);
+      }
+    }
+    const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+    assert.ok(bytes < STATIC_GRAPH_BUDGET, `static import graph of the entry: ${bytes} bytes`);
   });
 
   it('enables HTTP streaming before registering each function once, as the worker sees it', () => {
