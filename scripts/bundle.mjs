@@ -23,7 +23,7 @@ const zodMiniOwnCopy = {
     const resolveInCopy = async ({ path, resolveDir, kind }) => {
       const resolved = await build.resolve(path, { resolveDir, kind, pluginData: OWN_COPY });
       if (resolved.errors.length > 0 || resolved.external) return resolved;
-      // Relative: the source map names this copy like the files it was read from.
+      // Relative to the repository: source maps and metafiles name these files by this path, not by the machine.
       return { path: relative(process.cwd(), resolved.path), namespace, sideEffects: resolved.sideEffects };
     };
     build.onResolve({ filter: /^zod\/mini$/ }, (args) =>
