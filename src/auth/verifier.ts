@@ -3,7 +3,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErr
 import type { JWTPayload } from 'jose';
 import { MetadataUnavailableError, TokenError } from '../errors.js';
 import type { TokenErrorCode } from '../errors.js';
-import { boundedCache, entryTtl } from '../util/cache.js';
+import { boundedCache } from '../util/cache.js';
 import type { TenantMetadata } from './discovery.js';
 
 /** Where the verifier gets the tenant's issuers and key-set URLs (TenantDiscovery in production). */
@@ -19,7 +19,7 @@ export interface VerifiedUser {
   tenantId: string;
   upn: string | undefined;
   name: string | undefined;
-  scopes: string[];
+  readonly scopes: readonly string[];
   /** Token format version, from the issuer that signed it. */
   version: '1.0' | '2.0';
   /** Expiry, epoch seconds. */
@@ -98,8 +98,12 @@ export class TokenVerifier {
   readonly #keySets = new Map<string, RemoteJwks>();
   readonly #audiences: string[];
   readonly #tolerance: number;
-  // Per token hash: the verified user, until min(VERIFIED_TTL_MS, the token's own expiry); misses coalesce.
-  readonly #verified: ReturnType<typeof boundedCache<string, VerifiedUser, string>>;
+  // Per token hash: the verified user, until min(VERIFIED_TTL_MS, the token's own expiry). Only successes enter
+  // (lru-cache's fetch would hold a slot for every junk token in flight and evict verified ones for it).
+  readonly #verified: ReturnType<typeof boundedCache<string, VerifiedUser>>;
+  // Verifications in flight, so concurrent requests with one token share one (at most one per request).
+  readonly #pending = new Map<string, Promise<VerifiedUser>>();
+  readonly #nowMs = (): number => this.options.now?.().getTime() ?? Date.now();
 
   constructor(
     private readonly discovery: MetadataSource,
@@ -114,24 +118,26 @@ export class TokenVerifier {
       ]),
     ];
     this.#tolerance = options.clockToleranceSec ?? 60;
-    const nowMs = (): number => this.options.now?.().getTime() ?? Date.now();
-    this.#verified = boundedCache(nowMs, {
-      max: options.maxCachedTokens ?? 1000,
-      fetchMethod: async (_key, _stale, { options: entry, context: token }) => {
-        const user = await this.#verify(token);
-        // jose accepts a token until `exp` plus the clock tolerance; the cache never outlasts that.
-        const acceptedUntil = (user.expiresAt + this.#tolerance) * 1000;
-        entry.ttl = entryTtl(Math.min(VERIFIED_TTL_MS, acceptedUntil - nowMs()));
-        return user;
-      },
-    });
+    this.#verified = boundedCache(this.#nowMs, { max: options.maxCachedTokens ?? 1000 });
   }
 
   /** Verifies `token`; throws TokenError (with a stable code) or MetadataUnavailableError. */
   async verify(token: string | undefined): Promise<VerifiedUser> {
     if (!token) throw new TokenError('token_missing', 'No bearer token was presented.');
     const key = createHash('sha256').update(token).digest('base64url');
-    return this.#verified.forceFetch(key, { context: token });
+    const known = this.#verified.get(key);
+    if (known) return known;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = this.#verify(token).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    const user = await pending;
+    // jose accepts a token until `exp` plus the clock tolerance; the cache never outlasts that.
+    const acceptedUntil = (user.expiresAt + this.#tolerance) * 1000;
+    const ttl = Math.min(VERIFIED_TTL_MS, acceptedUntil - this.#nowMs());
+    if (ttl > 0) this.#verified.set(key, user, { ttl });
+    return user;
   }
 
   async #verify(token: string): Promise<VerifiedUser> {
@@ -205,7 +211,8 @@ export class TokenVerifier {
       throw new TokenError('insufficient_scope', `Token lacks the '${this.options.requiredScope}' scope.`);
     }
 
-    return {
+    // Frozen: one verified user is shared by every request with the same token while it is cached.
+    return Object.freeze({
       token,
       oid,
       tenantId,
@@ -214,11 +221,11 @@ export class TokenVerifier {
         claimString(payload, 'upn') ??
         claimString(payload, 'unique_name'),
       name: claimString(payload, 'name'),
-      scopes,
+      scopes: Object.freeze(scopes),
       version,
       expiresAt: payload.exp as number,
       clientAppId,
-    };
+    });
   }
 
   /**

@@ -422,6 +422,29 @@ describe('TokenVerifier remembers verified tokens', () => {
     assert.equal((await v.verify(token)).oid, 'user-oid-1');
   });
 
+  it('rejected tokens do not push verified ones out', async () => {
+    const { v, state } = counting(2);
+    const token = await sign(claims());
+    await v.verify(token);
+    const attacker = await generateKeyPair('RS256');
+    for (let i = 0; i < 5; i++) {
+      await rejects(
+        await sign(claims({ oid: `x-${i}` }), attacker.privateKey, 'other-kid'),
+        'token_unknown_key',
+        v,
+      );
+    }
+    const reads = state.reads;
+    await v.verify(token);
+    assert.equal(state.reads, reads, 'still remembered');
+  });
+
+  it('hands out a frozen user (shared by the requests of one token)', async () => {
+    const { v } = counting();
+    const user = await v.verify(await sign(claims()));
+    assert.ok(Object.isFrozen(user) && Object.isFrozen(user.scopes));
+  });
+
   it('is bounded: past maxCachedTokens the least recently used token is verified again', async () => {
     const { v, state } = counting(2);
     const tokens = await Promise.all([1, 2, 3].map((n) => sign(claims({ oid: `user-${n}` }))));
