@@ -16,7 +16,12 @@ function lazyCredential(build: (identity: IdentitySdk) => TokenCredential): Toke
   let credential: Promise<TokenCredential> | undefined;
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-      credential ??= loadIdentitySdk().then(build);
+      credential ??= loadIdentitySdk()
+        .then(build)
+        .catch((error: unknown) => {
+          credential = undefined; // a failed import is tried again by the next call
+          throw error;
+        });
       return (await credential).getToken(scopes, options);
     },
   };

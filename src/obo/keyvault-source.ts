@@ -36,14 +36,19 @@ export interface KeyVaultSourceOptions {
   client?: SecretReader;
 }
 
+// Key Vault's DNS suffixes per cloud: its challenge names `https://<suffix>` as the resource.
+const VAULT_SUFFIXES = ['vault.azure.net', 'vault.azure.cn', 'vault.usgovcloudapi.net'];
+
 /**
- * The scope Key Vault's challenge will name for `vaultUrl`: its DNS suffix (`https://vault.azure.net/.default`
- * for `*.vault.azure.net`, likewise in sovereign clouds). Loopback vaults are emulators of the public cloud.
+ * The scope Key Vault's challenge will name for `vaultUrl`, when it can be known ahead: the vault's cloud suffix
+ * (`https://vault.azure.net/.default` for `*.vault.azure.net`). Loopback vaults are emulators of the public cloud;
+ * other names (custom, private DNS) are left to the challenge.
  */
-export function vaultScope(vaultUrl: string): string {
+export function vaultScope(vaultUrl: string): string | undefined {
   if (isLoopbackUrl(vaultUrl)) return 'https://vault.azure.net/.default';
   const host = new URL(vaultUrl).hostname.toLowerCase();
-  return `https://${host.slice(host.indexOf('.') + 1)}/.default`;
+  const suffix = VAULT_SUFFIXES.find((s) => host.endsWith(`.${s}`));
+  return suffix ? `https://${suffix}/.default` : undefined;
 }
 
 // While Key Vault is down, a stale secret is re-checked this often.
@@ -89,8 +94,8 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
   /** Reads the secret ahead of the first request (start-up prefetch); failures are the caller's to log. */
   async prefetch(): Promise<void> {
     // As the Key Vault client asks (its challenge policy enables CAE), so a managed identity caches the same token.
-    if (this.options.primeIdentity)
-      this.#identity.prime(vaultScope(this.options.vaultUrl), { enableCae: true });
+    const scope = vaultScope(this.options.vaultUrl);
+    if (this.options.primeIdentity && scope) this.#identity.prime(scope, { enableCae: true });
     await this.get();
   }
 

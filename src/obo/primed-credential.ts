@@ -4,10 +4,14 @@ import { withTimeout } from '../util/timeout.js';
 /**
  * A credential whose first token for one scope can be asked for ahead of its consumer. Key Vault's client learns
  * its scope from an unauthenticated challenge and only then asks for a token; asking for both at once at start
- * saves that round trip. The primed token is handed out once (the Key Vault client keeps and renews its tokens
- * itself), and only for exactly that scope; everything else, and a failed or expiring primed token, goes to
+ * saves that round trip. Only a managed identity may be primed: its token does not depend on the tenant the
+ * challenge names. The primed token serves the first request only, and only for exactly that scope (the Key Vault
+ * client keeps and renews its tokens itself); everything else, and a failed or expiring primed token, goes to
  * `identity`.
  */
+// The Key Vault client renews a token this long before it expires; a primed token closer than that is not worth it.
+const RENEW_BEFORE_MS = 2 * 60_000;
+
 export class PrimedCredential implements TokenCredential {
   #primed: { scope: string; token: Promise<AccessToken | null> } | undefined;
 
@@ -27,15 +31,15 @@ export class PrimedCredential implements TokenCredential {
   }
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    // Its first request is the only one the prime can serve; after that the consumer keeps its own tokens.
     const primed = this.#primed;
+    this.#primed = undefined;
     const wanted = typeof scopes === 'string' ? [scopes] : scopes;
     if (!primed || options?.claims || wanted.length !== 1 || wanted[0] !== primed.scope) {
       return this.identity.getToken(scopes, options);
     }
-    this.#primed = undefined;
     const token = await primed.token.catch(() => null);
-    // Less than a minute left is not worth handing out; the consumer would renew it at once.
-    if (token && token.expiresOnTimestamp - this.now() > 60_000) return token;
+    if (token && token.expiresOnTimestamp - this.now() > RENEW_BEFORE_MS) return token;
     return this.identity.getToken(scopes, options);
   }
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TokenCredential } from '@azure/identity';
+import { startEmulator } from '../../emulator/index.js';
 import { CredentialError } from '../../src/errors.js';
+import { managedIdentityCredential } from '../../src/obo/identity.js';
 import { KeyVaultCredentialSource, isLoopbackUrl, vaultScope } from '../../src/obo/keyvault-source.js';
 import type { SecretReader } from '../../src/obo/keyvault-source.js';
 import type { Logger } from '../../src/util/log.js';
@@ -159,6 +161,8 @@ describe('KeyVaultCredentialSource', () => {
       'https://vault.usgovcloudapi.net/.default',
     );
     assert.equal(vaultScope('https://127.0.0.1:8443'), 'https://vault.azure.net/.default');
+    assert.equal(vaultScope('https://secrets.contoso.example'), undefined);
+    assert.equal(vaultScope('https://kv.notvault.azure.net.example'), undefined);
   });
 
   it('with primeIdentity, the prefetch asks for the vault token alongside the read', async () => {
@@ -187,6 +191,41 @@ describe('KeyVaultCredentialSource', () => {
         asked,
         primeIdentity ? [{ scopes: 'https://vault.azure.net/.default', enableCae: true }] : [],
       );
+    }
+  });
+});
+
+describe('KeyVaultCredentialSource with the Key Vault SDK (emulator)', () => {
+  it('the vault read uses the primed managed-identity token: one token request in all', async () => {
+    const emulator = await startEmulator();
+    const saved = { ...process.env };
+    try {
+      // The managed identity credential reads its endpoint from the environment, as on App Service.
+      Object.assign(process.env, emulator.env('keyvault'));
+      const identity = managedIdentityCredential(emulator.env('keyvault').MANAGED_IDENTITY_CLIENT_ID);
+      let requests = 0;
+      const counting: TokenCredential = {
+        getToken: (scopes, options) => {
+          requests++;
+          return identity.getToken(scopes, options);
+        },
+      };
+      const src = new KeyVaultCredentialSource({
+        vaultUrl: emulator.keyVaultUrl,
+        secretName: 'obo-client-secret',
+        ttlMs: 3_600_000,
+        timeoutMs: 5000,
+        identity: counting,
+        primeIdentity: true,
+        logger: silent,
+      });
+      await src.prefetch();
+      assert.equal(secretOf(await src.get()), emulator.clientSecret);
+      assert.equal(requests, 1);
+      assert.deepEqual(emulator.counts(), { 'identity.token': 1, 'keyvault.secret': 2 });
+    } finally {
+      process.env = saved;
+      await emulator.stop();
     }
   });
 });
