@@ -56,6 +56,8 @@ export type ArmErrorCode =
 
 export type TimeoutErrorCode = 'timeout';
 
+export type WarmUpErrorCode = 'warmup_failed';
+
 export type AppErrorCode =
   | ConfigErrorCode
   | TokenErrorCode
@@ -63,7 +65,8 @@ export type AppErrorCode =
   | OboErrorCode
   | CredentialErrorCode
   | ArmErrorCode
-  | TimeoutErrorCode;
+  | TimeoutErrorCode
+  | WarmUpErrorCode;
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -165,5 +168,16 @@ export class TimeoutError extends AppError {
   declare readonly code: TimeoutErrorCode;
   constructor(what: string, ms: number, options?: { cause?: unknown }) {
     super('timeout', `${what} did not answer within ${ms} ms`, options);
+  }
+}
+
+/**
+ * An in-process start-up warm-up failed (it runs on synthetic inputs, so its message carries no caller data); the
+ * prefetch logs it and the first real request simply pays the first-use cost.
+ */
+export class WarmUpError extends AppError {
+  declare readonly code: WarmUpErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('warmup_failed', message, options);
   }
 }

@@ -56,6 +56,9 @@ export function armClientFor(
   });
 }
 
+// A warm-up whose prerequisite failed is skipped; the prerequisite's own step reports the failure.
+const skipped = (): void => undefined;
+
 function describeFailure(error: unknown): string {
   if (error instanceof AppError) return `${error.code}: ${redact(error.message)}`;
   return error instanceof Error ? error.name : 'unknown error';
@@ -149,15 +152,25 @@ export function createRuntime(
       const modules = credentialModules.then(() =>
         Promise.all([loadObo(), loadArmSdk(), import('./mcp/handler.js')]),
       );
-      // First uses compile and build much (MSAL's token path and application, the MCP SDK's schemas, the ARM
-      // SDK's pipeline): both warm-ups run in-process while the credential's requests are still in flight.
-      const oboClient = Promise.all([loadObo(), keys]).then(([obo]) => obo.warmUp());
-      const mcpServer = modules.then(() => import('./mcp/server.js')).then((m) => m.warmUpMcpServer());
+      // First uses compile and build much (MSAL's token path, the MCP SDK's schemas, the ARM SDK's pipeline): the
+      // in-process warm-ups run while the credential's requests are in flight, rather than for the first caller.
+      // (They may delay a request racing the start by a few ms; measured by `npm run bench`.)
+      // Each runs only after what it needs succeeded: a failure is reported once, by its own step.
+      const loaded = modules.then(([obo]) => obo);
+      const whenLoaded = (also: Promise<unknown>, warm: (obo: OboClient) => Promise<void>) =>
+        Promise.all([loaded, also]).then(([obo]) => warm(obo), skipped);
+      const tokenPath = whenLoaded(keys, (obo) => obo.warmUpTokenPath());
+      const mcpServer = whenLoaded(Promise.resolve(), () =>
+        import('./mcp/server.js').then((m) => m.warmUpMcpServer()),
+      );
+      // The MSAL application for the credential, once there is one (a failed read is retried on demand, not here).
+      const application = whenLoaded(credential, (obo) => obo.warmUp());
       const steps: [string, Promise<unknown>][] = [
         ['Entra ID discovery and signing keys', keys],
         ['OBO credential', credential],
         ['modules', modules],
-        ['OBO client', oboClient],
+        ['MSAL token path', tokenPath],
+        ['MSAL application', application],
         ['MCP server', mcpServer],
       ];
       const results = await Promise.allSettled(steps.map(([, step]) => step));

@@ -9,6 +9,7 @@ import {
   OboError,
   TimeoutError,
   TokenError,
+  WarmUpError,
 } from '../src/errors.js';
 
 describe('error families', () => {
@@ -20,6 +21,7 @@ describe('error families', () => {
     [new CredentialError('secret_not_found', 'm'), 'secret_not_found'],
     [new ArmError('arm_failed', 'm'), 'arm_failed'],
     [new TimeoutError('X', 5), 'timeout'],
+    [new WarmUpError('m'), 'warmup_failed'],
   ] as const) {
     it(`${error.name}: an AppError named after its class, code ${code}`, () => {
       assert.ok(error instanceof AppError);

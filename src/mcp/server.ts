@@ -4,6 +4,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import { ArmClient } from '../arm/arm-client.js';
+import { WarmUpError } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { registerGetSubscriptions } from './tools/get-subscriptions.js';
 import { registerGetUserInfo } from './tools/get-user-info.js';
@@ -42,6 +43,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
   return server;
 }
 
+const NOBODY = '00000000-0000-0000-0000-000000000000';
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 // ARM as far as the warm-up sees it: every list is one empty page, answered in-process.
@@ -68,8 +70,8 @@ export async function warmUpMcpServer(httpClient: HttpClient = EMPTY_PAGES): Pro
   const server = createMcpServer({
     user: {
       token: '',
-      oid: '00000000-0000-0000-0000-000000000000',
-      tenantId: '00000000-0000-0000-0000-000000000000',
+      oid: NOBODY,
+      tenantId: NOBODY,
       upn: undefined,
       name: undefined,
       scopes: [],
@@ -96,15 +98,17 @@ export async function warmUpMcpServer(httpClient: HttpClient = EMPTY_PAGES): Pro
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },
       call(2, 'get_user_info'),
       call(3, 'get_subscriptions'),
-      call(4, 'list_resources', { subscriptionId: '00000000-0000-0000-0000-000000000000' }),
+      call(4, 'list_resource_groups', { subscriptionId: NOBODY }),
+      call(5, 'list_resources', { subscriptionId: NOBODY }),
     ];
     const request = new Request('http://localhost/mcp', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify(body),
     });
-    const answers = (await (await transport.handleRequest(request, { parsedBody: body })).json()) as {
-      id: number;
+    const reply: unknown = await (await transport.handleRequest(request, { parsedBody: body })).json();
+    const answers = (Array.isArray(reply) ? reply : [reply]) as {
+      id?: number;
       error?: unknown;
       result?: { isError?: boolean };
     }[];
@@ -114,9 +118,8 @@ export async function warmUpMcpServer(httpClient: HttpClient = EMPTY_PAGES): Pro
       return !answer || answer.error !== undefined || answer.result?.isError === true;
     });
     if (failed.length > 0) {
-      throw new Error(
-        `MCP warm-up: ${failed.map((r) => ('params' in r ? r.params.name : r.method)).join(', ')} failed`,
-      );
+      const names = failed.map((r) => ('params' in r ? r.params.name : r.method));
+      throw new WarmUpError(`MCP server warm-up: ${names.join(', ')} failed.`);
     }
   } finally {
     await server.close();

@@ -8,7 +8,7 @@ import type {
   NetworkResponse,
   TokenCache,
 } from '@azure/msal-node';
-import { OboError } from '../errors.js';
+import { OboError, WarmUpError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { VerifiedUser } from '../auth/verifier.js';
 import { knownAuthoritiesFor } from '../util/authority.js';
@@ -244,18 +244,26 @@ export class OboClient {
   }
 
   /**
-   * Builds the MSAL application ahead of the first exchange (start-up prefetch), then runs one exchange through a
-   * throwaway application whose network answers in-process: both are slow the first time (construction, MSAL's
-   * token path), and that time is better spent at start than by the first caller.
+   * Runs one exchange through a throwaway MSAL application whose network answers in-process (start-up warm-up):
+   * MSAL's token path is slow the first time, and that time is better spent at start than by the first caller.
+   * Needs the tenant's v2 document (without it the throwaway application would want the network for discovery).
    */
-  async warmUp(): Promise<void> {
-    // Without the tenant's document the throwaway application would want the network for discovery.
-    if (this.options.v2Document?.()) {
+  async warmUpTokenPath(): Promise<void> {
+    if (!this.options.v2Document?.()) return;
+    try {
       const stub = new ConfidentialClientApplication(
         this.#config({ clientSecret: 'warm-up' }, warmUpNetwork(this.#scope)),
       );
       await stub.acquireTokenOnBehalfOf({ oboAssertion: 'warm-up', scopes: [this.#scope], skipCache: true });
+    } catch (error) {
+      // Synthetic inputs only, so MSAL's message carries no caller data.
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+      throw new WarmUpError(`OBO warm-up: ${why}`, { cause: error });
     }
+  }
+
+  /** Builds the MSAL application for the current credential ahead of the first exchange (start-up prefetch). */
+  async warmUp(): Promise<void> {
     this.#application(await this.options.source.get());
   }
 

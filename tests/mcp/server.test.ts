@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { WarmUpError } from '../../src/errors.js';
 import { ARM_TOOLS, SERVER_INFO, warmUpMcpServer } from '../../src/mcp/server.js';
 import { toolHarness } from '../helpers/tool-server.js';
 import type { ToolHarness } from '../helpers/tool-server.js';
@@ -85,6 +86,7 @@ describe('warmUpMcpServer', () => {
     await warmUpMcpServer(fake.client);
     assert.deepEqual(fake.urls, [
       'GET /subscriptions',
+      'GET /subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups',
       'GET /subscriptions/00000000-0000-0000-0000-000000000000/resources',
     ]);
   });
@@ -92,7 +94,9 @@ describe('warmUpMcpServer', () => {
   it('fails loudly when a tool fails, naming it', async () => {
     await assert.rejects(
       warmUpMcpServer(arm(400).client),
-      /MCP warm-up: get_subscriptions, list_resources failed/,
+      (e: unknown) =>
+        e instanceof WarmUpError &&
+        e.message === 'MCP server warm-up: get_subscriptions, list_resource_groups, list_resources failed.',
     );
   });
 

@@ -232,7 +232,7 @@ describe('OboClient', () => {
     assert.ok(Date.now() - started < 5000);
   });
 
-  it("warmUp runs MSAL's token path in-process: no request reaches Entra, the first exchange is real", async () => {
+  it("warmUpTokenPath runs MSAL's token path in-process: no request reaches Entra, the first exchange is real", async () => {
     const document = await (
       await fetch(`${emulator.entraUrl}/${emulator.tenantId}/v2.0/.well-known/openid-configuration`)
     ).text();
@@ -248,6 +248,7 @@ describe('OboClient', () => {
       logger,
       v2Document: () => document,
     });
+    await obo.warmUpTokenPath();
     await obo.warmUp();
     assert.deepEqual(emulator.counts(), {});
     assert.deepEqual(logs, []);
@@ -256,8 +257,10 @@ describe('OboClient', () => {
     assert.deepEqual(emulator.counts(), { 'entra.token.obo': 1 });
   });
 
-  it('warmUp without the tenant document only builds the application (no request)', async () => {
-    await client().warmUp();
+  it('without the tenant document the token path is not warmed (no request); warmUp builds the application', async () => {
+    const obo = client();
+    await obo.warmUpTokenPath();
+    await obo.warmUp();
     assert.deepEqual(emulator.counts(), {});
   });
 
