@@ -124,7 +124,7 @@ async function coldCalls(emulator: Emulator): Promise<void> {
           // On a busy machine loading the lazy modules can outlast 1.5 s; the figure is for a settled instance.
           const deadline = Date.now() + 10_000; // builds without a prefetch never log one
           while (!/prefetch: .*(ready|failed)/.test(settled.logs()) && Date.now() < deadline) await sleep(20);
-          prefetchMs.push(/prefetch: .*? (\d+) ms/.exec(settled.logs())?.[1] ?? 'no prefetch');
+          prefetchMs.push(/prefetch: .*? (\d+) ms/.exec(settled.logs())?.[1] ?? '–');
           const token = await emulator.issueUserToken({});
           emulator.resetCounts();
           afterStart.push(await timed(() => callTool(settled.url, token, 'get_subscriptions')));
@@ -332,6 +332,17 @@ async function main(): Promise<void> {
       (existsSync(BUNDLE) ? ', dev host serving the bundle' : ', dev host serving the sources (no build)'),
   );
   const only = process.env.BENCH_ONLY?.split(',');
+  const parts = ['import', 'cold', 'throughput', 'memory'];
+  const unknown = only?.filter((part) => !parts.includes(part)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`BENCH_ONLY: unknown part ${unknown.join(', ')} (one of ${parts.join(', ')})`);
+  for (const [name, value] of [
+    ['BENCH_COLD_RUNS', COLD_RUNS],
+    ['BENCH_CALLS', CALLS],
+    ['BENCH_LATENCY_MS', LATENCY],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1`);
+  }
   const wanted = (part: string): boolean => !only || only.includes(part);
   if (wanted('import')) importTime();
   const emulator = await startEmulator();
