@@ -30,11 +30,6 @@ export interface Runtime {
    * line on failure; whatever failed is simply fetched again on demand by the first request.
    */
   prefetch(): Promise<void>;
-  /**
-   * Runs `work` (one request) as in flight: the prefetch's in-process warm-ups wait until no request is, since a
-   * request running the same code paths warms them itself and should not wait behind them for the CPU.
-   */
-  serving<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface RuntimeOptions {
@@ -142,29 +137,6 @@ export function createRuntime(
     evict: (user: VerifiedUser, rejected?: string): void => loaded?.evict(user, rejected),
   };
 
-  let inFlight = 0;
-  let idle: { promise: Promise<void>; resolve: () => void } | undefined;
-  const serving = async <T>(work: () => Promise<T>): Promise<T> => {
-    inFlight++;
-    try {
-      return await work();
-    } finally {
-      if (--inFlight === 0) {
-        idle?.resolve();
-        idle = undefined;
-      }
-    }
-  };
-  const quiet = (): Promise<void> => {
-    if (inFlight === 0) return Promise.resolve();
-    if (!idle) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      idle = { promise, resolve };
-    }
-    return idle.promise;
-  };
-
   let prefetched: Promise<void> | undefined;
   const prefetch = (): Promise<void> => {
     prefetched ??= (async () => {
@@ -182,16 +154,14 @@ export function createRuntime(
       );
       // First uses compile and build much (MSAL's token path, the MCP SDK's schemas, the ARM SDK's pipeline): the
       // in-process warm-ups run while the credential's requests are in flight, rather than for the first caller.
-      // A request racing the start runs first (`serving`): it warms the same paths and needs the CPU.
+      // (They may delay a request racing the start by a few ms; measured by `npm run bench`.)
       // Each runs only after what it needs succeeded: a failure is reported once, by its own step.
       const loaded = modules.then(([obo]) => obo);
       const whenLoaded = (also: Promise<unknown>, warm: (obo: OboClient) => Promise<void>) =>
         Promise.all([loaded, also]).then(([obo]) => warm(obo), skipped);
-      const tokenPath = whenLoaded(keys, (obo) => quiet().then(() => obo.warmUpTokenPath()));
+      const tokenPath = whenLoaded(keys, (obo) => obo.warmUpTokenPath());
       const mcpServer = whenLoaded(Promise.resolve(), () =>
-        quiet()
-          .then(() => import('./mcp/server.js'))
-          .then((m) => m.warmUpMcpServer()),
+        import('./mcp/server.js').then((m) => m.warmUpMcpServer()),
       );
       // The MSAL application for the credential, once there is one (a failed read is retried on demand, not here).
       const application = whenLoaded(credential, (obo) => obo.warmUp());
@@ -220,7 +190,7 @@ export function createRuntime(
   const armClient = (user: VerifiedUser, token?: () => Promise<ArmAccessToken>): ArmClient =>
     armClientFor(settings, obo, user, token);
 
-  return { settings, verifier, obo, armClient, prefetch, serving };
+  return { settings, verifier, obo, armClient, prefetch };
 }
 
 let runtime: Runtime | undefined;

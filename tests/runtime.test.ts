@@ -165,34 +165,3 @@ describe('Runtime.prefetch', () => {
     });
   });
 });
-
-describe('Runtime.serving', () => {
-  it('holds the in-process warm-ups back while a request is in flight, then lets them run', async () => {
-    // A first runtime loads the modules, so the second's prefetch would be done within a few ms but for the request.
-    await createRuntime(loadSettings(emulator.env('secret')), recorder(), {}).prefetch();
-    const runtime = createRuntime(loadSettings(emulator.env('secret')), recorder(), {});
-    let finish!: () => void;
-    const request = runtime.serving(() => new Promise<string>((r) => (finish = () => r('answer'))));
-    let done = false;
-    const prefetch = runtime.prefetch().then(() => (done = true));
-    // Discovery and keys are fetched meanwhile; only the warm-ups wait.
-    const deadline = Date.now() + 10_000;
-    while (emulator.counts()['entra.jwks'] !== 2 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(done, false, 'the prefetch waits for the warm-ups, which wait for the request');
-    finish();
-    assert.equal(await request, 'answer');
-    await prefetch;
-    assert.equal(done, true);
-  });
-
-  it('passes a failure of the work on, and counts it as finished', async () => {
-    const runtime = createRuntime(loadSettings(emulator.env('secret')), recorder(), {});
-    await assert.rejects(
-      runtime.serving(() => Promise.reject(new Error('boom'))),
-      /boom/,
-    );
-    await runtime.prefetch(); // nothing in flight any more: the warm-ups run and the prefetch ends
-  });
-});

@@ -24,11 +24,8 @@ export async function mcpHandler(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    const runtime = getRuntime();
-    const response = await runtime.serving(async () => {
-      const { handleMcpRequest } = await loadHandler();
-      return handleMcpRequest(toWebRequest(request), runtime, contextLogger(context));
-    });
+    const { handleMcpRequest } = await loadHandler();
+    const response = await handleMcpRequest(toWebRequest(request), getRuntime(), contextLogger(context));
     return await toResponseInit(response);
   } catch (error) {
     return internalError(context, error);
