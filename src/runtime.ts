@@ -1,3 +1,4 @@
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { ArmClient, loadArmSdk } from './arm/arm-client.js';
 import { TenantDiscovery } from './auth/discovery.js';
 import { TokenVerifier } from './auth/verifier.js';
@@ -149,16 +150,24 @@ export function createRuntime(
       const credentialModules = options.source
         ? Promise.resolve()
         : loadCredentialModules(settings.credential.mode).catch(() => undefined);
-      const modules = credentialModules.then(() =>
-        Promise.all([loadObo(), loadArmSdk(), import('./mcp/handler.js')]),
-      );
+      // One at a time, yielding in between: evaluating a large chunk blocks the thread, and the credential's
+      // responses arriving meanwhile must get through to send its next request.
+      const modules = credentialModules.then(async () => {
+        const obo = await loadObo();
+        await yieldToIo();
+        await loadArmSdk();
+        await yieldToIo();
+        await import('./mcp/handler.js');
+        await yieldToIo();
+        return [obo] as const;
+      });
       // First uses compile and build much (MSAL's token path, the MCP SDK's schemas, the ARM SDK's pipeline): the
       // in-process warm-ups run while the credential's requests are in flight, rather than for the first caller.
       // (They may delay a request racing the start by a few ms; measured by `npm run bench`.)
       // Each runs only after what it needs succeeded: a failure is reported once, by its own step.
       const loaded = modules.then(([obo]) => obo);
       const whenLoaded = (also: Promise<unknown>, warm: (obo: OboClient) => Promise<void>) =>
-        Promise.all([loaded, also]).then(([obo]) => warm(obo), skipped);
+        Promise.all([loaded, also]).then(([obo]) => yieldToIo().then(() => warm(obo)), skipped);
       const tokenPath = whenLoaded(keys, (obo) => obo.warmUpTokenPath());
       const mcpServer = whenLoaded(Promise.resolve(), () =>
         import('./mcp/server.js').then((m) => m.warmUpMcpServer()),
