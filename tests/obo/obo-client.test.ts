@@ -9,6 +9,7 @@ import type { VerifiedUser } from '../../src/auth/verifier.js';
 import { OboError } from '../../src/errors.js';
 import { SecretCredentialSource } from '../../src/obo/secret-source.js';
 import { ARM_SCOPE, DISCARD_MSAL_TOKENS, OboClient, armScopeFor } from '../../src/obo/obo-client.js';
+import type { OboClientOptions } from '../../src/obo/obo-client.js';
 import { verifiedUser } from '../helpers/verified-user.js';
 import type { Logger } from '../../src/util/log.js';
 
@@ -22,15 +23,16 @@ const logger: Logger = {
 
 const user = (token: string): VerifiedUser => verifiedUser(emulator, token);
 
-function client(timeoutMs = 5000): OboClient {
+function client(options: Partial<OboClientOptions> = {}): OboClient {
   return new OboClient({
     clientId: emulator.clientId,
     tenantId: emulator.tenantId,
     authorityHost: emulator.entraUrl,
     armEndpoint: emulator.armUrl,
-    timeoutMs,
+    timeoutMs: 5000,
     source: new SecretCredentialSource(emulator.clientSecret),
     logger,
+    ...options,
   });
 }
 
@@ -133,16 +135,7 @@ describe('OboClient', () => {
 
   it('remembers a user-caused failure for 30 s at most', async () => {
     let now = Date.now();
-    const obo = new OboClient({
-      clientId: emulator.clientId,
-      tenantId: emulator.tenantId,
-      authorityHost: emulator.entraUrl,
-      armEndpoint: emulator.armUrl,
-      timeoutMs: 5000,
-      source: new SecretCredentialSource(emulator.clientSecret),
-      logger,
-      now: () => now,
-    });
+    const obo = client({ now: () => now });
     const carol = emulator.users.find((u) => u.consentRequired)!;
     const u = user(await emulator.issueUserToken({ user: carol.oid }));
     await assert.rejects(obo.getArmToken(u), OboError);
@@ -217,7 +210,7 @@ describe('OboClient', () => {
   });
 
   it('a hung token endpoint is a bounded obo_unavailable error', async () => {
-    const obo = client(800);
+    const obo = client({ timeoutMs: 800 });
     emulator.setHang('entra', true);
     const started = Date.now();
     try {
@@ -238,16 +231,7 @@ describe('OboClient', () => {
     ).text();
     emulator.resetCounts();
     logs.length = 0;
-    const obo = new OboClient({
-      clientId: emulator.clientId,
-      tenantId: emulator.tenantId,
-      authorityHost: emulator.entraUrl,
-      armEndpoint: emulator.armUrl,
-      timeoutMs: 5000,
-      source: new SecretCredentialSource(emulator.clientSecret),
-      logger,
-      v2Document: () => document,
-    });
+    const obo = client({ v2Document: () => document });
     await obo.warmUpTokenPath();
     await obo.warmUp();
     assert.deepEqual(emulator.counts(), {});
