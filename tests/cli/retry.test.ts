@@ -18,6 +18,21 @@ const fx = cliFixture((e) => ({
   ENTRA_ALLOWED_CLIENT_IDS: `${e.clientId},${DEFAULT_CLI_CLIENT_ID}`,
 }));
 
+/** The CLI's arguments to call `tool` on `url` with this app's scope and a token cache (a fresh one by default). */
+function callArgs(url: string, tool: string, cache = fx.newCache()): string[] {
+  return [
+    '--yes',
+    '--server',
+    url,
+    '--scope',
+    `api://${fx.emulator.clientId}/execute`,
+    '--cache',
+    cache,
+    'call',
+    tool,
+  ];
+}
+
 /** A stateless MCP server for retry tests: answers tools/call according to `decide(token)`. */
 function fakeMcp(decide: (claims: Record<string, unknown>) => string | undefined): {
   server: Server;
@@ -86,22 +101,7 @@ describe('401 retries', () => {
     const fake = fakeMcp((c) => (hasMfa(c) ? undefined : stepUp));
     await listen(fake.server);
     try {
-      const scope = `api://${fx.emulator.clientId}/execute`;
-      const r = await runCli(
-        [
-          '--yes',
-          '--server',
-          fake.url(),
-          '--scope',
-          scope,
-          '--cache',
-          fx.newCache(),
-          'call',
-          'get_user_info',
-          '--json',
-        ],
-        fx.env,
-      );
+      const r = await runCli([...callArgs(fake.url(), 'get_user_info'), '--json'], fx.env);
       assert.equal(r.code, 0, show(r));
       assert.match(
         r.stderr,
@@ -122,19 +122,7 @@ describe('401 retries', () => {
     await listen(fake.server);
     try {
       const r = await runCli(
-        [
-          '--yes',
-          '--auth',
-          'browser',
-          '--server',
-          fake.url(),
-          '--scope',
-          `api://${fx.emulator.clientId}/execute`,
-          '--cache',
-          fx.newCache(),
-          'call',
-          'get_user_info',
-        ],
+        ['--auth', 'browser', ...callArgs(fake.url(), 'get_user_info')],
         fx.browserEnv(),
       );
       assert.equal(r.code, 0, show(r));
@@ -157,20 +145,7 @@ describe('401 retries', () => {
     const fake = fakeMcp(() => stepUp);
     await listen(fake.server);
     try {
-      const r = await runCli(
-        [
-          '--yes',
-          '--server',
-          fake.url(),
-          '--scope',
-          `api://${fx.emulator.clientId}/execute`,
-          '--cache',
-          fx.newCache(),
-          'call',
-          'x',
-        ],
-        fx.env,
-      );
+      const r = await runCli(callArgs(fake.url(), 'x'), fx.env);
       assert.equal(r.code, 4, show(r));
       assert.match(r.stderr, /rejected the token \(401 Unauthorized\): insufficient_claims/);
       assert.equal(fake.toolCalls(), 2);
@@ -189,18 +164,7 @@ describe('401 retries', () => {
     );
     await listen(fake.server);
     try {
-      const cache = fx.newCache();
-      const args = [
-        '--yes',
-        '--server',
-        fake.url(),
-        '--scope',
-        `api://${fx.emulator.clientId}/execute`,
-        '--cache',
-        cache,
-        'call',
-        'x',
-      ];
+      const args = callArgs(fake.url(), 'x', fx.newCache());
       assert.equal((await runCli(args, fx.env)).code, 0);
       notBefore = Math.floor(Date.now() / 1000) + 1;
       await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -220,20 +184,7 @@ describe('401 retries', () => {
     const fake = fakeMcp(() => 'error="invalid_token", error_description="nope"');
     await listen(fake.server);
     try {
-      const r = await runCli(
-        [
-          '--yes',
-          '--server',
-          fake.url(),
-          '--scope',
-          `api://${fx.emulator.clientId}/execute`,
-          '--cache',
-          fx.newCache(),
-          'call',
-          'x',
-        ],
-        fx.env,
-      );
+      const r = await runCli(callArgs(fake.url(), 'x'), fx.env);
       assert.equal(r.code, 4, show(r));
       assert.equal(fake.toolCalls(), 1);
     } finally {
