@@ -5,9 +5,9 @@ import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
 import { ArmClient } from '../../src/arm/arm-client.js';
 import { ArmError } from '../../src/errors.js';
-import { OboClient } from '../../src/obo/obo-client.js';
-import { SecretCredentialSource } from '../../src/obo/secret-source.js';
+import type { OboClient } from '../../src/obo/obo-client.js';
 import type { VerifiedUser } from '../../src/auth/verifier.js';
+import { emulatorOboClient } from '../helpers/obo-client.js';
 import { verifiedUser } from '../helpers/verified-user.js';
 import type { Logger } from '../../src/util/log.js';
 
@@ -28,15 +28,7 @@ async function setup(): Promise<{
 }> {
   const token = await emulator.issueUserToken({});
   const user = verifiedUser(emulator, token, emulator.clientId);
-  const obo = new OboClient({
-    clientId: emulator.clientId,
-    tenantId: emulator.tenantId,
-    authorityHost: emulator.entraUrl,
-    armEndpoint: emulator.armUrl,
-    timeoutMs: 5000,
-    source: new SecretCredentialSource(emulator.clientSecret),
-    logger,
-  });
+  const obo = emulatorOboClient(emulator, logger);
   let evictions = 0;
   const arm = new ArmClient(() => obo.getArmToken(user), {
     endpoint: emulator.armUrl,

@@ -7,9 +7,9 @@ import type { Emulator } from '../../emulator/index.js';
 import { defaultUsers } from '../../emulator/defaults.js';
 import type { VerifiedUser } from '../../src/auth/verifier.js';
 import { OboError } from '../../src/errors.js';
-import { SecretCredentialSource } from '../../src/obo/secret-source.js';
-import { ARM_SCOPE, DISCARD_MSAL_TOKENS, OboClient, armScopeFor } from '../../src/obo/obo-client.js';
-import type { OboClientOptions } from '../../src/obo/obo-client.js';
+import { ARM_SCOPE, DISCARD_MSAL_TOKENS, armScopeFor } from '../../src/obo/obo-client.js';
+import type { OboClient, OboClientOptions } from '../../src/obo/obo-client.js';
+import { emulatorOboClient } from '../helpers/obo-client.js';
 import { verifiedUser } from '../helpers/verified-user.js';
 import type { Logger } from '../../src/util/log.js';
 
@@ -24,16 +24,7 @@ const logger: Logger = {
 const user = (token: string): VerifiedUser => verifiedUser(emulator, token);
 
 function client(options: Partial<OboClientOptions> = {}): OboClient {
-  return new OboClient({
-    clientId: emulator.clientId,
-    tenantId: emulator.tenantId,
-    authorityHost: emulator.entraUrl,
-    armEndpoint: emulator.armUrl,
-    timeoutMs: 5000,
-    source: new SecretCredentialSource(emulator.clientSecret),
-    logger,
-    ...options,
-  });
+  return emulatorOboClient(emulator, logger, options);
 }
 
 before(async () => {
