@@ -21,6 +21,7 @@ const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 100);
 const RSS_USERS = (process.env.BENCH_RSS_USERS ?? '100,2000,10000').split(',').map(Number);
 const CALLS = Number(process.env.BENCH_CALLS ?? 400);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 3);
+const IMPORT_RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 15);
 const BUNDLE = join(ROOT, 'dist/app/functions.mjs');
 const UNBUNDLED = join(ROOT, 'dist/src/functions/index.js');
 
@@ -164,7 +165,6 @@ function importTime(): void {
     console.log('\nimport time: run `npm run build` first');
     return;
   }
-  const runs = Number(process.env.BENCH_IMPORT_RUNS ?? 15);
   const env = { PATH: process.env.PATH ?? '' };
   const wall = (args: string[]): number => {
     const start = performance.now();
@@ -177,7 +177,7 @@ function importTime(): void {
   const bundle: number[] = [];
   const unbundled: number[] = [];
   // Interleaved, so machine noise hits all three alike.
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < IMPORT_RUNS; i++) {
     bare.push(wall(['-e', '0']));
     bundle.push(wall(load(BUNDLE)));
     unbundled.push(wall(load(UNBUNDLED)));
@@ -186,7 +186,7 @@ function importTime(): void {
   const u = median(unbundled) - median(bare);
   const entryKb = readFileSync(BUNDLE).byteLength / 1024;
   console.log(
-    `\nimport of the app module (fresh process, median of ${runs} minus bare node ${median(bare).toFixed(0)} ms):` +
+    `\nimport of the app module (fresh process, median of ${IMPORT_RUNS} minus bare node ${median(bare).toFixed(0)} ms):` +
       ` bundle ${b.toFixed(0)} ms (entry ${entryKb.toFixed(0)} KiB, SDKs in lazy chunks), tsc output + node_modules ${u.toFixed(0)} ms, ${(u / b).toFixed(1)}x`,
   );
 }
@@ -338,6 +338,7 @@ async function main(): Promise<void> {
     throw new Error(`BENCH_ONLY: unknown part ${unknown.join(', ')} (one of ${parts.join(', ')})`);
   for (const [name, value] of [
     ['BENCH_COLD_RUNS', COLD_RUNS],
+    ['BENCH_IMPORT_RUNS', IMPORT_RUNS],
     ['BENCH_CALLS', CALLS],
     ['BENCH_LATENCY_MS', LATENCY],
   ] as const) {

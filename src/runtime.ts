@@ -158,22 +158,17 @@ export function createRuntime(
         await loadArmSdk();
         await yieldToIo();
         await import('./mcp/handler.js');
-        await yieldToIo();
-        return [obo] as const;
+        return obo;
       });
       // First uses compile and build much (MSAL's token path, the MCP SDK's schemas, the ARM SDK's pipeline): the
-      // in-process warm-ups run while the credential's requests are in flight, rather than for the first caller.
-      // (They may delay a request racing the start by a few ms; measured by `npm run bench`.)
-      // Each runs only after what it needs succeeded: a failure is reported once, by its own step.
-      const loaded = modules.then(([obo]) => obo);
-      const whenLoaded = (also: Promise<unknown>, warm: (obo: OboClient) => Promise<void>) =>
-        Promise.all([loaded, also]).then(([obo]) => yieldToIo().then(() => warm(obo)), skipped);
-      const tokenPath = whenLoaded(keys, (obo) => obo.warmUpTokenPath());
-      const mcpServer = whenLoaded(Promise.resolve(), () =>
-        import('./mcp/server.js').then((m) => m.warmUpMcpServer()),
-      );
+      // in-process warm-ups run while the credential's requests are in flight, rather than for the first caller,
+      // each after a yield and only once what it needs succeeded (a failure is reported once, by its own step).
+      const warm = (warmUp: (obo: OboClient) => Promise<void>, after: Promise<unknown> = modules) =>
+        Promise.all([modules, after]).then(([obo]) => yieldToIo().then(() => warmUp(obo)), skipped);
+      const tokenPath = warm((obo) => obo.warmUpTokenPath(), keys);
+      const mcpServer = warm(() => import('./mcp/server.js').then((m) => m.warmUpMcpServer()));
       // The MSAL application for the credential, once there is one (a failed read is retried on demand, not here).
-      const application = whenLoaded(credential, (obo) => obo.warmUp());
+      const application = warm((obo) => obo.warmUp(), credential);
       const steps: [string, Promise<unknown>][] = [
         ['Entra ID discovery and signing keys', keys],
         ['OBO credential', credential],
