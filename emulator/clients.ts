@@ -8,14 +8,33 @@ import type { EmulatorClientApp, EmulatorState } from './types.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export function apiClientApp(clientId: string): EmulatorClientApp {
-  return { clientId, name: 'azure-obo-mcp', redirectUris: ['http://localhost'], consented: true };
+/** Where a local OAuth proxy (a dev host on any port) gets Entra's answer. */
+export const DEFAULT_API_WEB_REDIRECT_URIS = [
+  'http://localhost/oauth/callback',
+  'http://127.0.0.1/oauth/callback',
+];
+
+export function apiClientApp(
+  clientId: string,
+  webRedirectUris: string[] = DEFAULT_API_WEB_REDIRECT_URIS,
+): EmulatorClientApp {
+  return {
+    clientId,
+    name: 'azure-obo-mcp',
+    redirectUris: ['http://localhost'],
+    webRedirectUris,
+    consented: true,
+  };
 }
 
 /** The tenant's client apps: the API app first (unless `apps` lists it), then `apps`. */
-export function withApiApp(clientId: string, apps: EmulatorClientApp[]): EmulatorClientApp[] {
+export function withApiApp(
+  clientId: string,
+  apps: EmulatorClientApp[],
+  webRedirectUris?: string[],
+): EmulatorClientApp[] {
   const listed = apps.some((a) => a.clientId.toLowerCase() === clientId.toLowerCase());
-  return listed ? [...apps] : [apiClientApp(clientId), ...apps];
+  return listed ? [...apps] : [apiClientApp(clientId, webRedirectUris), ...apps];
 }
 
 export function findClient(state: EmulatorState, clientId: string): EmulatorClientApp | undefined {
@@ -59,8 +78,15 @@ export function redirectUriMatches(registered: string, requested: string): boole
   );
 }
 
-export function redirectUriAllowed(client: EmulatorClientApp, redirectUri: string): boolean {
-  return (client.redirectUris ?? []).some((r) => redirectUriMatches(r, redirectUri));
+/** Which platform registered `redirectUri` for the client: `public` (mobile and desktop), `web`, or none. */
+export function redirectUriPlatform(
+  state: EmulatorState,
+  client: EmulatorClientApp,
+  redirectUri: string,
+): 'public' | 'web' | undefined {
+  if ((client.redirectUris ?? []).some((r) => redirectUriMatches(r, redirectUri))) return 'public';
+  const web = isApiApp(state, client) ? (client.webRedirectUris ?? []) : [];
+  return web.some((r) => redirectUriMatches(r, redirectUri)) ? 'web' : undefined;
 }
 
 /**

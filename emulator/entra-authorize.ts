@@ -5,7 +5,7 @@
 //   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code
 //   https://learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions
 import { randomBytes, randomUUID } from 'node:crypto';
-import { checkConsent, redirectUriAllowed, requireClient } from './clients.js';
+import { checkConsent, redirectUriPlatform, requireClient } from './clients.js';
 import { OAuthError, correlationIdOf, entraTimestamp } from './entra-errors.js';
 import { Errors } from './entra-errors.js';
 import { authContextFor, scopeConfig } from './entra-token.js';
@@ -76,12 +76,13 @@ export function authorize(state: EmulatorState, req: EmuRequest): EmuResponse {
   const q = req.url.searchParams;
   let client;
   let redirectUri: string;
+  let platform: 'public' | 'web' | undefined;
   try {
     client = requireClient(state, q.get('client_id'));
     redirectUri = q.get('redirect_uri') ?? '';
     if (!redirectUri) throw Errors.missingParam('redirect_uri');
-    if (!redirectUriAllowed(client, redirectUri))
-      throw Errors.redirectUriMismatch(redirectUri, client.clientId);
+    platform = redirectUriPlatform(state, client, redirectUri);
+    if (!platform) throw Errors.redirectUriMismatch(redirectUri, client.clientId);
   } catch (err) {
     if (err instanceof OAuthError) return signInErrorPage(req, err);
     throw err;
@@ -123,6 +124,7 @@ export function authorize(state: EmulatorState, req: EmuRequest): EmuResponse {
       auth: authContextFor(q.get('claims')),
       expiresAt: nowSec() + state.authCodeLifetimeSec,
       redeemed: false,
+      confidential: platform === 'web',
     });
     return redirectTo(
       redirectUri,

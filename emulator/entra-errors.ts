@@ -291,6 +291,8 @@ export const Errors = {
       70000,
       "The provided value for the input parameter 'device_code' is not valid.",
     ),
+  refreshTokenOtherClient: () =>
+    new OAuthError(400, 'invalid_grant', 700007, 'The grant was issued for a different client id.'),
   badRefreshToken: () =>
     new OAuthError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
   throttled: () =>

@@ -336,8 +336,8 @@ export async function refreshTokenGrant(
   const client = requireClient(state, form.get('client_id'));
   const rt = requireParam(form, 'refresh_token');
   const entry = state.refreshTokens.get(rt);
-  if (!entry || entry.clientId.toLowerCase() !== client.clientId.toLowerCase())
-    throw Errors.badRefreshToken();
+  if (!entry) throw Errors.badRefreshToken();
+  if (entry.clientId.toLowerCase() !== client.clientId.toLowerCase()) throw Errors.refreshTokenOtherClient();
   let level: '0' | '1' | '2' = '0';
   if (entry.confidential) level = await authenticateConfidential(state, form);
   else requirePublicClient(state, client);
@@ -384,6 +384,22 @@ export async function authorizationCodeGrant(
   }
   const user = findUser(state, entry.oid);
   if (!user) throw Errors.badCode();
+  if (entry.confidential) {
+    // A Web redirect URI makes the code a confidential client's: no credential, no tokens (AADSTS7000218).
+    const level = await authenticateConfidential(state, form);
+    const scopes = parseScopes(form.get('scope') ?? entry.scope, scopeConfig(state));
+    checkTarget(state, client, scopes, form, user);
+    entry.redeemed = true;
+    return issueTokens(state, {
+      user,
+      scopes,
+      form,
+      authLevel: level,
+      confidential: true,
+      clientId: client.clientId,
+      auth: entry.auth,
+    });
+  }
   return redeem(state, client, user, form, entry, form.get('scope') ?? entry.scope);
 }
 

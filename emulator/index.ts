@@ -90,6 +90,8 @@ export interface EmulatorSettings {
   identifierUris: string[];
   /** Public client apps besides the API app (which stays known unless listed with other settings). */
   clientApps: EmulatorClientApp[];
+  /** "Web" redirect URIs of the API app (the OAuth proxy's callback). */
+  apiWebRedirectUris: string[];
   /** oid or upn the authorize endpoint signs in as when no login_hint is sent. */
   interactiveUser: string | undefined;
   authCodeLifetimeSec: number;
@@ -186,7 +188,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     refreshTokens: new Map(),
     vault: new Map(),
     identifierUris: [...(options.identifierUris ?? [`api://${options.clientId ?? DEFAULT_CLIENT_ID}`])],
-    clientApps: withApiApp(options.clientId ?? DEFAULT_CLIENT_ID, options.clientApps ?? defaultClientApps()),
+    clientApps: withApiApp(
+      options.clientId ?? DEFAULT_CLIENT_ID,
+      options.clientApps ?? defaultClientApps(),
+      options.apiWebRedirectUris,
+    ),
     interactiveUser: options.interactiveUser,
     authCodeLifetimeSec: options.authCodeLifetimeSec ?? 600,
     authCodes: new Map(),
@@ -344,7 +350,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         state.identifierUris = [...settings.identifierUris];
       }
       if (settings.clientApps !== undefined)
-        state.clientApps = withApiApp(state.clientId, settings.clientApps);
+        state.clientApps = withApiApp(state.clientId, settings.clientApps, settings.apiWebRedirectUris);
+      if (settings.apiWebRedirectUris !== undefined) {
+        const api = state.clientApps.find((a) => a.clientId.toLowerCase() === state.clientId.toLowerCase());
+        if (api) api.webRedirectUris = [...settings.apiWebRedirectUris];
+      }
       if ('interactiveUser' in settings) state.interactiveUser = settings.interactiveUser;
       if (settings.authCodeLifetimeSec !== undefined)
         state.authCodeLifetimeSec = settings.authCodeLifetimeSec;

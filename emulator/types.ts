@@ -48,6 +48,11 @@ export interface EmulatorClientApp {
   name?: string;
   /** Loopback (`http://localhost`, `http://127.0.0.1`, `http://[::1]`) entries match on any port. */
   redirectUris?: string[];
+  /**
+   * "Web" platform redirect URIs (the API app only: the emulator knows no other confidential client). A code issued
+   * for one is redeemed only with the app's credential (client secret or federated assertion), as in Entra.
+   */
+  webRedirectUris?: string[];
   /** Listed in the API's preAuthorizedApplications: no consent needed for the API's scopes. */
   preAuthorized?: boolean;
   /** Users (or an admin) consented to the API's scopes for this client. */
@@ -89,6 +94,11 @@ export interface EmulatorOptions {
   identifierUris?: string[];
   /** Public client apps besides the API app itself (default: see defaultClientApps in defaults.ts). */
   clientApps?: EmulatorClientApp[];
+  /**
+   * "Web" redirect URIs of the API app, e.g. the OAuth proxy's `<origin>/oauth/callback` (default: that path on
+   * http://localhost and http://127.0.0.1, any port).
+   */
+  apiWebRedirectUris?: string[];
   /** oid or upn the "browser" signs in as at the authorize endpoint when no login_hint is sent (default the first user). */
   interactiveUser?: string;
   /** Lifetime of authorization codes (default 600, like Entra's ~10 minutes). */
@@ -168,6 +178,8 @@ export interface AuthCodeEntry {
   auth: AuthContext;
   expiresAt: number;
   redeemed: boolean;
+  /** Issued for a Web redirect URI: redeeming it needs the app's credential. */
+  confidential: boolean;
 }
 
 export interface EmulatorState {

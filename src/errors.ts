@@ -58,6 +58,25 @@ export type TimeoutErrorCode = 'timeout';
 
 export type WarmUpErrorCode = 'warmup_failed';
 
+/**
+ * What the OAuth proxy answers its MCP clients with: the OAuth error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 7591
+ * §3.2.2 and RFC 8707 §2.
+ */
+export type OAuthProxyErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'access_denied'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
 export type AppErrorCode =
   | ConfigErrorCode
   | TokenErrorCode
@@ -66,7 +85,8 @@ export type AppErrorCode =
   | CredentialErrorCode
   | ArmErrorCode
   | TimeoutErrorCode
-  | WarmUpErrorCode;
+  | WarmUpErrorCode
+  | OAuthProxyErrorCode;
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -179,5 +199,35 @@ export class WarmUpError extends AppError {
   declare readonly code: WarmUpErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super('warmup_failed', message, options);
+  }
+}
+
+/**
+ * A request to the OAuth proxy's endpoints (register, authorize, consent, callback, token) that fails; `code` is
+ * the OAuth error the client gets, the message its `error_description` (fixed texts, never a token or secret).
+ * `src/oauth/responses.ts` is the one place it becomes an HTTP answer (JSON, an error page or a redirect).
+ */
+export class OAuthProxyError extends AppError {
+  declare readonly code: OAuthProxyErrorCode;
+  /** HTTP status of a JSON answer (token and registration endpoints). */
+  readonly status: number;
+  /** Seconds a `temporarily_unavailable` client should wait. */
+  readonly retryAfterSec: number | undefined;
+  constructor(
+    code: OAuthProxyErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number; retryAfterSec?: number },
+  ) {
+    super(code, message, options);
+    this.status =
+      options?.status ??
+      (code === 'invalid_client'
+        ? 401
+        : code === 'server_error'
+          ? 500
+          : code === 'temporarily_unavailable'
+            ? 503
+            : 400);
+    this.retryAfterSec = options?.retryAfterSec;
   }
 }

@@ -9,6 +9,8 @@ import { AppError } from './errors.js';
 import { createCredentialSource, loadCredentialModules } from './obo/create-source.js';
 import type { ClientCredentialSource } from './obo/credential-source.js';
 import type { ArmAccessToken, OboClient } from './obo/obo-client.js';
+import { createProxyKeySource } from './oauth/key-source.js';
+import type { OAuthProxy } from './oauth/proxy.js';
 import { consoleLogger, redact } from './util/log.js';
 import type { Logger } from './util/log.js';
 
@@ -24,6 +26,8 @@ export interface Runtime {
    * request path wraps it to notice failures that need a new sign-in).
    */
   armClient(user: VerifiedUser, token?: () => Promise<ArmAccessToken>): ArmClient;
+  /** MCP_OAUTH_PROXY=on: the OAuth proxy (loaded on first use); undefined when off. */
+  proxy: (() => Promise<OAuthProxy>) | undefined;
   /**
    * Warms what a first request needs, in parallel: discovery (v1, v2), the v2 key set, the OBO credential, the
    * lazily loaded modules (the credential's first), and in-process warm-ups of MSAL's token path, the MCP server
@@ -132,6 +136,26 @@ export function createRuntime(
     );
     return client;
   };
+  const proxyKeys = settings.oauthProxy.enabled
+    ? createProxyKeySource(settings.oauthProxy.key, settings.upstreamTimeoutMs, logger, env)
+    : undefined;
+  let proxy: Promise<OAuthProxy> | undefined;
+  const loadProxy = (keys: NonNullable<typeof proxyKeys>) => (): Promise<OAuthProxy> =>
+    (proxy ??= import('./oauth/proxy.js').then(
+      ({ createOAuthProxy }) =>
+        createOAuthProxy({
+          settings,
+          keys,
+          source,
+          logger,
+          v2Document: () => discovery.current()?.v2Document,
+        }),
+      (error: unknown) => {
+        proxy = undefined; // a failed import is retried by the next caller, not remembered
+        throw error;
+      },
+    ));
+
   const obo: ArmTokenSource = {
     getArmToken: async (user: VerifiedUser): Promise<ArmAccessToken> => (await loadObo()).getArmToken(user),
     // Only called after ARM rejected a token this client handed out, so the client is loaded by then.
@@ -176,6 +200,7 @@ export function createRuntime(
         ['MSAL token path', tokenPath],
         ['MSAL application', application],
         ['MCP server', mcpServer],
+        ...(proxyKeys ? ([['OAuth proxy keys', proxyKeys.prefetch()]] as [string, Promise<unknown>][]) : []),
       ];
       const results = await Promise.allSettled(steps.map(([, step]) => step));
       const failed = results.flatMap((r, i) =>
@@ -194,7 +219,14 @@ export function createRuntime(
   const armClient = (user: VerifiedUser, token?: () => Promise<ArmAccessToken>): ArmClient =>
     armClientFor(settings, obo, user, token);
 
-  return { settings, verifier, obo, armClient, prefetch };
+  return {
+    settings,
+    verifier,
+    obo,
+    armClient,
+    proxy: proxyKeys ? loadProxy(proxyKeys) : undefined,
+    prefetch,
+  };
 }
 
 let runtime: Runtime | undefined;

@@ -21,9 +21,13 @@ export function requiredScopeUri(settings: Settings): string {
 
 /** The RFC 9728 Protected Resource Metadata document. */
 export function protectedResourceMetadata(settings: Settings, requestUrl: string): Record<string, unknown> {
+  const { resource } = resourceUrls(settings, requestUrl);
   return {
-    resource: resourceUrls(settings, requestUrl).resource,
-    authorization_servers: [`${settings.authorityHost}/${settings.tenantId}/v2.0`],
+    resource,
+    // MCP_OAUTH_PROXY=on: this server is its clients' authorization server (its issuer is its origin).
+    authorization_servers: [
+      settings.oauthProxy.enabled ? new URL(resource).origin : `${settings.authorityHost}/${settings.tenantId}/v2.0`,
+    ],
     scopes_supported: [requiredScopeUri(settings)],
     bearer_methods_supported: ['header'],
     resource_name: 'azure-obo-mcp',

@@ -121,15 +121,20 @@ export class TokenVerifier {
     this.#verified = boundedCache(this.#nowMs, { max: options.maxCachedTokens ?? 1000 });
   }
 
-  /** Verifies `token`; throws TokenError (with a stable code) or MetadataUnavailableError. */
-  async verify(token: string | undefined): Promise<VerifiedUser> {
+  /**
+   * Verifies `token`; throws TokenError (with a stable code) or MetadataUnavailableError. `viaProxy`: the token came
+   * out of one of this server's OAuth proxy tokens, so the app itself is an allowed client (the proxy signs users
+   * in as it; only a holder of its credential can).
+   */
+  async verify(token: string | undefined, options: { viaProxy?: boolean } = {}): Promise<VerifiedUser> {
     if (!token) throw new TokenError('token_missing', 'No bearer token was presented.');
-    const key = createHash('sha256').update(token).digest('base64url');
+    const viaProxy = options.viaProxy === true;
+    const key = createHash('sha256').update(token).digest('base64url') + (viaProxy ? ':proxy' : '');
     const known = this.#verified.get(key);
     if (known) return known;
     let pending = this.#pending.get(key);
     if (!pending) {
-      pending = this.#verify(token).finally(() => this.#pending.delete(key));
+      pending = this.#verify(token, viaProxy).finally(() => this.#pending.delete(key));
       this.#pending.set(key, pending);
     }
     const user = await pending;
@@ -140,7 +145,7 @@ export class TokenVerifier {
     return user;
   }
 
-  async #verify(token: string): Promise<VerifiedUser> {
+  async #verify(token: string, viaProxy: boolean): Promise<VerifiedUser> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     let unverified: JWTPayload;
     try {
@@ -197,7 +202,8 @@ export class TokenVerifier {
     // The client app the user signed in with: a token minted for a consent-phished app must not drive ARM here.
     const clientAppId = claimString(payload, version === '2.0' ? 'azp' : 'appid');
     const allowed = this.options.allowedClientIds;
-    if (allowed !== '*' && (!clientAppId || !allowed.includes(clientAppId.toLowerCase()))) {
+    const ownViaProxy = viaProxy && clientAppId?.toLowerCase() === this.options.clientId.toLowerCase();
+    if (allowed !== '*' && !ownViaProxy && (!clientAppId || !allowed.includes(clientAppId.toLowerCase()))) {
       throw new TokenError(
         'client_not_allowed',
         'Token was issued to a client application not allowed here.',

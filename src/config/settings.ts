@@ -15,6 +15,27 @@ export type CredentialSettings =
     }
   | { mode: 'managed-identity'; managedIdentityClientId: string | undefined };
 
+/** Where the OAuth proxy's keys come from: the environment (local), or a Key Vault secret (Azure). */
+export type ProxyKeySettings =
+  | { source: 'environment'; keys: readonly Uint8Array[] }
+  | {
+      source: 'keyvault';
+      vaultUrl: string;
+      secretName: string;
+      ttlMs: number;
+      managedIdentityClientId: string | undefined;
+    };
+
+/** MCP_OAUTH_PROXY: this server as the authorization server its MCP clients see, in front of Entra ID. */
+export type OAuthProxySettings =
+  | { enabled: false }
+  | {
+      enabled: true;
+      key: ProxyKeySettings;
+      /** Hosts redirect URIs may point at (lower case); undefined: any host. */
+      redirectHosts: readonly string[] | undefined;
+    };
+
 export interface Settings {
   tenantId: string;
   clientId: string;
@@ -36,6 +57,7 @@ export interface Settings {
   maxBodyBytes: number;
   /** Most users whose OBO (ARM) tokens are cached; bounds the server's memory. */
   oboCacheMaxUsers: number;
+  oauthProxy: OAuthProxySettings;
 }
 
 /**
@@ -61,6 +83,10 @@ export const SETTING_NAMES = [
   'UPSTREAM_TIMEOUT_MS',
   'MCP_MAX_BODY_BYTES',
   'OBO_CACHE_MAX_USERS',
+  'MCP_OAUTH_PROXY',
+  'MCP_OAUTH_PROXY_KEY',
+  'MCP_OAUTH_PROXY_KEY_SECRET_NAME',
+  'MCP_OAUTH_REDIRECT_HOSTS',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -275,14 +301,7 @@ function credentialSettings(env: Env): CredentialSettings {
       parse(env, 'OBO_CLIENT_SECRET', absent('OBO_CLIENT_SECRET', mode));
       return {
         mode,
-        vaultUrl: parse(
-          env,
-          'KEY_VAULT_URL',
-          httpsUrl(
-            'KEY_VAULT_URL',
-            required('KEY_VAULT_URL', 'needed when OBO_CREDENTIAL=keyvault, the default'),
-          ),
-        ),
+        vaultUrl: vaultUrl(env, 'needed when OBO_CREDENTIAL=keyvault, the default'),
         secretName: parse(env, 'KEY_VAULT_SECRET_NAME', withDefault('obo-client-secret')),
         secretTtlMs:
           parse(
@@ -298,6 +317,88 @@ function credentialSettings(env: Env): CredentialSettings {
   }
 }
 
+const PROXY_MODES = ['off', 'on'] as const;
+const proxyMode = z.pipe(
+  withDefault('off'),
+  z.enum(PROXY_MODES, says(`Setting MCP_OAUTH_PROXY must be one of ${PROXY_MODES.join(', ')}.`)),
+);
+
+// 32 random bytes, base64url (43 characters; a trailing '=' of standard padding is tolerated).
+const PROXY_KEY = /^[A-Za-z0-9_-]{43}=?$/;
+
+/** Parses an MCP_OAUTH_PROXY_KEY value (also the Key Vault secret's): the first key encrypts, all decrypt. */
+export function parseProxyKeys(value: string | undefined): Uint8Array[] | undefined {
+  const entries = list(value);
+  if (entries.length === 0 || !entries.every((k) => PROXY_KEY.test(k))) return undefined;
+  const keys = entries.map((k) => new Uint8Array(Buffer.from(k.replace(/=$/, ''), 'base64url')));
+  return keys.every((k) => k.length === 32) ? keys : undefined;
+}
+
+const proxyKeys = z.pipe(
+  text.check(
+    z.refine(
+      (v) => v === undefined || parseProxyKeys(v) !== undefined,
+      says(
+        'Setting MCP_OAUTH_PROXY_KEY must be base64url-encoded 32-byte keys, comma-separated (the first encrypts).',
+      ),
+    ),
+  ),
+  z.transform((v) => (v === undefined ? undefined : parseProxyKeys(v))),
+);
+
+// Host names as URL.hostname spells them (IPv6 in brackets), lower case.
+const redirectHosts = z
+  .pipe(
+    text,
+    z.transform((v) => (v === undefined ? undefined : list(v).map((h) => h.toLowerCase()))),
+  )
+  .check(
+    z.refine(
+      (hosts) =>
+        hosts === undefined ||
+        (hosts.length > 0 &&
+          hosts.every((h) => URL.canParse(`https://${h}/`) && new URL(`https://${h}/`).hostname === h)),
+      says(
+        'Setting MCP_OAUTH_REDIRECT_HOSTS must list host names like claude.ai or 127.0.0.1, comma-separated.',
+      ),
+    ),
+  );
+
+function vaultUrl(env: Env, hint: string): string {
+  return parse(env, 'KEY_VAULT_URL', httpsUrl('KEY_VAULT_URL', required('KEY_VAULT_URL', hint)));
+}
+
+function oauthProxySettings(env: Env, credential: CredentialSettings): OAuthProxySettings {
+  if (parse(env, 'MCP_OAUTH_PROXY', proxyMode) === 'off') return { enabled: false };
+  const keys = parse(env, 'MCP_OAUTH_PROXY_KEY', proxyKeys);
+  const secretName = parse(env, 'MCP_OAUTH_PROXY_KEY_SECRET_NAME', text);
+  if ((keys === undefined) === (secretName === undefined)) {
+    throw new ConfigError(
+      'With MCP_OAUTH_PROXY=on, set exactly one of MCP_OAUTH_PROXY_KEY (the keys) and MCP_OAUTH_PROXY_KEY_SECRET_NAME (a Key Vault secret holding them).',
+    );
+  }
+  const key: ProxyKeySettings =
+    keys !== undefined
+      ? { source: 'environment', keys }
+      : {
+          source: 'keyvault',
+          vaultUrl:
+            credential.mode === 'keyvault'
+              ? credential.vaultUrl
+              : vaultUrl(env, 'needed when MCP_OAUTH_PROXY_KEY_SECRET_NAME is set'),
+          secretName: secretName!,
+          ttlMs:
+            parse(
+              env,
+              'KEY_VAULT_SECRET_TTL_SECONDS',
+              positiveInt('KEY_VAULT_SECRET_TTL_SECONDS', 3600, 7 * 24 * 3600),
+            ) * 1000,
+          managedIdentityClientId:
+            credential.mode === 'secret' ? undefined : credential.managedIdentityClientId,
+        };
+  return { enabled: true, key, redirectHosts: parse(env, 'MCP_OAUTH_REDIRECT_HOSTS', redirectHosts) };
+}
+
 /** Reads and validates all settings; throws a ConfigError naming the first bad setting (never its value). */
 export function loadSettings(env: Env = process.env): Settings {
   const tenant = parse(env, 'ENTRA_TENANT_ID', tenantId);
@@ -308,6 +409,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const clientIds = parse(env, 'ENTRA_ALLOWED_CLIENT_IDS', allowedClientIds) ?? [
     ...new Set([client.toLowerCase(), VSCODE_CLIENT_ID]),
   ];
+  const credential = credentialSettings(env);
   return {
     tenantId: tenant,
     clientId: client,
@@ -326,7 +428,7 @@ export function loadSettings(env: Env = process.env): Settings {
     ),
     publicUrl: parse(env, 'MCP_PUBLIC_URL', httpsUrl('MCP_PUBLIC_URL', text, true)),
     allowedOrigins: origins,
-    credential: credentialSettings(env),
+    credential,
     upstreamTimeoutMs: parse(env, 'UPSTREAM_TIMEOUT_MS', positiveInt('UPSTREAM_TIMEOUT_MS', 10_000, 120_000)),
     maxBodyBytes: parse(
       env,
@@ -334,5 +436,6 @@ export function loadSettings(env: Env = process.env): Settings {
       positiveInt('MCP_MAX_BODY_BYTES', 1_048_576, 16 * 1_048_576),
     ),
     oboCacheMaxUsers: parse(env, 'OBO_CACHE_MAX_USERS', positiveInt('OBO_CACHE_MAX_USERS', 1000, 1_000_000)),
+    oauthProxy: oauthProxySettings(env, credential),
   };
 }

@@ -5,6 +5,7 @@ import type { HttpFunctionOptions } from '@azure/functions';
 import { getRuntime } from '../runtime.js';
 import { mcpFunction } from './mcp.js';
 import { metadataFunctions } from './protected-resource-metadata.js';
+import { oauthFunctions } from './oauth.js';
 
 export interface HttpFunctionDefinition {
   name: string;
@@ -12,7 +13,7 @@ export interface HttpFunctionDefinition {
 }
 
 /** Every HTTP function of the app, registered with the Functions host here only; the dev host serves this list. */
-export const httpFunctions: HttpFunctionDefinition[] = [mcpFunction, ...metadataFunctions];
+export const httpFunctions: HttpFunctionDefinition[] = [mcpFunction, ...metadataFunctions, ...oauthFunctions];
 for (const { name, options } of httpFunctions) functions.app.http(name, options);
 
 // Validate settings when the worker loads the app, so a missing or bad setting is in the logs at start (by name,

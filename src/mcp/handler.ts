@@ -1,5 +1,6 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { bearerToken, isProxyToken } from '../auth/bearer.js';
 import { challengeFor } from '../auth/challenge.js';
 import type { Challenge } from '../auth/challenge.js';
 import type { VerifiedUser } from '../auth/verifier.js';
@@ -8,6 +9,7 @@ import type { Settings } from '../config/settings.js';
 import { AppError, OboError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readAtMost } from '../util/body.js';
+import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { ARM_TOOLS, createMcpServer } from './server.js';
 
@@ -49,12 +51,6 @@ export function callsArmTool(parsed: unknown): boolean {
     const name = (params as { name?: unknown }).name;
     return typeof name === 'string' && ARM_TOOLS.has(name);
   });
-}
-
-/** The token of an `Authorization: Bearer` header; undefined when absent or another scheme. */
-export function bearerToken(header: string | null): string | undefined {
-  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? '');
-  return match?.[1];
 }
 
 /** CORS headers for an allowed browser origin (none for non-browser clients). */
@@ -102,21 +98,57 @@ function checkMethodAndOrigin(request: Request, settings: Settings): Response | 
   return corsHeaders(origin);
 }
 
-/** Step 2: the verified caller, or the 401/403/503 challenge. Runs before the body is read. */
+/** Who called: the verified user, and the MCP client acting for them (as logged, never a token). */
+export interface Caller {
+  user: VerifiedUser;
+  /** The OAuth proxy's client id (a metadata document URL, or a registration by a short hash), or `entra:<azp>`. */
+  client: string;
+}
+
+/** A proxy client id as the log shows it: a registration (long, signed) by a hash of its id. */
+function clientLabel(clientId: string): string {
+  return clientId.startsWith('https://') ? clientId : `registered:${fingerprint(clientId)}`;
+}
+
+/**
+ * Step 2: the verified caller, or the 401/403/503 challenge. Runs before the body is read. An access token of the
+ * OAuth proxy is opened first; the Entra token inside is then verified exactly like a plain one.
+ */
 async function authenticate(
   request: Request,
   runtime: Runtime,
   cors: HeaderMap,
   logger: Logger,
-): Promise<VerifiedUser | Response> {
+): Promise<Caller | Response> {
   try {
-    return await runtime.verifier.verify(bearerToken(request.headers.get('authorization')));
+    const bearer = bearerToken(request.headers.get('authorization'));
+    if (bearer !== undefined && runtime.proxy && isProxyToken(bearer)) {
+      const { entraToken, clientId } = await (await runtime.proxy()).unwrap(bearer, request.url);
+      const user = await runtime.verifier.verify(entraToken, { viaProxy: true });
+      return { user, client: clientLabel(clientId) };
+    }
+    const user = await runtime.verifier.verify(bearer);
+    return { user, client: `entra:${user.clientAppId ?? 'unknown'}` };
   } catch (error) {
     const challenge = error instanceof AppError && challengeFor(error, runtime.settings, request.url);
     if (!challenge) throw error;
     logger.warn(`mcp: rejected request: ${error.code}`);
     return challengeResponse(challenge, cors);
   }
+}
+
+/** What a JSON-RPC message (or batch) asks, for the log: methods, and the tool of a tools/call. */
+function describeCall(message: unknown): string {
+  const messages: unknown[] = Array.isArray(message) ? message : [message];
+  return messages
+    .map((m) => {
+      if (m === null || typeof m !== 'object') return 'invalid';
+      const { method, params } = m as { method?: unknown; params?: { name?: unknown } };
+      if (typeof method !== 'string') return 'response';
+      const tool = method === 'tools/call' && typeof params?.name === 'string' ? ` ${params.name}` : '';
+      return redact(`${method}${tool}`).slice(0, 80);
+    })
+    .join(', ');
 }
 
 /** Step 3: the JSON-RPC message (or small batch), read up to MCP_MAX_BODY_BYTES and parsed. */
@@ -257,10 +289,12 @@ export async function handleMcpRequest(
 ): Promise<Response> {
   const cors = checkMethodAndOrigin(request, runtime.settings);
   if (cors instanceof Response) return cors;
-  const user = await authenticate(request, runtime, cors, logger);
-  if (user instanceof Response) return user;
+  const caller = await authenticate(request, runtime, cors, logger);
+  if (caller instanceof Response) return caller;
+  const { user } = caller;
   const read = await readMessage(request, runtime.settings.maxBodyBytes, cors);
   if (read instanceof Response) return read;
+  logger.info(`mcp: ${describeCall(read.message)} by client ${caller.client}`);
   const callerArm = await prepareArm(read.message, user, runtime, cors, request, logger);
   if (callerArm instanceof Response) return callerArm;
   return serve(request, read.message, user, callerArm, runtime, cors, logger);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import type {
   AuthenticationResult,
   Configuration,
@@ -11,15 +11,14 @@ import type {
 import { OboError, WarmUpError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { VerifiedUser } from '../auth/verifier.js';
-import { knownAuthoritiesFor } from '../util/authority.js';
 import { boundedCache, entryTtl } from '../util/cache.js';
-import { fingerprint, redact } from '../util/log.js';
+import { fingerprint } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { MsalNetworkClient } from '../util/msal-network.js';
 import { withTimeout } from '../util/timeout.js';
-import { msalAuthorityMetadata } from './authority-metadata.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { mapMsalError } from './msal-errors.js';
+import { msalConfiguration, withAppCredential } from './msal-config.js';
 import { FailedAnswers } from './failed-answers.js';
 
 export const ARM_SCOPE = 'https://management.azure.com/user_impersonation';
@@ -46,8 +45,6 @@ export interface OboClientOptions {
   now?: () => number;
 }
 
-// AADSTS7000215: invalid secret; 7000222: expired secret; 7000216: missing credential.
-const ROTATION_CODES = new Set([7000215, 7000222]);
 // Tokens are renewed this long before they expire, so one never expires between our check and ARM's.
 const REFRESH_SKEW_MS = 2 * 60_000;
 // Should MSAL report no expiry, assume a short life rather than cache the token indefinitely.
@@ -186,22 +183,9 @@ export class OboClient {
         { retryAfterSec },
       );
     }
-    const first = await this.options.source.get();
-    try {
-      return await this.#acquire(first, assertion);
-    } catch (mapped) {
-      const rotated =
-        mapped instanceof OboError &&
-        mapped.code === 'invalid_client' &&
-        mapped.aadsts !== undefined &&
-        ROTATION_CODES.has(mapped.aadsts);
-      if (!rotated || !this.options.source.invalidate(first.key)) throw mapped;
-      this.options.logger.warn(
-        `OBO: client credential ${first.key} rejected (AADSTS${mapped.aadsts}); re-reading it once.`,
-      );
-      const second = await this.options.source.get();
-      return await this.#acquire(second, assertion);
-    }
+    return withAppCredential(this.options.source, this.options.logger, (current) =>
+      this.#acquire(current, assertion),
+    );
   }
 
   /** One exchange; failures come out mapped (OboError or another AppError). */
@@ -275,26 +259,6 @@ export class OboClient {
   }
 
   #config(credential: CurrentCredential['credential'], networkClient: INetworkModule): Configuration {
-    const { clientId, tenantId, authorityHost, logger } = this.options;
-    return {
-      auth: {
-        clientId,
-        authority: `${authorityHost}/${tenantId}`,
-        ...knownAuthoritiesFor(authorityHost),
-        ...msalAuthorityMetadata(authorityHost, this.options.v2Document?.()),
-        ...credential,
-      },
-      cache: { cachePlugin: DISCARD_MSAL_TOKENS },
-      system: {
-        networkClient,
-        loggerOptions: {
-          piiLoggingEnabled: false,
-          logLevel: LogLevel.Warning,
-          loggerCallback: (level, message) => {
-            if (level <= LogLevel.Warning) logger.warn(`MSAL: ${redact(message)}`);
-          },
-        },
-      },
-    };
+    return msalConfiguration(this.options, credential, networkClient, DISCARD_MSAL_TOKENS);
   }
 }

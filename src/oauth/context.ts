@@ -1,0 +1,22 @@
+import type { Settings } from '../config/settings.js';
+import type { Logger } from '../util/log.js';
+import type { ClientResolver } from './clients.js';
+import type { EntraSignIn } from './entra-sign-in.js';
+import type { ProxyKeyRing } from './keys.js';
+
+/** What the proxy's endpoints share, per process. */
+export interface ProxyContext {
+  settings: Settings;
+  /** The current key ring (from the environment, or Key Vault: read on demand, cached). */
+  keys(): Promise<ProxyKeyRing>;
+  clients: ClientResolver;
+  signIn: EntraSignIn;
+  /** Remembers a code as used; false when it already was (single use, per instance). */
+  useCode(id: string, expiresAt: number): boolean;
+  logger: Logger;
+  now(): number;
+}
+
+export function nowSec(ctx: Pick<ProxyContext, 'now'>): number {
+  return Math.floor(ctx.now() / 1000);
+}

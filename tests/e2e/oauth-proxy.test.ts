@@ -1,0 +1,161 @@
+// End to end with the MCP TypeScript SDK's own OAuth client against a default configuration (scopes under
+// api://<client-id>) with MCP_OAUTH_PROXY=on: the client has no pre-registered id and registers (DCR), or names a
+// client metadata document (CIMD); the person approves the consent page; the proxy signs them in at the emulated
+// Entra ID as the API app; the client gets the proxy's tokens and calls tools; refresh works.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startEmulator } from '../../emulator/index.js';
+import type { Emulator } from '../../emulator/index.js';
+import type { DevHost } from '../helpers/dev-host.js';
+import { textOf } from '../helpers/mcp-client.js';
+import { ProxyClientProvider, startDocumentServer, startProxyHost } from '../helpers/oauth-proxy.js';
+
+let emulator: Emulator;
+let host: DevHost;
+
+before(async () => {
+  emulator = await startEmulator();
+  host = await startProxyHost(emulator);
+});
+
+after(async () => {
+  await host?.stop();
+  await emulator?.stop();
+});
+
+/** Signs in through the proxy with `provider` (the SDK drives discovery, registration, PKCE and the code). */
+async function signIn(provider: ProxyClientProvider): Promise<void> {
+  const transport = new StreamableHTTPClientTransport(new URL(host.mcpUrl), { authProvider: provider });
+  await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
+  const code = provider.callback?.searchParams.get('code');
+  assert.ok(code, `no code at the client's redirect URI: ${provider.callback?.toString() ?? 'none'}`);
+  await transport.finishAuth(code);
+}
+
+async function connected(provider: ProxyClientProvider): Promise<Client> {
+  const client = new Client({ name: 'e2e', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(host.mcpUrl), { authProvider: provider }));
+  return client;
+}
+
+function subscriptionIds(result: object): string[] {
+  const out = (result as { structuredContent?: { subscriptions: { subscriptionId: string }[] } })
+    .structuredContent;
+  return (out?.subscriptions ?? []).map((s) => s.subscriptionId).sort();
+}
+
+const ALICE_SUBSCRIPTIONS = [
+  '11111111-1111-4111-8111-111111111111',
+  '22222222-2222-4222-8222-222222222222',
+  '33333333-3333-4333-8333-333333333333',
+];
+
+describe('MCP SDK OAuth client through the proxy, default api:// configuration', () => {
+  it("registers (DCR), signs in after consent, and get_subscriptions returns the user's subscriptions", async () => {
+    emulator.resetCounts();
+    const provider = new ProxyClientProvider('http://127.0.0.1:53712/callback', { name: 'DCR e2e client' });
+    await signIn(provider);
+
+    // The SDK found this server as its authorization server and registered with it.
+    const origin = new URL(host.mcpUrl).origin;
+    assert.equal(
+      provider.authorizationUrl?.origin + provider.authorizationUrl!.pathname,
+      `${origin}/oauth/authorize`,
+    );
+    const sent = provider.authorizationUrl!.searchParams;
+    assert.equal(sent.get('resource'), host.mcpUrl);
+    assert.equal(sent.get('scope'), `api://${emulator.clientId}/execute`);
+    assert.equal(sent.get('code_challenge_method'), 'S256');
+    assert.ok(provider.clientInformation()?.client_id);
+    assert.match(provider.consentPage ?? '', /DCR e2e client/);
+    assert.match(provider.consentPage ?? '', /Unverified client/);
+
+    // Back at the client: its state and this issuer (RFC 9207).
+    assert.equal(provider.callback?.searchParams.get('state'), 'proxy-e2e-state');
+    assert.equal(provider.callback?.searchParams.get('iss'), origin);
+
+    // The proxy's own Entra sign-in: the API app, confidential, with its secret and PKCE.
+    const redeemed = emulator.tokenRequests.find((r) => r.grantType === 'authorization_code');
+    assert.ok(redeemed?.ok, JSON.stringify(emulator.tokenRequests));
+    assert.equal(redeemed.clientAuth, 'secret');
+    assert.ok(redeemed.paramNames.includes('code_verifier'));
+    assert.ok(!redeemed.paramNames.includes('resource'), 'no resource upstream');
+
+    // The client holds the proxy's tokens, never Entra's.
+    const tokens = provider.tokens();
+    assert.ok(tokens?.access_token && tokens.refresh_token);
+    assert.equal(tokens.access_token.split('.').length, 5, 'a JWE');
+    assert.equal(tokens.refresh_token.split('.').length, 5, 'a JWE');
+
+    const client = await connected(provider);
+    const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.deepEqual(subscriptionIds(result), ALICE_SUBSCRIPTIONS);
+    assert.equal(emulator.counts()['entra.token.obo'], 1);
+    await client.close();
+    assert.match(host.logs(), /mcp: tools\/call get_subscriptions by client registered:/);
+  });
+
+  it('refreshes: an unusable access token is replaced through the refresh token, without a new sign-in', async () => {
+    const provider = new ProxyClientProvider('http://127.0.0.1:53713/callback');
+    await signIn(provider);
+    const first = provider.tokens()!;
+    emulator.resetCounts();
+    // What an expired token looks like to the client: rejected with 401 invalid_token.
+    provider.saveTokens({ ...first, access_token: 'not-a-token' });
+    const client = await connected(provider);
+    const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.deepEqual(subscriptionIds(result), ALICE_SUBSCRIPTIONS);
+    const refreshed = emulator.tokenRequests.filter((r) => r.grantType === 'refresh_token');
+    assert.equal(refreshed.length, 1);
+    assert.equal(refreshed[0]?.clientAuth, 'secret', 'the proxy redeems with its credential');
+    const second = provider.tokens()!;
+    assert.notEqual(second.refresh_token, first.refresh_token, 'the refresh token is rotated');
+    assert.equal(emulator.counts()['entra.token.authorization_code'] ?? 0, 0, 'no new sign-in');
+    await client.close();
+  });
+
+  it("with a client metadata document (CIMD): signs in as the document's client and calls tools", async () => {
+    const docs = await startDocumentServer(emulator.caDir);
+    try {
+      const clientId = `${docs.origin}/oauth/client-metadata.json`;
+      const redirect = 'http://127.0.0.1:53714/callback';
+      docs.routes.set('/oauth/client-metadata.json', {
+        body: {
+          client_id: clientId,
+          client_name: 'CIMD e2e client',
+          redirect_uris: [redirect],
+          token_endpoint_auth_method: 'none',
+        },
+        headers: { 'cache-control': 'max-age=300' },
+      });
+      const provider = new ProxyClientProvider(redirect, { clientMetadataUrl: clientId });
+      await signIn(provider);
+      assert.equal(
+        provider.authorizationUrl?.searchParams.get('client_id'),
+        clientId,
+        'the URL is the client id',
+      );
+      assert.match(provider.consentPage ?? '', /CIMD e2e client/);
+      assert.match(
+        provider.consentPage ?? '',
+        new RegExp(`published at <strong>${new URL(clientId).host}</strong>`),
+      );
+      // Fetched once for the authorize request; the token request is answered from the cache.
+      assert.deepEqual(docs.requests, ['/oauth/client-metadata.json']);
+
+      const client = await connected(provider);
+      const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
+      assert.equal(result.isError, undefined, textOf(result));
+      assert.deepEqual(subscriptionIds(result), ALICE_SUBSCRIPTIONS);
+      await client.close();
+      assert.match(host.logs(), new RegExp(`by client ${clientId.replace(/[.]/g, '\\.')}`));
+    } finally {
+      await docs.stop();
+    }
+  });
+});
