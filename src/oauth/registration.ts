@@ -1,6 +1,7 @@
 // Dynamic Client Registration (RFC 7591) without storage: the client id handed out is a record of the
 // registration signed by this server (clients.ts reads it back), so nothing is written anywhere and any instance
 // can serve the client.
+import { randomBytes } from 'node:crypto';
 import { OAuthProxyError } from '../errors.js';
 import { clean } from '../util/text.js';
 import { MAX_CLIENT_NAME, checkRedirectUris } from './clients.js';
@@ -76,7 +77,8 @@ export async function register(
     redirect_uris: redirects.uris,
     application_type: applicationType,
   };
-  const clientId = await keys.sign('client', { ...record });
+  // A fresh id per registration, even of identical metadata (RFC 7591: a client_id is unique).
+  const clientId = await keys.sign('client', { ...record, jti: randomBytes(12).toString('base64url') });
   if (clientId.length > MAX_CLIENT_ID_LENGTH) {
     throw metadataError(
       'The registration is too large: use fewer or shorter redirect URIs and a shorter name.',
