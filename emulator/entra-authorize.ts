@@ -102,6 +102,8 @@ export function authorize(state: EmulatorState, req: EmuRequest): EmuResponse {
     const who = q.get('login_hint') ?? state.interactiveUser;
     const user = who ? findUser(state, who) : state.users[0];
     if (!user) return signInErrorPage(req, Errors.unknownUser(who ?? '', state.tenantId));
+    if (user.signInError === 'consent_declined') throw Errors.consentDeclined();
+    if (user.signInError === 'conditional_access') throw Errors.conditionalAccessBlocked();
     // Consent is per resource the authorize leg names; the token leg re-checks the one it redeems for.
     for (const s of (scope ?? '').split(/\s+/).filter(Boolean)) {
       try {

@@ -291,6 +291,15 @@ export const Errors = {
       70000,
       "The provided value for the input parameter 'device_code' is not valid.",
     ),
+  consentDeclined: () =>
+    new OAuthError(400, 'consent_required', 65004, 'User declined to consent to access the app.'),
+  conditionalAccessBlocked: () =>
+    new OAuthError(
+      400,
+      'access_denied',
+      53003,
+      'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+    ),
   refreshTokenOtherClient: () =>
     new OAuthError(400, 'invalid_grant', 700007, 'The grant was issued for a different client id.'),
   badRefreshToken: () =>

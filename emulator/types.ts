@@ -40,6 +40,11 @@ export interface EmulatorUser {
   armMfaRequired?: boolean;
   /** The user's sessions were revoked: OBO fails with invalid_grant (AADSTS50173), without claims. */
   sessionRevoked?: boolean;
+  /**
+   * The interactive sign-in at the authorize endpoint ends in an error sent to the redirect URI: the user declines
+   * the consent prompt (`consent_required`, AADSTS65004) or Conditional Access blocks them (`access_denied`, AADSTS53003).
+   */
+  signInError?: 'consent_declined' | 'conditional_access';
 }
 
 /** A public client application known to the tenant (Entra "Mobile and desktop applications" platform). */

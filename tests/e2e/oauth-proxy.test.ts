@@ -9,9 +9,10 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
+import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
 import { textOf } from '../helpers/mcp-client.js';
-import { ProxyClientProvider, startDocumentServer, startProxyHost } from '../helpers/oauth-proxy.js';
+import { ProxyClientProvider, newProxyKey, startDocumentServer, startProxyHost } from '../helpers/oauth-proxy.js';
 
 let emulator: Emulator;
 let host: DevHost;
@@ -156,6 +157,120 @@ describe('MCP SDK OAuth client through the proxy, default api:// configuration',
       assert.match(host.logs(), new RegExp(`by client ${clientId.replace(/[.]/g, '\\.')}`));
     } finally {
       await docs.stop();
+    }
+  });
+
+  it('remembers an approval in this browser: the same client signing in again skips the consent page', async () => {
+    const first = new ProxyClientProvider('http://127.0.0.1:53715/callback');
+    await signIn(first);
+    assert.ok(first.consentPage);
+    emulator.resetCounts();
+    const again = new ProxyClientProvider('http://127.0.0.1:53715/callback', {
+      browser: first.browser,
+      client: first.clientInformation(),
+    });
+    await signIn(again);
+    assert.equal(again.consentPage, undefined, 'no consent page the second time');
+    assert.equal(emulator.counts()['entra.authorize'], 1);
+    // Another client (a new registration with the same name and redirect URI) is asked again.
+    const other = new ProxyClientProvider('http://127.0.0.1:53715/callback', { browser: first.browser });
+    await signIn(other);
+    assert.ok(other.consentPage, 'consent is per client');
+  });
+
+  it('a denial at the consent page goes back as access_denied, and Entra ID is never asked', async () => {
+    emulator.resetCounts();
+    const provider = new ProxyClientProvider('http://127.0.0.1:53716/callback');
+    provider.decision = 'deny';
+    const transport = new StreamableHTTPClientTransport(new URL(host.mcpUrl), { authProvider: provider });
+    await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
+    const back = provider.callback!.searchParams;
+    assert.equal(back.get('error'), 'access_denied');
+    assert.equal(back.get('state'), 'proxy-e2e-state');
+    assert.equal(back.get('iss'), new URL(host.mcpUrl).origin);
+    assert.equal(back.get('code'), null);
+    assert.equal(emulator.counts()['entra.authorize'] ?? 0, 0);
+  });
+
+  for (const [signInError, error, aadsts] of [
+    ['consent_declined', 'consent_required', 'AADSTS65004'],
+    ['conditional_access', 'access_denied', 'AADSTS53003'],
+  ] as const) {
+    it(`an Entra ID sign-in failure (${signInError}) reaches the client as ${error} naming ${aadsts}`, async () => {
+      const user = emulator.users[0]!;
+      user.signInError = signInError;
+      try {
+        const provider = new ProxyClientProvider('http://127.0.0.1:53717/callback');
+        const transport = new StreamableHTTPClientTransport(new URL(host.mcpUrl), { authProvider: provider });
+        await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
+        const back = provider.callback!.searchParams;
+        assert.equal(back.get('error'), error);
+        assert.match(back.get('error_description') ?? '', new RegExp(`^Entra ID: ${aadsts}: `));
+        assert.doesNotMatch(back.get('error_description') ?? '', /Trace ID/);
+        assert.equal(back.get('state'), 'proxy-e2e-state');
+        assert.equal(back.get('code'), null);
+      } finally {
+        delete user.signInError;
+      }
+    });
+  }
+});
+
+describe('the proxy in both credential modes, with its key in Key Vault', () => {
+  for (const mode of ['managed-identity', 'keyvault'] as const) {
+    it(`OBO_CREDENTIAL=${mode}: the proxy redeems Entra's code with the app's ${mode === 'keyvault' ? 'secret from Key Vault' : 'federated assertion'}`, async () => {
+      const key = newProxyKey();
+      emulator.setVaultSecret('mcp-oauth-proxy-key', key);
+      const modeHost = await startProxyHost(
+        emulator,
+        { MCP_OAUTH_PROXY_KEY: '', MCP_OAUTH_PROXY_KEY_SECRET_NAME: 'mcp-oauth-proxy-key' },
+        mode,
+      );
+      try {
+        emulator.resetCounts();
+        const provider = new ProxyClientProvider('http://127.0.0.1:53718/callback');
+        const transport = new StreamableHTTPClientTransport(new URL(modeHost.mcpUrl), { authProvider: provider });
+        await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
+        await transport.finishAuth(provider.callback!.searchParams.get('code')!);
+        const redeemed = emulator.tokenRequests.find((r) => r.grantType === 'authorization_code');
+        assert.equal(redeemed?.clientAuth, mode === 'keyvault' ? 'secret' : 'assertion');
+        assert.ok(redeemed.ok);
+        const client = new Client({ name: 'e2e', version: '1' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(modeHost.mcpUrl), { authProvider: provider }));
+        const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
+        assert.equal(result.isError, undefined, textOf(result));
+        await client.close();
+        assert.ok((emulator.counts()['keyvault.secret'] ?? 0) >= 1, JSON.stringify(emulator.counts()));
+      } finally {
+        await modeHost.stop();
+      }
+    });
+  }
+});
+
+describe('MCP_OAUTH_PROXY=off (the default)', () => {
+  let plain: DevHost;
+  before(async () => {
+    plain = await startDevHost(emulator.env('secret'));
+  });
+  after(async () => {
+    await plain?.stop();
+  });
+
+  it('names Entra ID as the authorization server, and the proxy endpoints do not exist', async () => {
+    const prm = (await (await fetch(`${plain.url}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+      authorization_servers: string[];
+    };
+    assert.deepEqual(prm.authorization_servers, [`${emulator.entraUrl}/${emulator.tenantId}/v2.0`]);
+    for (const [method, path] of [
+      ['GET', '/.well-known/oauth-authorization-server'],
+      ['POST', '/oauth/register'],
+      ['GET', '/oauth/authorize'],
+      ['POST', '/oauth/token'],
+      ['GET', '/oauth/callback'],
+    ]) {
+      const res = await fetch(`${plain.url}${path}`, { method });
+      assert.equal(res.status, 404, `${method} ${path}`);
     }
   });
 });

@@ -14,7 +14,7 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { ensureCa, issueServerCert } from '../../emulator/ca.js';
-import type { Emulator } from '../../emulator/index.js';
+import type { CredentialMode, Emulator } from '../../emulator/index.js';
 import { startDevHost } from './dev-host.js';
 import type { DevHost } from './dev-host.js';
 import { ScriptedBrowser } from './scripted-browser.js';
@@ -38,11 +38,12 @@ export function newProxyKey(): string {
 export async function startProxyHost(
   emulator: Emulator,
   env: Record<string, string> = {},
+  mode: CredentialMode = 'secret',
 ): Promise<DevHost & { key: string }> {
   const port = await freePort();
   const key = env.MCP_OAUTH_PROXY_KEY ?? newProxyKey();
   const host = await startDevHost({
-    ...emulator.env('secret'),
+    ...emulator.env(mode),
     PORT: String(port),
     MCP_PUBLIC_URL: `http://127.0.0.1:${port}/mcp`,
     MCP_OAUTH_PROXY: 'on',
@@ -57,7 +58,7 @@ export async function startProxyHost(
  * authorization URL, takes the decision on the consent page, and records where it was sent back to.
  */
 export class ProxyClientProvider implements OAuthClientProvider {
-  readonly browser = new ScriptedBrowser();
+  readonly browser: ScriptedBrowser;
   authorizationUrl: URL | undefined;
   callback: URL | undefined;
   consentPage: string | undefined;
@@ -68,8 +69,18 @@ export class ProxyClientProvider implements OAuthClientProvider {
 
   constructor(
     readonly redirect: string,
-    readonly options: { clientMetadataUrl?: string; name?: string } = {},
-  ) {}
+    readonly options: {
+      clientMetadataUrl?: string;
+      name?: string;
+      /** The same browser (its cookies) as another sign-in. */
+      browser?: ScriptedBrowser;
+      /** Registered already (the same client signing in again). */
+      client?: OAuthClientInformationMixed;
+    } = {},
+  ) {
+    this.browser = options.browser ?? new ScriptedBrowser();
+    this.#client = options.client;
+  }
 
   get redirectUrl(): string {
     return this.redirect;
@@ -127,6 +138,7 @@ export class ProxyClientProvider implements OAuthClientProvider {
       );
       this.callback = decided.stoppedAt;
     } else {
+      this.consentPage = undefined;
       this.callback = opened.stoppedAt;
     }
   }
