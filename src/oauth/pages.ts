@@ -34,7 +34,8 @@ function pageHeaders(formTargets: string[] = []): Record<string, string> {
     'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_HASH}; img-src 'none'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: with it, browsers send `Origin: null` with the consent form, which the form check refuses.
+    'Referrer-Policy': 'same-origin',
     'Cache-Control': 'no-store',
     Pragma: 'no-cache',
   };
