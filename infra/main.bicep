@@ -46,6 +46,19 @@ param additionalClientIds string[] = []
 @maxLength(253)
 param customDomain string = ''
 
+@description('MCP_OAUTH_PROXY: `on` makes the server the OAuth authorization server its MCP clients see (stateless, in front of Entra ID: client registration by CIMD or DCR, a consent page, its own tokens wrapping Entra\'s), so every spec-following client signs in without a custom domain; `off` points clients at Entra ID directly (only VS Code and the CLI can sign in then, unless a custom domain aligns the Application ID URI).')
+@allowed([
+  'on'
+  'off'
+])
+param oauthProxy string = 'on'
+
+@description('Key Vault secret holding the OAuth proxy\'s keys (MCP_OAUTH_PROXY_KEY_SECRET_NAME); scripts/infra/set-oauth-proxy-key.sh creates it after provisioning (the azd postprovision hook).')
+param oauthProxyKeySecretName string = 'mcp-oauth-proxy-key'
+
+@description('MCP_OAUTH_REDIRECT_HOSTS: comma-separated host names the OAuth proxy may send sign-ins back to (e.g. claude.ai,chatgpt.com,127.0.0.1,localhost). Empty: any host (the consent page is always shown).')
+param oauthRedirectHosts string = ''
+
 @description('Largest request body in bytes, enforced by the Functions host (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) and by the server (MCP_MAX_BODY_BYTES).')
 @minValue(1024)
 @maxValue(16777216)
@@ -94,6 +107,7 @@ var requiredScope = 'execute'
 var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 var useKeyVault = oboCredential == 'keyvault'
+var useProxy = oauthProxy == 'on'
 var identityName = 'id-${resourceToken}'
 // Visual Studio Code's built-in Microsoft sign-in (a first-party client app).
 var vsCodeClientId = 'aebc6443-996d-45c2-90f0-388ff96faa56'
@@ -134,6 +148,7 @@ module entraApp 'modules/entra-app.bicep' = {
     createFederatedCredential: !useKeyVault
     managedIdentityPrincipalId: identity.outputs.principalId
     grantAdminConsent: grantAdminConsent
+    signInToSelf: useProxy
   }
 }
 
@@ -175,7 +190,8 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     enablePurgeProtection: enableKeyVaultPurgeProtection
-    grantSecretAccess: useKeyVault
+    // The app reads the OBO secret (keyvault mode) and the OAuth proxy's keys from the vault.
+    grantSecretAccess: useKeyVault || useProxy
     identityName: identityName
     deployerPrincipalId: deployerObjectId
   }
@@ -209,15 +225,33 @@ module functionApp 'modules/function-app.bicep' = {
       allowedClientIds: allowedClientIds
       requiredScope: requiredScope
       credential: useKeyVault ? 'keyvault' : 'managed-identity'
-      keyVaultUrl: useKeyVault ? keyVault.outputs.uri : ''
+      keyVaultUrl: useKeyVault || useProxy ? keyVault.outputs.uri : ''
       keyVaultSecretName: useKeyVault ? keyVaultSecretName : ''
       allowedOrigins: mcpAllowedOrigins
       maxBodyBytes: maxRequestBodyBytes
+      oauthProxy: oauthProxy
+      oauthProxyKeySecretName: useProxy ? oauthProxyKeySecretName : ''
+      oauthRedirectHosts: oauthRedirectHosts
     }
   }
 }
 
+// The OAuth proxy's callback is a Web redirect URI of the API app; its host name exists only once the app does.
+module entraAppRedirects 'modules/entra-app-redirects.bicep' = {
+  name: 'entra-app-redirects'
+  scope: rg
+  params: {
+    uniqueName: entraApp.outputs.uniqueName
+    displayName: appDisplayName
+    redirectUris: useProxy ? oauthCallbackUrls : []
+  }
+}
+
 var host = functionApp.outputs.publicHostName
+var oauthCallbackUrls = union(
+  ['https://${functionApp.outputs.defaultHostName}/oauth/callback'],
+  empty(customDomainName) ? [] : ['https://${customDomainName}/oauth/callback']
+)
 // The CLI app, VS Code and the additional client apps: the same set that is pre-authorized.
 var allowedClientIds = join(union([entraApp.outputs.cliAppId, vsCodeClientId], additionalClientIds), ',')
 
@@ -238,6 +272,15 @@ output ENTRA_CLI_CLIENT_ID string = entraApp.outputs.cliAppId
 
 @description('Client apps the server accepts tokens from (ENTRA_ALLOWED_CLIENT_IDS).')
 output ENTRA_ALLOWED_CLIENT_IDS string = allowedClientIds
+
+@description('MCP_OAUTH_PROXY of the app (on/off): read by the postprovision hook.')
+output MCP_OAUTH_PROXY string = oauthProxy
+
+@description('Key Vault secret of the OAuth proxy\'s keys (created by scripts/infra/set-oauth-proxy-key.sh).')
+output MCP_OAUTH_PROXY_KEY_SECRET_NAME string = useProxy ? oauthProxyKeySecretName : ''
+
+@description('The OAuth proxy\'s callback URLs, registered as Web redirect URIs of the API app.')
+output MCP_OAUTH_CALLBACK_URLS string[] = useProxy ? oauthCallbackUrls : []
 
 @description('Custom domain of the MCP endpoint; empty without one.')
 output MCP_CUSTOM_DOMAIN string = customDomainName

@@ -11,7 +11,9 @@
 // Each app is declared twice with the same uniqueName, because two values exist only after a first pass:
 // the API's identifier URI api://<appId> needs its own appId, the CLI's requiredResourceAccess needs the
 // API's appId, and the API's pre-authorization needs the CLI's appId. Order: CLI (pass 1) -> API (pass 1,
-// pre-authorizes the CLI) -> CLI (pass 2, permission on the API) -> API (pass 2, identifier URIs).
+// pre-authorizes the CLI) -> CLI (pass 2, permission on the API) -> API (pass 2, identifier URIs and
+// permissions, its own scope among them for the OAuth proxy's sign-in). infra/modules/entra-app-redirects.bicep
+// adds the API app's Web redirect URI (the proxy's callback) once the Function App's host name exists.
 // Graph applies only the properties a declaration sets, so a first pass leaves out what it cannot know yet
 // (identifierUris, requiredResourceAccess) instead of clearing it, and every property a pass does set
 // carries its full value: no re-deployment undoes, even briefly, what the other pass set.
@@ -47,6 +49,9 @@ param createFederatedCredential bool
 
 @description('Principal (object) ID of the user-assigned managed identity: subject of the federated credential.')
 param managedIdentityPrincipalId string
+
+@description('The OAuth proxy signs users in to the API app itself (scope execute, offline_access): the app lists its own scope among its permissions, and admin consent, when granted, covers it.')
+param signInToSelf bool
 
 @description('Grant tenant-wide admin consent for the delegated permissions the OBO flow needs (API app) and the sign-in scopes of the CLI app. Needs a deployer allowed to grant consent (e.g. Privileged Role Administrator or Cloud Application Administrator with DelegatedPermissionGrant.ReadWrite.All).')
 param grantAdminConsent bool
@@ -133,7 +138,7 @@ resource cliApp 'Microsoft.Graph/applications@v1.0' = {
   owners: owners
 }
 
-// API, pass 1: everything but its identifier URIs, which need its own appId.
+// API, pass 1: everything but its identifier URIs and its permissions, which name its own appId.
 resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: uniqueName
   displayName: displayName
@@ -145,7 +150,6 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
     redirectUris: []
   }
   api: apiApplication
-  requiredResourceAccess: requiredResourceAccess
   owners: owners
 }
 
@@ -179,7 +183,22 @@ resource cliAppWithPermission 'Microsoft.Graph/applications@v1.0' = {
   ]
 }
 
-// API, pass 2: same app (same uniqueName), now with its identifier URIs.
+// The OAuth proxy's sign-in asks for the app's own `execute` scope, which only an admin can consent to.
+var selfAccess = signInToSelf
+  ? [
+      {
+        resourceAppId: app.appId
+        resourceAccess: [
+          {
+            id: executeScopeId
+            type: 'Scope'
+          }
+        ]
+      }
+    ]
+  : []
+
+// API, pass 2: same app (same uniqueName), now with its identifier URIs and its own scope among its permissions.
 resource appWithIdentifierUri 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: app.uniqueName
   displayName: displayName
@@ -189,7 +208,7 @@ resource appWithIdentifierUri 'Microsoft.Graph/applications@v1.0' = {
     redirectUris: []
   }
   api: apiApplication
-  requiredResourceAccess: requiredResourceAccess
+  requiredResourceAccess: concat(requiredResourceAccess, selfAccess)
   owners: owners
   identifierUris: concat(['api://${app.appId}'], extraIdentifierUris)
 }
@@ -235,6 +254,14 @@ resource graphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantA
   scope: join(objectKeys(graphScopes), ' ')
 }
 
+// The OAuth proxy signs users in to the API app for its own `execute` (an admin-only scope): consent for it.
+resource selfConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent && signInToSelf) {
+  clientId: servicePrincipal.id
+  consentType: 'AllPrincipals'
+  resourceId: servicePrincipal.id
+  scope: scopeValue
+}
+
 // The CLI's sign-in scopes, so that users who may not consent can sign in. Its `execute` needs no grant: the
 // API pre-authorizes the CLI app for it, and pre-authorized permissions are never consented to.
 resource cliGraphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantAdminConsent) {
@@ -243,6 +270,9 @@ resource cliGraphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (gra
   resourceId: graphServicePrincipal.id
   scope: join(objectKeys(cliGraphScopes), ' ')
 }
+
+@description('uniqueName of the API app registration (for later declarations of it).')
+output uniqueName string = appWithIdentifierUri.uniqueName
 
 @description('Application (client) ID: ENTRA_CLIENT_ID.')
 output appId string = appWithIdentifierUri.appId

@@ -85,6 +85,12 @@ type serverSettings = {
   allowedOrigins: string
   @description('MCP_MAX_BODY_BYTES, also the host\'s FUNCTIONS_REQUEST_BODY_SIZE_LIMIT')
   maxBodyBytes: int
+  @description('MCP_OAUTH_PROXY')
+  oauthProxy: ('on' | 'off')
+  @description('MCP_OAUTH_PROXY_KEY_SECRET_NAME (empty when the proxy is off)')
+  oauthProxyKeySecretName: string
+  @description('MCP_OAUTH_REDIRECT_HOSTS (comma-separated, may be empty)')
+  oauthRedirectHosts: string
 }
 
 var hasCustomDomain = !empty(customDomain)
@@ -233,6 +239,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     MCP_PUBLIC_URL: 'https://${hasCustomDomain ? customDomain : site.properties.defaultHostName}/mcp'
     MCP_ALLOWED_ORIGINS: server.allowedOrigins
     MCP_MAX_BODY_BYTES: string(server.maxBodyBytes)
+    MCP_OAUTH_PROXY: server.oauthProxy
+    MCP_OAUTH_PROXY_KEY_SECRET_NAME: server.oauthProxyKeySecretName
+    MCP_OAUTH_REDIRECT_HOSTS: server.oauthRedirectHosts
   }
 }
 

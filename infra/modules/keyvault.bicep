@@ -1,9 +1,10 @@
-// Key Vault for the OBO client secret (OBO_CREDENTIAL=keyvault). RBAC authorization only (no access
-// policies); soft delete is always on. The vault is created in both credential modes so that switching modes
-// is a parameter change, but the app identity may read secrets only in keyvault mode, and only from this
-// vault. Bicep cannot mint an app password: scripts/infra/set-obo-secret.sh writes the secret after
-// provisioning, as the deploying principal, which therefore gets Key Vault Secrets Officer here (keyvault
-// mode only).
+// Key Vault for the OBO client secret (OBO_CREDENTIAL=keyvault) and the OAuth proxy's keys
+// (MCP_OAUTH_PROXY=on). RBAC authorization only (no access policies); soft delete is always on. The vault is
+// created in every configuration so that switching is a parameter change, but the app identity may read secrets
+// only when it keeps one here, and only from this vault. Bicep cannot mint an app password or a random key that
+// survives redeployment: scripts/infra/set-obo-secret.sh and set-oauth-proxy-key.sh write them after
+// provisioning, as the deploying principal, which therefore gets Key Vault Secrets Officer here (likewise only
+// when a secret is kept here).
 
 @description('Name of the vault (3-24 characters, globally unique).')
 @minLength(3)
@@ -26,13 +27,13 @@ param softDeleteRetentionInDays int = 7
 @description('Turn on purge protection. Irreversible for this vault: once on, it cannot be turned off, and the vault cannot be purged before the retention period ends.')
 param enablePurgeProtection bool = false
 
-@description('Whether the app reads its OBO client secret from this vault (OBO_CREDENTIAL=keyvault).')
+@description('Whether the app reads secrets from this vault (OBO_CREDENTIAL=keyvault, or MCP_OAUTH_PROXY=on).')
 param grantSecretAccess bool
 
 @description('Name of the Function App user-assigned identity in this resource group (gets Key Vault Secrets User when grantSecretAccess).')
 param identityName string
 
-@description('Object ID of the principal that runs scripts/infra/set-obo-secret.sh (gets Key Vault Secrets Officer when grantSecretAccess). Empty: none.')
+@description('Object ID of the principal that runs the postprovision scripts (gets Key Vault Secrets Officer when grantSecretAccess). Empty: none.')
 param deployerPrincipalId string = ''
 
 // Built-in roles.

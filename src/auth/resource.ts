@@ -26,7 +26,9 @@ export function protectedResourceMetadata(settings: Settings, requestUrl: string
     resource,
     // MCP_OAUTH_PROXY=on: this server is its clients' authorization server (its issuer is its origin).
     authorization_servers: [
-      settings.oauthProxy.enabled ? new URL(resource).origin : `${settings.authorityHost}/${settings.tenantId}/v2.0`,
+      settings.oauthProxy.enabled
+        ? new URL(resource).origin
+        : `${settings.authorityHost}/${settings.tenantId}/v2.0`,
     ],
     scopes_supported: [requiredScopeUri(settings)],
     bearer_methods_supported: ['header'],

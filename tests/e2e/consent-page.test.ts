@@ -107,7 +107,10 @@ describe('consent page in Chromium', () => {
     const { context, page } = await freshPage();
     try {
       await page.goto(authorizeUrl('approve-me'));
-      await Promise.all([page.waitForURL((u) => u.toString().startsWith(redirect)), page.click('button[value="approve"]')]);
+      await Promise.all([
+        page.waitForURL((u) => u.toString().startsWith(redirect)),
+        page.click('button[value="approve"]'),
+      ]);
       const back = new URL(page.url());
       assert.ok(back.searchParams.get('code'), page.url());
       assert.equal(back.searchParams.get('state'), 'approve-me');
@@ -134,7 +137,10 @@ describe('consent page in Chromium', () => {
     page.on('request', (r) => visited.push(r.url()));
     try {
       await page.goto(authorizeUrl('deny-me'));
-      await Promise.all([page.waitForURL((u) => u.toString().startsWith(redirect)), page.click('button[value="deny"]')]);
+      await Promise.all([
+        page.waitForURL((u) => u.toString().startsWith(redirect)),
+        page.click('button[value="deny"]'),
+      ]);
       const back = new URL(page.url());
       assert.equal(back.searchParams.get('error'), 'access_denied');
       assert.equal(back.searchParams.get('state'), 'deny-me');
@@ -156,7 +162,10 @@ describe('consent page in Chromium', () => {
         return document.body.dataset.injected ?? 'no';
       });
       assert.equal(ran, 'no');
-      assert.ok(violations.some((v) => /script/i.test(v)), `a CSP violation is reported: ${violations.join('\n')}`);
+      assert.ok(
+        violations.some((v) => /script/i.test(v)),
+        `a CSP violation is reported: ${violations.join('\n')}`,
+      );
     } finally {
       await context.close();
     }

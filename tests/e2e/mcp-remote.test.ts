@@ -43,7 +43,8 @@ function waitFor<T>(what: string, ms: number, check: () => T | undefined): Promi
     const tick = () => {
       const value = check();
       if (value !== undefined) return resolve(value);
-      if (Date.now() - started > ms) return reject(new Error(`${what} did not happen within ${ms} ms:\n${stderr}`));
+      if (Date.now() - started > ms)
+        return reject(new Error(`${what} did not happen within ${ms} ms:\n${stderr}`));
       setTimeout(tick, 50);
     };
     tick();
@@ -55,7 +56,16 @@ describe('mcp-remote through the OAuth proxy', () => {
     const callbackPort = await freePort();
     remote = spawn(
       process.execPath,
-      [MCP_REMOTE, host.mcpUrl, String(callbackPort), '--host', '127.0.0.1', '--allow-http', '--transport', 'http-only'],
+      [
+        MCP_REMOTE,
+        host.mcpUrl,
+        String(callbackPort),
+        '--host',
+        '127.0.0.1',
+        '--allow-http',
+        '--transport',
+        'http-only',
+      ],
       {
         env: {
           PATH: process.env.PATH ?? '',
@@ -72,8 +82,10 @@ describe('mcp-remote through the OAuth proxy', () => {
     let stdout = '';
     remote.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
 
-    const authorization = await waitFor('mcp-remote asking for authorization', 30_000, () =>
-      /Please authorize this client by visiting:\s*\n(\S+)/.exec(stderr)?.[1],
+    const authorization = await waitFor(
+      'mcp-remote asking for authorization',
+      30_000,
+      () => /Please authorize this client by visiting:\s*\n(\S+)/.exec(stderr)?.[1],
     );
     const origin = new URL(host.mcpUrl).origin;
     assert.ok(authorization.startsWith(`${origin}/oauth/authorize?`), authorization);
@@ -109,9 +121,17 @@ describe('mcp-remote through the OAuth proxy', () => {
     await waitFor('initialize answered', 20_000, () => (/"id":1/.test(stdout) ? true : undefined));
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_subscriptions', arguments: {} } });
+    send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'get_subscriptions', arguments: {} },
+    });
     const answers = await waitFor('tools answered', 20_000, () => {
-      const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: number; result?: unknown });
+      const lines = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { id?: number; result?: unknown });
       const list = lines.find((l) => l.id === 2);
       const call = lines.find((l) => l.id === 3);
       return list && call ? { list, call } : undefined;

@@ -71,7 +71,10 @@ function baseParams(clientId: string, challenge: string): Record<string, string>
 const atClient = (u: URL) => u.toString().startsWith(REDIRECT);
 
 /** Runs a whole sign-in in a scripted browser; the client's callback URL and the browser. */
-async function signIn(clientId: string, challenge: string): Promise<{ callback: URL; browser: ScriptedBrowser }> {
+async function signIn(
+  clientId: string,
+  challenge: string,
+): Promise<{ callback: URL; browser: ScriptedBrowser }> {
   const browser = new ScriptedBrowser();
   const opened = await browser.open(authorizeUrl(baseParams(clientId, challenge)), atClient);
   assert.ok(opened.page, 'the consent page');
@@ -80,7 +83,9 @@ async function signIn(clientId: string, challenge: string): Promise<{ callback: 
   return { callback: decided.stoppedAt, browser };
 }
 
-async function tokenRequest(form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+async function tokenRequest(
+  form: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${origin}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -172,7 +177,9 @@ describe('OAuth proxy: hostile requests', () => {
       { code_challenge: undefined, code_challenge_method: undefined },
       { code_challenge_method: 'plain' },
     ]) {
-      const res = await new ScriptedBrowser().request(authorizeUrl({ ...baseParams(clientId, challenge), ...params }));
+      const res = await new ScriptedBrowser().request(
+        authorizeUrl({ ...baseParams(clientId, challenge), ...params }),
+      );
       assert.equal(res.status, 302);
       const back = new URL(res.headers.get('location')!);
       assert.ok(back.toString().startsWith(REDIRECT));
@@ -210,7 +217,9 @@ describe('OAuth proxy: hostile requests', () => {
     }
     // An expired state at Entra's callback: an error page (nowhere trusted to go back to).
     const expiredState = await past.seal('state', { ru: REDIRECT }, Math.floor(Date.now() / 1000) - 3000);
-    const callback = await new ScriptedBrowser().request(`${origin}/oauth/callback?code=x&state=${expiredState}`);
+    const callback = await new ScriptedBrowser().request(
+      `${origin}/oauth/callback?code=x&state=${expiredState}`,
+    );
     assertErrorPage(callback, /expired/);
     // An expired or tampered access token at /mcp: 401.
     for (const token of [
@@ -219,7 +228,11 @@ describe('OAuth proxy: hostile requests', () => {
     ]) {
       const res = await fetch(host.mcpUrl, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
         body: '{}',
       });
       assert.equal(res.status, 401);
@@ -292,7 +305,8 @@ describe('OAuth proxy: hostile requests', () => {
     assert.doesNotMatch(res.body, /<script/i);
     const cookie = res.headers.getSetCookie()[0] ?? '';
     assert.match(cookie, /^__Host-azure-obo-mcp-browser=/);
-    for (const attribute of [/; Secure/i, /; HttpOnly/i, /; SameSite=Lax/i, /; Path=\//i]) assert.match(cookie, attribute);
+    for (const attribute of [/; Secure/i, /; HttpOnly/i, /; SameSite=Lax/i, /; Path=\//i])
+      assert.match(cookie, attribute);
   });
 
   it('a CIMD document whose client_id differs from its URL is refused', async () => {
@@ -322,7 +336,9 @@ describe('OAuth proxy: hostile requests', () => {
       MCP_OAUTH_PROXY_KEY: newProxyKey(),
     });
     try {
-      docs.routes.set('/client.json', { body: { client_id: `${docs.origin}/client.json`, redirect_uris: [REDIRECT] } });
+      docs.routes.set('/client.json', {
+        body: { client_id: `${docs.origin}/client.json`, redirect_uris: [REDIRECT] },
+      });
       for (const clientId of [
         `${docs.origin}/client.json`, // localhost: resolves to 127.0.0.1
         'https://10.1.2.3/client.json',
@@ -382,14 +398,28 @@ describe('OAuth proxy: hostile requests', () => {
     const entra = await emulator.issueUserToken();
     const token = await keyRing(retired).seal(
       'access-token',
-      { iss: `http://127.0.0.1:${port}`, aud: `http://127.0.0.1:${port}/mcp`, cid: 'https://client.example/c.json', at: entra },
+      {
+        iss: `http://127.0.0.1:${port}`,
+        aud: `http://127.0.0.1:${port}/mcp`,
+        cid: 'https://client.example/c.json',
+        at: entra,
+      },
       now + 600,
     );
     const call = (mcpUrl: string) =>
       fetch(mcpUrl, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_user_info', arguments: {} } }),
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'get_user_info', arguments: {} },
+        }),
       });
     // Rotation: the new key first, the old one still listed: the old token works.
     let rotating = await startDevHost({ ...base, MCP_OAUTH_PROXY_KEY: `${current},${retired}` });

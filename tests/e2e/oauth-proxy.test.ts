@@ -12,7 +12,12 @@ import type { Emulator } from '../../emulator/index.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
 import { textOf } from '../helpers/mcp-client.js';
-import { ProxyClientProvider, newProxyKey, startDocumentServer, startProxyHost } from '../helpers/oauth-proxy.js';
+import {
+  ProxyClientProvider,
+  newProxyKey,
+  startDocumentServer,
+  startProxyHost,
+} from '../helpers/oauth-proxy.js';
 
 let emulator: Emulator;
 let host: DevHost;
@@ -229,14 +234,18 @@ describe('the proxy in both credential modes, with its key in Key Vault', () => 
       try {
         emulator.resetCounts();
         const provider = new ProxyClientProvider('http://127.0.0.1:53718/callback');
-        const transport = new StreamableHTTPClientTransport(new URL(modeHost.mcpUrl), { authProvider: provider });
+        const transport = new StreamableHTTPClientTransport(new URL(modeHost.mcpUrl), {
+          authProvider: provider,
+        });
         await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
         await transport.finishAuth(provider.callback!.searchParams.get('code')!);
         const redeemed = emulator.tokenRequests.find((r) => r.grantType === 'authorization_code');
         assert.equal(redeemed?.clientAuth, mode === 'keyvault' ? 'secret' : 'assertion');
         assert.ok(redeemed.ok);
         const client = new Client({ name: 'e2e', version: '1' });
-        await client.connect(new StreamableHTTPClientTransport(new URL(modeHost.mcpUrl), { authProvider: provider }));
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(modeHost.mcpUrl), { authProvider: provider }),
+        );
         const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
         assert.equal(result.isError, undefined, textOf(result));
         await client.close();

@@ -6,10 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 /** Where page tests save their screenshots (kept by CI as artifacts). */
-export const ARTIFACTS_DIR = join(fileURLToPath(new URL('../..', import.meta.url)), '.cache', 'test-artifacts');
+export const ARTIFACTS_DIR = join(
+  fileURLToPath(new URL('../..', import.meta.url)),
+  '.cache',
+  'test-artifacts',
+);
 
 export function chromiumPath(): string {
   const path = process.env.CHROMIUM_PATH ?? CANDIDATES.find((p) => existsSync(p));

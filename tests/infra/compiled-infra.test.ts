@@ -87,12 +87,43 @@ describe('Entra app registrations (compiled)', () => {
       assert.equal(p.isFallbackPublicClient, false, `${name}: no public client flows`);
       assert.deepEqual(p.publicClient, { redirectUris: [] }, `${name}: no public-client redirect URIs`);
       assert.ok(!('spa' in p) && !('web' in p), `${name}: no other redirect platforms`);
-      // The API keeps the delegated ARM permission the OBO exchange needs.
-      assert.equal(p.requiredResourceAccess, "[variables('requiredResourceAccess')]");
-      const variables = deployment('entraApp').template.variables ?? {};
-      assert.match(text(variables.requiredResourceAccess), /azureServiceManagementAppId/);
-      assert.equal(variables.azureServiceManagementAppId, AZURE_SERVICE_MANAGEMENT);
     }
+    // Its permissions are declared once, by the pass that knows its own appId: the delegated ARM permission the OBO
+    // exchange needs, and (for the OAuth proxy's sign-in) its own execute scope.
+    const withPermissions = apiApps().filter(([, r]) => 'requiredResourceAccess' in props(r));
+    assert.equal(withPermissions.length, 1);
+    const permissions = text(props(withPermissions[0]![1]).requiredResourceAccess);
+    assert.match(
+      permissions,
+      /^"\[concat\(variables\('requiredResourceAccess'\), if\(parameters\('signInToSelf'\)/,
+    );
+    assert.match(
+      permissions,
+      /'resourceAppId', reference\('app'\)\.appId.*parameters\('executeScopeId'\), 'type', 'Scope'/,
+    );
+    const variables = deployment('entraApp').template.variables ?? {};
+    assert.match(text(variables.requiredResourceAccess), /azureServiceManagementAppId/);
+    assert.equal(variables.azureServiceManagementAppId, AZURE_SERVICE_MANAGEMENT);
+  });
+
+  it("gives the API app only the OAuth proxy's https callback as Web redirect URI, on the app's own host names", () => {
+    const redirects = deployment('entraAppRedirects');
+    const [[, app]] = resources(redirects, 'Microsoft.Graph/applications@') as [[string, Json]];
+    assert.deepEqual(Object.keys(props(app)).sort(), ['displayName', 'uniqueName', 'web']);
+    assert.equal(props(app).uniqueName, "[parameters('uniqueName')]");
+    assert.deepEqual((props(app).web as Json).redirectUris, "[parameters('redirectUris')]");
+    assert.deepEqual((props(app).web as Json).implicitGrantSettings, {
+      enableAccessTokenIssuance: false,
+      enableIdTokenIssuance: false,
+    });
+    const callbacks = text(redirects.parameters.redirectUris);
+    assert.match(callbacks, /^"\[if\(variables\('useProxy'\), /);
+    assert.match(
+      callbacks,
+      /format\('https:\/\/\{0\}\/oauth\/callback', reference\('functionApp'\)\.outputs\.defaultHostName\.value\)/,
+    );
+    assert.match(callbacks, /format\('https:\/\/\{0\}\/oauth\/callback', variables\('customDomainName'\)\)/);
+    assert.match(callbacks, /createObject\('value', createArray\(\)\)\)\]"$/, 'none when the proxy is off');
   });
 
   it('makes the CLI a public client that may request only the API execute scope and the sign-in scopes', () => {
@@ -155,14 +186,17 @@ describe('Entra app registrations (compiled)', () => {
     const byClient = (servicePrincipal: string) =>
       grants.filter(([, r]) => props(r).clientId === `[reference('${servicePrincipal}').id]`);
     for (const [name, grant] of grants) {
-      assert.equal(
-        grant.condition,
-        "[parameters('grantAdminConsent')]",
+      assert.match(
+        String(grant.condition),
+        /parameters\('grantAdminConsent'\)/,
         `${name}: only with grantAdminConsent`,
       );
       assert.equal(props(grant).consentType, 'AllPrincipals', `${name}: tenant-wide`);
     }
-    assert.equal(byClient('servicePrincipal').length, 2, 'API app: ARM and Graph');
+    assert.equal(byClient('servicePrincipal').length, 3, 'API app: ARM, Graph and its own execute');
+    const self = deployment('entraApp').template.resources.selfConsent!;
+    assert.equal(props(self).resourceId, "[reference('servicePrincipal').id]");
+    assert.equal(props(self).scope, "[parameters('scopeValue')]");
     const cli = byClient('cliServicePrincipal');
     // Graph only: `execute` is pre-authorized for the CLI app, which needs no consent.
     assert.equal(cli.length, 1, 'CLI app: one grant');
@@ -238,6 +272,23 @@ describe('Function App (compiled)', () => {
     const settings = props(functionApp().template.resources.appSettings!);
     assert.equal(settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, "[string(parameters('server').maxBodyBytes)]");
     assert.equal(settings.MCP_MAX_BODY_BYTES, "[string(parameters('server').maxBodyBytes)]");
+  });
+
+  it('turns the OAuth proxy on by default, its keys read from Key Vault by the app identity', () => {
+    const parameters = (template as unknown as { parameters: Record<string, Json> }).parameters;
+    assert.equal(parameters.oauthProxy?.defaultValue, 'on');
+    assert.deepEqual(parameters.oauthProxy?.allowedValues, ['on', 'off']);
+    const settings = props(functionApp().template.resources.appSettings!);
+    assert.equal(settings.MCP_OAUTH_PROXY, "[parameters('server').oauthProxy]");
+    assert.equal(settings.MCP_OAUTH_PROXY_KEY_SECRET_NAME, "[parameters('server').oauthProxyKeySecretName]");
+    assert.ok(!('MCP_OAUTH_PROXY_KEY' in settings), 'no key in the app settings');
+    const server = text(functionApp().parameters.server);
+    assert.match(server, /"keyVaultUrl":"\[if\(or\(variables\('useKeyVault'\), variables\('useProxy'\)\)/);
+    assert.match(
+      text(deployment('keyVault').parameters.grantSecretAccess),
+      /or\(variables\('useKeyVault'\), variables\('useProxy'\)\)/,
+    );
+    assert.equal(parameters.oauthProxyKeySecretName?.defaultValue, 'mcp-oauth-proxy-key');
   });
 
   it('outputs the CLI app id, the Application ID URI and what DNS needs', () => {

@@ -47,10 +47,16 @@ type Workflow = {
 
 describe('delivery (scripts, workflows, azd, VS Code)', () => {
   it('the infra scripts exist and the shell scripts are strict and never trace', () => {
-    for (const script of ['bicep.mjs', 'lint-workflows.mjs', 'set-obo-secret.sh', 'teardown.sh']) {
+    for (const script of [
+      'bicep.mjs',
+      'lint-workflows.mjs',
+      'set-obo-secret.sh',
+      'set-oauth-proxy-key.sh',
+      'teardown.sh',
+    ]) {
       accessSync(join(root, 'scripts', 'infra', script), constants.R_OK);
     }
-    for (const script of ['set-obo-secret.sh', 'teardown.sh']) {
+    for (const script of ['set-obo-secret.sh', 'set-oauth-proxy-key.sh', 'teardown.sh']) {
       const source = read(`scripts/infra/${script}`);
       assert.match(source, /^#!\/usr\/bin\/env bash\n/, `${script}: bash shebang`);
       assert.match(source, /^set -euo pipefail$/m, `${script}: set -euo pipefail`);
@@ -249,6 +255,10 @@ printf '%s\n' "$FAKE_TIP"
     });
     assert.equal(azure.infra.path, 'infra');
     assert.match(azure.hooks.postprovision.run, /scripts\/infra\/set-obo-secret\.sh --if-keyvault/);
+    assert.match(
+      azure.hooks.postprovision.run,
+      /&& bash \.\/scripts\/infra\/set-oauth-proxy-key\.sh --if-proxy/,
+    );
     assert.match(read('infra/modules/function-app.bicep'), /azdServiceName/);
     assert.match(read('infra/main.bicep'), /azdServiceName: 'api'/);
   });
@@ -367,5 +377,77 @@ esac
     const skipped = runSetSecret({ OBO_CREDENTIAL: 'managed-identity' }, ['--if-keyvault']);
     assert.equal(skipped.status, 0);
     assert.equal(skipped.log, '', 'no az call in managed-identity mode');
+  });
+
+  // A stand-in `az` for set-oauth-proxy-key.sh: an existing secret (FAKE_CURRENT) or none; stores what is set.
+  const FAKE_AZ_KEYS = String.raw`#!/usr/bin/env bash
+printf '%s\n' "$*" >> "$FAKE_LOG"
+case "$*" in
+  "keyvault secret list"*) if [[ -n "$FAKE_CURRENT" ]]; then echo 1; else echo 0; fi ;;
+  "keyvault secret show"*) printf '%s\n' "$FAKE_CURRENT" ;;
+  "keyvault secret set"*)
+    for ((i = 1; i <= $#; i++)); do
+      if [[ "${'$'}{!i}" == --file ]]; then j=$((i + 1)); cat "${'$'}{!j}" > "$FAKE_STORED"; fi
+    done ;;
+esac
+`;
+
+  function runSetKey(env: Record<string, string>, args: string[] = []) {
+    const dir = mkdtempSync(join(tmpdir(), 'fake-az-keys-'));
+    writeFileSync(join(dir, 'az'), FAKE_AZ_KEYS, { mode: 0o755 });
+    const files = { log: join(dir, 'log'), stored: join(dir, 'stored') };
+    writeFileSync(files.log, '');
+    const result = spawnSync('bash', [join(root, 'scripts', 'infra', 'set-oauth-proxy-key.sh'), ...args], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${dir}:${process.env.PATH}`,
+        FAKE_LOG: files.log,
+        FAKE_STORED: files.stored,
+        FAKE_CURRENT: '',
+        KEY_VAULT_NAME: 'kv-test',
+        MCP_OAUTH_PROXY: 'on',
+        ...env,
+      },
+    });
+    const log = readFileSync(files.log, 'utf8');
+    let stored: string | undefined;
+    try {
+      stored = readFileSync(files.stored, 'utf8');
+    } catch {
+      stored = undefined;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return { ...result, log, stored };
+  }
+
+  it('set-oauth-proxy-key.sh stores a fresh 32-byte key through stdin, never in a command line or output', () => {
+    const run = runSetKey({});
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stored ?? '', /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(Buffer.from(run.stored!, 'base64url').length, 32);
+    assert.ok(!run.log.includes(run.stored!), 'the key never appears in a command line');
+    assert.ok(!run.stdout.includes(run.stored!) && !run.stderr.includes(run.stored!), 'never printed');
+    assert.match(
+      run.log,
+      /keyvault secret set --vault-name kv-test --name mcp-oauth-proxy-key --file \/dev\/stdin/,
+    );
+    assert.notEqual(runSetKey({}).stored, run.stored, 'random each time');
+  });
+
+  it('set-oauth-proxy-key.sh keeps existing keys, rotates by putting a new key first, and skips when the proxy is off', () => {
+    const old = 'A'.repeat(43);
+    const kept = runSetKey({ FAKE_CURRENT: `${old},${'B'.repeat(43)}` });
+    assert.equal(kept.status, 0, kept.stderr);
+    assert.doesNotMatch(kept.log, /secret set/);
+    const rotated = runSetKey({ FAKE_CURRENT: `${old},${'B'.repeat(43)}` }, ['--rotate']);
+    assert.equal(rotated.status, 0, rotated.stderr);
+    assert.match(
+      rotated.stored ?? '',
+      new RegExp(`^[A-Za-z0-9_-]{43},${old}$`),
+      'new key first, the previous first key second',
+    );
+    const skipped = runSetKey({ MCP_OAUTH_PROXY: 'off' }, ['--if-proxy']);
+    assert.equal(skipped.status, 0);
+    assert.equal(skipped.log, '', 'no az call with the proxy off');
   });
 });

@@ -25,6 +25,8 @@ const NOT_SET_BY_INFRA: Readonly<Record<string, string>> = {
   KEY_VAULT_SECRET_TTL_SECONDS:
     "tuning knob: the code's default (1 hour) bounds how long a rotated secret stays cached; set it by hand if needed",
   UPSTREAM_TIMEOUT_MS: "tuning knob: the code's default (10 s) suits Entra ID, Key Vault and ARM",
+  MCP_OAUTH_PROXY_KEY:
+    'local development only: in Azure the keys live in Key Vault (MCP_OAUTH_PROXY_KEY_SECRET_NAME), created by scripts/infra/set-oauth-proxy-key.sh',
   OBO_CACHE_MAX_USERS:
     "tuning knob: the code's default (1000 users' ARM tokens) bounds memory at a few MiB; raise it by hand for busy apps",
 };
