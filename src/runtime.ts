@@ -5,7 +5,7 @@ import { TokenVerifier } from './auth/verifier.js';
 import type { VerifiedUser } from './auth/verifier.js';
 import { loadSettings } from './config/settings.js';
 import type { Settings } from './config/settings.js';
-import { AppError } from './errors.js';
+import { AppError, OboError } from './errors.js';
 import { createCredentialSource, loadCredentialModules } from './obo/create-source.js';
 import type { ClientCredentialSource } from './obo/credential-source.js';
 import type { ArmAccessToken, OboClient } from './obo/obo-client.js';
@@ -148,6 +148,14 @@ export function createRuntime(
           keys,
           source,
           logger,
+          stepUpClaims: async (token) => {
+            try {
+              await obo.getArmToken(await verifier.verify(token, { viaProxy: true }));
+              return undefined;
+            } catch (error) {
+              return error instanceof OboError && error.needsReauthentication ? error.claims : undefined;
+            }
+          },
           v2Document: () => discovery.current()?.v2Document,
         }),
       (error: unknown) => {
@@ -182,6 +190,10 @@ export function createRuntime(
         await loadArmSdk();
         await yieldToIo();
         await import('./mcp/handler.js');
+        if (proxyKeys) {
+          await yieldToIo();
+          await loadProxy(proxyKeys)();
+        }
         return obo;
       });
       // First uses compile and build much (MSAL's token path, the MCP SDK's schemas, the ARM SDK's pipeline): the

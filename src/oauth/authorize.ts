@@ -56,6 +56,8 @@ interface ConsentForm extends Transaction {
 interface UpstreamState extends Transaction {
   /** PKCE verifier of the proxy's own request to Entra ID. */
   pv: string;
+  /** Set once the sign-in was sent back to Entra ID with Azure Resource Manager's claims challenge. */
+  cl?: 1;
 }
 
 /** A code of this server: what the token request redeems (sealed, 60 s, once). */
@@ -128,17 +130,19 @@ async function toEntra(
   ctx: ProxyContext,
   urls: ProxyUrls,
   tx: Transaction,
-  setCookie?: string,
+  options: { setCookie?: string; claims?: string } = {},
 ): Promise<Response> {
   const pv = randomBytes(32).toString('base64url');
   const keys = await ctx.keys();
-  const state = await keys.seal(
-    'state',
-    { ...tx, pv } satisfies UpstreamState,
-    nowSec(ctx) + TRANSACTION_SEC,
-  );
-  const location = ctx.signIn.authorizeUrl({ redirectUri: urls.callback, state, codeChallenge: s256(pv) });
-  return redirectResponse(location, {}, setCookie);
+  const upstream: UpstreamState = { ...tx, pv, ...(options.claims ? { cl: 1 as const } : {}) };
+  const state = await keys.seal('state', { ...upstream }, nowSec(ctx) + TRANSACTION_SEC);
+  const location = ctx.signIn.authorizeUrl({
+    redirectUri: urls.callback,
+    state,
+    codeChallenge: s256(pv),
+    ...(options.claims ? { claims: options.claims } : {}),
+  });
+  return redirectResponse(location, {}, options.setCookie);
 }
 
 /** GET /oauth/authorize */
@@ -189,7 +193,7 @@ export async function authorize(ctx: ProxyContext, request: Request): Promise<Re
     const keys = await ctx.keys();
     if (await isApproved(keys, cookies, approvalKey(cidh, redirectUri), nowSec(ctx))) {
       ctx.logger.info(`oauth proxy: sign-in of ${clientLabel(client)}, consent remembered`);
-      return await toEntra(ctx, urls, tx, browser.setCookie);
+      return await toEntra(ctx, urls, tx, { setCookie: browser.setCookie });
     }
     const jti = randomUUID();
     const form = await keys.seal(
@@ -266,7 +270,7 @@ export async function consent(ctx: ProxyContext, request: Request, form: URLSear
     case 'approve': {
       ctx.logger.info('oauth proxy: consent approved');
       const remembered = await rememberApproval(keys, cookies, approvalKey(tx.cidh, tx.ru), nowSec(ctx));
-      return toEntra(ctx, urls, transaction, remembered);
+      return toEntra(ctx, urls, transaction, { setCookie: remembered });
     }
     default:
       return pageResponse(
@@ -332,6 +336,25 @@ export async function callback(ctx: ProxyContext, request: Request): Promise<Res
     if (!(error instanceof OAuthProxyError)) throw error;
     // At the redirect URI, invalid_grant is no authorization error (RFC 6749 §4.1.2.1): the sign-in was refused.
     return back(error.code === 'invalid_grant' ? new OAuthProxyError('access_denied', error.message) : error);
+  }
+  // Conditional Access on Azure Resource Manager (e.g. MFA) is asked of this sign-in, not of this API's: without it
+  // every tool call would answer insufficient_claims, which an MCP client cannot pass back here. So the sign-in goes
+  // to Entra ID once more with ARM's claims challenge.
+  const stepUp = await ctx.stepUpClaims(tokens.accessToken);
+  if (stepUp !== undefined) {
+    if (st.cl) {
+      return back(
+        new OAuthProxyError(
+          'access_denied',
+          'Entra ID did not grant the stronger sign-in Azure Resource Manager requires.',
+        ),
+      );
+    }
+    ctx.logger.info(
+      'oauth proxy: Azure Resource Manager asks for a stronger sign-in; back to Entra ID with its claims',
+    );
+    const { pv: _pv, cl: _cl, iat: _iat, exp: _exp, ...tx } = st;
+    return toEntra(ctx, urls, tx, { claims: stepUp });
   }
   const claims: CodeClaims = {
     jti: randomUUID(),

@@ -11,6 +11,12 @@ export interface ProxyContext {
   keys(): Promise<ProxyKeyRing>;
   clients: ClientResolver;
   signIn: EntraSignIn;
+  /**
+   * Tries the On-Behalf-Of exchange for a fresh Entra access token: Entra's claims challenge when Azure Resource
+   * Manager needs a stronger sign-in (MFA, Conditional Access) than the token has, else undefined (any other
+   * failure shows up at the first tool call). The exchanged token is cached for that call.
+   */
+  stepUpClaims(entraAccessToken: string): Promise<string | undefined>;
   /** Remembers a code as used; false when it already was (single use, per instance). */
   useCode(id: string, expiresAt: number): boolean;
   logger: Logger;

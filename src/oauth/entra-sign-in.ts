@@ -20,7 +20,6 @@ export interface EntraSignInOptions extends MsalAppOptions {
   source: ClientCredentialSource;
   /** The delegated scope the sign-in asks for (this API's own). */
   scope: string;
-  now?: () => number;
 }
 
 export interface UpstreamTokens {
@@ -71,10 +70,8 @@ function refreshTokenOf(cca: ConfidentialClientApplication): string | undefined 
 export class EntraSignIn {
   readonly #failedAnswers = new FailedAnswers();
   readonly #network: MsalNetworkClient;
-  readonly #now: () => number;
 
   constructor(private readonly options: EntraSignInOptions) {
-    this.#now = options.now ?? Date.now;
     this.#network = new MsalNetworkClient({
       timeoutMs: options.timeoutMs,
       nonJson: 'oauth_error',
@@ -86,7 +83,12 @@ export class EntraSignIn {
    * Entra's v2 authorize URL for the API app's own sign-in. MSAL's getAuthCodeUrl is not used: it adds its own
    * scopes and parameters, and this request is exactly the scope, the callback, the state and PKCE.
    */
-  authorizeUrl(params: { redirectUri: string; state: string; codeChallenge: string }): string {
+  authorizeUrl(params: {
+    redirectUri: string;
+    state: string;
+    codeChallenge: string;
+    claims?: string;
+  }): string {
     const { authorityHost, tenantId, clientId, scope } = this.options;
     const url = new URL(`${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/authorize`);
     url.search = new URLSearchParams({
@@ -98,6 +100,8 @@ export class EntraSignIn {
       state: params.state,
       code_challenge: params.codeChallenge,
       code_challenge_method: 'S256',
+      // A claims challenge from Azure Resource Manager (Conditional Access): Entra asks for the stronger sign-in.
+      ...(params.claims ? { claims: params.claims } : {}),
     }).toString();
     return url.toString();
   }
@@ -162,10 +166,5 @@ export class EntraSignIn {
       expiresAt: Math.floor(result.expiresOn.getTime() / 1000),
       refreshToken: refreshTokenOf(cca),
     };
-  }
-
-  /** Seconds since the epoch, on this sign-in's clock. */
-  nowSec(): number {
-    return Math.floor(this.#now() / 1000);
   }
 }

@@ -1,6 +1,6 @@
 // The OAuth proxy's HTTP surface: one function per endpoint, each reading at most what it needs from the request
 // and answering through responses.ts. Loaded on first use (the functions import it lazily).
-import { AppError, OAuthProxyError } from '../errors.js';
+import { AppError, CredentialError, OAuthProxyError } from '../errors.js';
 import { readAtMost } from '../util/body.js';
 import { fingerprint } from '../util/log.js';
 import type { Logger } from '../util/log.js';
@@ -112,6 +112,28 @@ async function route(endpoint: ProxyEndpoint, ctx: ProxyContext, request: Reques
   }
 }
 
+// Failures of the server's own key store that pass by themselves.
+const TRANSIENT = new Set(['keyvault_unavailable', 'identity_unavailable']);
+
+function asProxyError(error: unknown): OAuthProxyError {
+  if (error instanceof OAuthProxyError) return error;
+  const incident = fingerprint(`${Date.now()}:${Math.random()}`);
+  if (error instanceof CredentialError && TRANSIENT.has(error.code)) {
+    return new OAuthProxyError(
+      'temporarily_unavailable',
+      `The server's key store is unreachable; retry shortly (incident ${incident}).`,
+      { cause: error, retryAfterSec: 5 },
+    );
+  }
+  return new OAuthProxyError(
+    'server_error',
+    `The server could not handle the request (incident ${incident}).`,
+    {
+      cause: error,
+    },
+  );
+}
+
 /** Answers one request to a proxy endpoint; failures become OAuth errors, never a stack. */
 export async function handleProxyRequest(
   endpoint: ProxyEndpoint,
@@ -122,16 +144,7 @@ export async function handleProxyRequest(
   try {
     return await route(endpoint, ctx, request);
   } catch (error) {
-    const known =
-      error instanceof OAuthProxyError
-        ? error
-        : new OAuthProxyError(
-            'server_error',
-            `The server could not handle the request (incident ${fingerprint(`${Date.now()}:${Math.random()}`)}).`,
-            {
-              cause: error,
-            },
-          );
+    const known = asProxyError(error);
     if (!(error instanceof OAuthProxyError)) {
       const what =
         error instanceof AppError

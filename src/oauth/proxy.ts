@@ -27,6 +27,8 @@ export interface OAuthProxyOptions {
   /** The app's credential, as for On-Behalf-Of. */
   source: ClientCredentialSource;
   logger: Logger;
+  /** See ProxyContext.stepUpClaims. */
+  stepUpClaims: (entraAccessToken: string) => Promise<string | undefined>;
   v2Document?: () => string | undefined;
   now?: () => number;
 }
@@ -66,6 +68,7 @@ export function createOAuthProxy(options: OAuthProxyOptions): OAuthProxy {
       scope: upstreamScope(settings),
       ...(options.v2Document ? { v2Document: options.v2Document } : {}),
     }),
+    stepUpClaims: options.stepUpClaims,
     useCode: (id, expiresAt) => {
       if (usedCodes.has(id)) return false;
       usedCodes.set(id, true, { ttl: Math.max(1, expiresAt * 1000 - now()) });

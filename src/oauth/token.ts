@@ -117,6 +117,12 @@ async function refresh(
     throw new OAuthProxyError('invalid_scope', 'The scope exceeds what was granted.');
   }
   const upstream = await ctx.signIn.refresh(r.rt);
+  // Refreshing cannot satisfy a claims challenge; only an interactive sign-in (authorize again) can.
+  if ((await ctx.stepUpClaims(upstream.accessToken)) !== undefined) {
+    throw invalidGrant(
+      'Azure Resource Manager requires a stronger sign-in (MFA or Conditional Access); authorize again.',
+    );
+  }
   // Entra rotates refresh tokens; should it not, the one in hand stays good.
   return issue(
     ctx,

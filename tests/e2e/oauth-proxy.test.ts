@@ -197,6 +197,28 @@ describe('MCP SDK OAuth client through the proxy, default api:// configuration',
     assert.equal(emulator.counts()['entra.authorize'] ?? 0, 0);
   });
 
+  it('Conditional Access on ARM (MFA): the sign-in goes back to Entra ID with the claims challenge, then tools work', async () => {
+    const user = emulator.users[0]!;
+    user.armMfaRequired = true;
+    try {
+      emulator.resetCounts();
+      const provider = new ProxyClientProvider('http://127.0.0.1:53719/callback');
+      await signIn(provider);
+      const toEntra = provider.browser.hops.filter((h) => h.url.startsWith(`${emulator.entraUrl}/`));
+      assert.equal(toEntra.length, 2, 'two trips to Entra ID');
+      const claims = new URL(toEntra[1]!.url).searchParams.get('claims');
+      assert.ok(claims, 'the second carries the claims challenge');
+      assert.match(claims, /capolids/);
+      const client = await connected(provider);
+      const result = await client.callTool({ name: 'get_subscriptions', arguments: {} });
+      assert.equal(result.isError, undefined, textOf(result));
+      assert.deepEqual(subscriptionIds(result), ALICE_SUBSCRIPTIONS);
+      await client.close();
+    } finally {
+      delete user.armMfaRequired;
+    }
+  });
+
   for (const [signInError, error, aadsts] of [
     ['consent_declined', 'consent_required', 'AADSTS65004'],
     ['conditional_access', 'access_denied', 'AADSTS53003'],
