@@ -86,6 +86,13 @@ describe('loadSettings', () => {
       ['UPSTREAM_TIMEOUT_MS', MARK, BASE],
       ['MCP_MAX_BODY_BYTES', MARK, BASE],
       ['OBO_CACHE_MAX_USERS', MARK, BASE],
+      ['MCP_OAUTH_PROXY', `${MARK}-mode`, BASE],
+      ['MCP_OAUTH_PROXY_KEY', `${MARK}${'x'.repeat(32)}`, { ...BASE, MCP_OAUTH_PROXY: 'on' }],
+      [
+        'MCP_OAUTH_REDIRECT_HOSTS',
+        `${MARK}.example/path`,
+        { ...BASE, MCP_OAUTH_PROXY: 'on', MCP_OAUTH_PROXY_KEY: 'A'.repeat(43) },
+      ],
     ];
 
     for (const [name, value, env] of cases) {
@@ -103,8 +110,12 @@ describe('loadSettings', () => {
     }
 
     it('covers every setting that can hold a bad value', () => {
-      // Any secret name is valid, so KEY_VAULT_SECRET_NAME cannot fail.
-      const covered = new Set<string>([...cases.map(([name]) => name), 'KEY_VAULT_SECRET_NAME']);
+      // Any secret name is valid, so KEY_VAULT_SECRET_NAME and MCP_OAUTH_PROXY_KEY_SECRET_NAME cannot fail.
+      const covered = new Set<string>([
+        ...cases.map(([name]) => name),
+        'KEY_VAULT_SECRET_NAME',
+        'MCP_OAUTH_PROXY_KEY_SECRET_NAME',
+      ]);
       assert.deepEqual(
         SETTING_NAMES.filter((name) => !covered.has(name)),
         [],
