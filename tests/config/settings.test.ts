@@ -87,7 +87,7 @@ describe('loadSettings', () => {
       ['MCP_MAX_BODY_BYTES', MARK, BASE],
       ['OBO_CACHE_MAX_USERS', MARK, BASE],
       ['MCP_OAUTH_PROXY', `${MARK}-mode`, BASE],
-      ['MCP_OAUTH_PROXY_KEY', `${MARK}${'x'.repeat(32)}`, { ...BASE, MCP_OAUTH_PROXY: 'on' }],
+      ['MCP_OAUTH_PROXY_KEY', `${MARK}.not-base64url`, { ...BASE, MCP_OAUTH_PROXY: 'on' }],
       [
         'MCP_OAUTH_REDIRECT_HOSTS',
         `${MARK}.example/path`,
