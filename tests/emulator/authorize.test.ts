@@ -362,7 +362,8 @@ describe('authorization_code grant', () => {
       refresh_token: rt,
       scope: apiScope(),
     });
-    assertEntraError(otherClient.json, 'invalid_grant', 9002313);
+    // "The grant was issued for a different client id."
+    assertEntraError(otherClient.json, 'invalid_grant', 700007);
   });
 });
 

@@ -80,12 +80,27 @@ function assertStreamingWorker(bundlePath: string): void {
         route: '.well-known/oauth-protected-resource/mcp',
         methods: ['GET'],
       },
+      ...OAUTH_FUNCTIONS,
     ],
     'each function registered exactly once',
   );
   // The library reports an HttpUri (its request proxy) to the host only when HTTP streaming is enabled.
   assert.match(capabilities.HttpUri ?? '', /^http:\/\/localhost:\d+\/$/, 'HTTP streaming enabled');
 }
+
+// The OAuth proxy's functions (src/functions/oauth.ts): registered always, answering 404 while MCP_OAUTH_PROXY=off.
+const OAUTH_FUNCTIONS = [
+  {
+    name: 'oauthAuthorizationServerMetadata',
+    route: '.well-known/oauth-authorization-server',
+    methods: ['GET', 'HEAD', 'OPTIONS'],
+  },
+  { name: 'oauthRegister', route: 'oauth/register', methods: ['POST', 'OPTIONS'] },
+  { name: 'oauthAuthorize', route: 'oauth/authorize', methods: ['GET'] },
+  { name: 'oauthConsent', route: 'oauth/consent', methods: ['POST'] },
+  { name: 'oauthCallback', route: 'oauth/callback', methods: ['GET'] },
+  { name: 'oauthToken', route: 'oauth/token', methods: ['POST', 'OPTIONS'] },
+];
 
 // What the worker loads with the entry before any import(): its static import/export-from statements (minified:
 // `import{a as b}from"./chunks/x.mjs"`, `import"./x.mjs"`), followed through the chunks.

@@ -72,13 +72,19 @@ describe('functions/index', () => {
     for (const { name, options } of httpFunctions) assert.equal(registered.get(name), options, name);
   });
 
-  it('lists the /mcp function and both metadata functions', () => {
+  it('lists the /mcp function, both metadata functions and the OAuth proxy functions', () => {
     assert.deepEqual(
       httpFunctions.map((f) => [f.name, f.options.route]),
       [
         ['mcp', 'mcp'],
         ['protectedResourceMetadata', '.well-known/oauth-protected-resource'],
         ['protectedResourceMetadataMcp', '.well-known/oauth-protected-resource/mcp'],
+        ['oauthAuthorizationServerMetadata', '.well-known/oauth-authorization-server'],
+        ['oauthRegister', 'oauth/register'],
+        ['oauthAuthorize', 'oauth/authorize'],
+        ['oauthConsent', 'oauth/consent'],
+        ['oauthCallback', 'oauth/callback'],
+        ['oauthToken', 'oauth/token'],
       ],
     );
   });
@@ -94,6 +100,8 @@ describe('with a bad setting every function answers 500 server_misconfigured', (
     ['mcp', 'POST', 'mcp'],
     ['protectedResourceMetadata', 'GET', '.well-known/oauth-protected-resource'],
     ['protectedResourceMetadataMcp', 'GET', '.well-known/oauth-protected-resource/mcp'],
+    ['oauthAuthorizationServerMetadata', 'GET', '.well-known/oauth-authorization-server'],
+    ['oauthToken', 'POST', 'oauth/token'],
   ];
   for (const [name, method, path] of cases) {
     it(`${name}: no stack, an invocation id to quote, the setting named in the log`, async () => {

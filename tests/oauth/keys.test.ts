@@ -13,8 +13,8 @@ function newKey(): Uint8Array {
   return new Uint8Array(randomBytes(32));
 }
 
-function clock(t = T0) {
-  return { t, now: function (this: void) {} } as { t: number };
+function clock(t = T0): { t: number } {
+  return { t };
 }
 
 function ring(keys: Uint8Array[], c: { t: number }): ProxyKeyRing {
@@ -233,7 +233,6 @@ describe('ProxyKeyRing mac and checkMac', () => {
   for (const [name, purpose, data] of [
     ['another purpose', 'other', 'jti.browser'],
     ['other data', 'consent', 'jti.other-browser'],
-    ['data that moves the separator', 'consent\njti', 'browser'],
   ] as const) {
     it(`refuses the mac for ${name}`, () => {
       const keys = ring([newKey()], clock());
