@@ -57,15 +57,15 @@ export function isMetadataDocumentUrl(clientId: string): boolean {
     return false;
   }
   const url = new URL(clientId);
-  const segments = url.pathname.split('/');
+  // As written is as fetched: a URL that parsing changes (dot segments, also percent-encoded ones, or anything
+  // else normalised away) is not one.
   return (
+    url.href === clientId &&
     url.pathname !== '/' &&
     !url.username &&
     !url.password &&
     !clientId.includes('#') &&
-    !clientId.includes('?') &&
-    !segments.includes('.') &&
-    !segments.includes('..')
+    !clientId.includes('?')
   );
 }
 

@@ -31,12 +31,18 @@ export interface UpstreamTokens {
   refreshToken: string | undefined;
 }
 
-// OBO failures that mean the user's Entra sign-in is over: the client must authorize again.
-const SIGN_IN_ENDED = new Set(['invalid_grant', 'interaction_required', 'consent_required']);
+// Entra's answers to a code or refresh token that mean this sign-in is over: the client must authorize again. Unlike
+// On-Behalf-Of (where invalid_grant may be the server's fault), here the grant itself is the client's: an unknown,
+// used or expired code or refresh token, a PKCE mismatch, a revoked session, a step-up.
+const GRANT_ENDED = new Set(['invalid_grant', 'interaction_required', 'consent_required']);
 
 /** An MSAL failure of the proxy's sign-in as the OAuth error its client gets (details stay in the log). */
 function proxyError(mapped: AppError, what: string): OAuthProxyError {
-  if (mapped instanceof OboError && SIGN_IN_ENDED.has(mapped.code)) {
+  const entraCode = (mapped.cause as { errorCode?: unknown } | undefined)?.errorCode;
+  const ended =
+    mapped instanceof OboError &&
+    (GRANT_ENDED.has(mapped.code) || (typeof entraCode === 'string' && GRANT_ENDED.has(entraCode)));
+  if (ended) {
     const tag = mapped.aadsts ? ` (AADSTS${mapped.aadsts})` : '';
     return new OAuthProxyError('invalid_grant', `Entra ID ended the sign-in${tag}; authorize again.`, {
       cause: mapped,
@@ -122,7 +128,14 @@ export class EntraSignIn {
   /** Redeems an Entra refresh token (rotated: Entra answers with a new one). */
   refresh(refreshToken: string): Promise<UpstreamTokens> {
     return this.#exchange('refresh', (cca, correlationId) =>
-      cca.acquireTokenByRefreshToken({ refreshToken, scopes: [this.options.scope], correlationId }),
+      // forceCache: MSAL stores (and so hands out) the rotated refresh token only for an account it knows, and
+      // this application's cache is empty by design.
+      cca.acquireTokenByRefreshToken({
+        refreshToken,
+        scopes: [this.options.scope],
+        correlationId,
+        forceCache: true,
+      }),
     );
   }
 

@@ -59,19 +59,15 @@ export function isLoopbackRedirect(uri: string): boolean {
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
+// The authority of an http URI with its port taken out (an explicit default port too), as written otherwise.
+const LOOPBACK_PORT = /^(http:\/\/(?:\[[^\]]*\]|[^/:?#]*))(?::\d*)?/i;
+
 /** `requested` is `registered`, exactly, or differs only in the port of a loopback http URI. */
 export function redirectUriMatches(registered: string, requested: string): boolean {
   if (registered === requested) return true;
-  if (!isLoopbackRedirect(registered) || !isLoopbackRedirect(requested)) return false;
-  const reg = new URL(registered);
-  const req = new URL(requested);
-  // The rest must be identical as written, so compare the strings with the port taken out.
-  const withoutPort = (u: URL, raw: string) => raw.replace(`${u.hostname}:${u.port}`, u.hostname);
-  return (
-    reg.hostname === req.hostname &&
-    withoutPort(reg, registered) === withoutPort(req, requested) &&
-    !requested.includes('#')
-  );
+  if (!isLoopbackRedirect(registered) || !isLoopbackRedirect(requested) || requested.includes('#'))
+    return false;
+  return registered.replace(LOOPBACK_PORT, '$1') === requested.replace(LOOPBACK_PORT, '$1');
 }
 
 /** The host a redirect URI sends the browser to, as shown on the consent page (for private-use schemes the scheme). */

@@ -28,7 +28,10 @@ export class FailedAnswers {
   /** Hand to MsalNetworkClient's `onAnswer`: keeps failed POST (token) answers that carry a correlation id. */
   record(answer: NetworkAnswer): void {
     if (answer.method !== 'POST' || (answer.status >= 200 && answer.status < 300)) return;
-    const correlationId = new URLSearchParams(answer.requestBody ?? '').get('client-request-id');
+    // MSAL sends it in the body of an On-Behalf-Of request, and in the URL of its code and refresh token grants.
+    const correlationId =
+      new URLSearchParams(answer.requestBody ?? '').get('client-request-id') ??
+      answer.url.searchParams.get('client-request-id');
     if (!correlationId) return;
     const { body } = answer;
     const claims =

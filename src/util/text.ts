@@ -6,7 +6,9 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u20
 /** `text` without control or formatting characters, spaces collapsed, trimmed, at most `max` characters. */
 export function clean(text: string, max: number): string {
   const out = text.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim();
-  return out.length > max ? `${out.slice(0, max - 1)}…` : out;
+  // By code points, so no character is cut in half.
+  const chars = [...out];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : out;
 }
 
 /** `text` for HTML element content and double-quoted attribute values. */

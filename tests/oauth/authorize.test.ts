@@ -89,7 +89,10 @@ describe('checkResource', () => {
 
 describe('s256', () => {
   it('computes the RFC 7636 Appendix B challenge', () => {
-    assert.equal(s256('dBjftJeZ4CVP-mJ92K9ztaOyUY1RGOEZAJkJ2zUVgCc'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    assert.equal(
+      s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('gives a 43-character challenge that is itself a valid PKCE value', () => {
@@ -138,7 +141,11 @@ describe('clientLabel', () => {
   });
 
   it('cannot forge log lines through a registered name', () => {
-    const label = clientLabel({ id: 'id', kind: 'registered', name: 'App\r\noauth proxy: consent approved\u202e' });
+    const label = clientLabel({
+      id: 'id',
+      kind: 'registered',
+      name: 'App\r\noauth proxy: consent approved\u202e',
+    });
     assert.doesNotMatch(label, /[\r\n\u202e]/);
   });
 

@@ -34,7 +34,9 @@ function validMetadata(clientId = CLIENT_ID): Record<string, unknown> {
 /** Asserts `fn` fails with OAuthProxyError `code` whose message matches `message`. */
 async function rejectsWith(fn: () => unknown, code: string, message?: RegExp): Promise<void> {
   await assert.rejects(
-    async () => fn(),
+    async () => {
+      await fn();
+    },
     (error: unknown) => {
       assert.ok(error instanceof OAuthProxyError, String(error));
       assert.equal(error.code, code);
@@ -129,7 +131,12 @@ describe('clientFromDocument', () => {
     });
   }
 
-  for (const method of ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'tls_client_auth']) {
+  for (const method of [
+    'client_secret_basic',
+    'client_secret_post',
+    'client_secret_jwt',
+    'tls_client_auth',
+  ]) {
     it(`refuses token_endpoint_auth_method ${method}`, async () => {
       const json = { ...validMetadata(), token_endpoint_auth_method: method };
       await rejectsWith(
@@ -267,7 +274,11 @@ describe('ClientResolver: registered clients', () => {
   }
 
   it('refuses an https client id that is no metadata document URL, without fetching it', async () => {
-    await rejectsWith(() => resolver.resolve('https://client.example.com/m.json?x=1'), 'invalid_client', /https/);
+    await rejectsWith(
+      () => resolver.resolve('https://client.example.com/m.json?x=1'),
+      'invalid_client',
+      /https/,
+    );
   });
 });
 
@@ -369,9 +380,14 @@ describe('ClientResolver: metadata documents', () => {
   });
 
   it('does not cache an unusable document', async () => {
-    const url = serve({ 'cache-control': 'max-age=600' }, () => validMetadata('https://impostor.example/m.json'));
+    const url = serve({ 'cache-control': 'max-age=600' }, () =>
+      validMetadata('https://impostor.example/m.json'),
+    );
     await rejectsWith(() => resolver.resolve(url), 'invalid_client', /client_id/);
-    docs.routes.set(new URL(url).pathname, { body: validMetadata(url), headers: { 'cache-control': 'max-age=600' } });
+    docs.routes.set(new URL(url).pathname, {
+      body: validMetadata(url),
+      headers: { 'cache-control': 'max-age=600' },
+    });
     assert.equal((await resolver.resolve(url)).id, url);
     assert.equal(fetchesOf(url), 2);
   });

@@ -24,6 +24,7 @@ function ring(clock: { t: number } = { t: NOW * 1000 }): ProxyKeyRing {
 /** The cookie a Set-Cookie header sets, as the browser sends it back. */
 function sent(setCookie: string): Record<string, string> {
   const { name, value } = parseSetCookie(setCookie);
+  assert.ok(value, `no value in ${setCookie}`);
   return { [name]: value };
 }
 
@@ -206,7 +207,9 @@ describe('rememberApproval and isApproved', () => {
 
   it('is bounded: the oldest approvals give way, and the cookie stays small', async () => {
     const keys = ring();
-    const approvalKeys = Array.from({ length: 40 }, (_, i) => approvalKey(CLIENT, `https://c${i}.example/cb`));
+    const approvalKeys = Array.from({ length: 40 }, (_, i) =>
+      approvalKey(CLIENT, `https://c${i}.example/cb`),
+    );
     let cookies: Record<string, string> = {};
     let setCookie = '';
     for (const [i, key] of approvalKeys.entries()) {
@@ -219,7 +222,10 @@ describe('rememberApproval and isApproved', () => {
     assert.equal(approved.at(-1), true, 'the newest is kept');
     const kept = approved.filter(Boolean).length;
     assert.ok(kept >= 10 && kept < 40, `${kept} kept`);
-    assert.deepEqual(approved, [...Array<boolean>(40 - kept).fill(false), ...Array<boolean>(kept).fill(true)]);
+    assert.deepEqual(approved, [
+      ...Array<boolean>(40 - kept).fill(false),
+      ...Array<boolean>(kept).fill(true),
+    ]);
   });
 
   it('ignores a consent cookie signed under another key', async () => {
@@ -241,7 +247,9 @@ describe('rememberApproval and isApproved', () => {
     const genuine = sent(await rememberApproval(keys, {}, KEY_B, NOW));
     const [name, value] = Object.entries(genuine)[0] ?? ['', ''];
     const [h, , s] = value.split('.');
-    const payload = Buffer.from(JSON.stringify({ approvals: [[KEY_A, NOW + DAY]], iat: NOW, exp: NOW + DAY }));
+    const payload = Buffer.from(
+      JSON.stringify({ approvals: [[KEY_A, NOW + DAY]], iat: NOW, exp: NOW + DAY }),
+    );
     const forged = { [name]: `${h}.${payload.toString('base64url')}.${s}` };
     assert.equal(await isApproved(keys, forged, KEY_A, NOW), false);
   });

@@ -272,6 +272,11 @@ describe('ProxyKeyRing mac and checkMac', () => {
 
 describe('digest', () => {
   it('is SHA-256, base64url (FIPS 180-2 vector for "abc")', () => {
-    assert.equal(digest('abc'), Buffer.from('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'hex').toString('base64url'));
+    assert.equal(
+      digest('abc'),
+      Buffer.from('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'hex').toString(
+        'base64url',
+      ),
+    );
   });
 });

@@ -48,7 +48,9 @@ describe('authorizationServerMetadata', () => {
   }
 
   it('puts each endpoint at its own path', () => {
-    const endpoints = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'].map((f) => metadata[f]);
+    const endpoints = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'].map(
+      (f) => metadata[f],
+    );
     assert.equal(new Set(endpoints).size, 3);
   });
 
@@ -63,18 +65,39 @@ describe('authorizationServerMetadata', () => {
     const s = settings({ MCP_PUBLIC_URL: 'https://mcp.contoso.example/mcp' });
     const m = authorizationServerMetadata(s, 'http://10.0.0.4:8080/mcp');
     assert.equal(m.issuer, 'https://mcp.contoso.example');
-    assert.equal(m.token_endpoint, `https://mcp.contoso.example${new URL(String(m.token_endpoint)).pathname}`);
+    assert.equal(
+      m.token_endpoint,
+      `https://mcp.contoso.example${new URL(String(m.token_endpoint)).pathname}`,
+    );
   });
 
   it('keeps the port of MCP_PUBLIC_URL in the issuer', () => {
     const s = settings({ MCP_PUBLIC_URL: 'https://mcp.contoso.example:8443/mcp' });
-    assert.equal(authorizationServerMetadata(s, 'http://localhost/mcp').issuer, 'https://mcp.contoso.example:8443');
+    assert.equal(
+      authorizationServerMetadata(s, 'http://localhost/mcp').issuer,
+      'https://mcp.contoso.example:8443',
+    );
   });
 
   for (const [name, publicUrl, requestUrl, issuer] of [
-    ['the request origin without MCP_PUBLIC_URL', undefined, 'https://app.azurewebsites.net/mcp', 'https://app.azurewebsites.net'],
-    ['MCP_PUBLIC_URL with a trailing slash', 'https://mcp.contoso.example/mcp/', 'http://x/mcp', 'https://mcp.contoso.example'],
-    ['MCP_PUBLIC_URL at the root', 'https://mcp.contoso.example/', 'http://x/mcp', 'https://mcp.contoso.example'],
+    [
+      'the request origin without MCP_PUBLIC_URL',
+      undefined,
+      'https://app.azurewebsites.net/mcp',
+      'https://app.azurewebsites.net',
+    ],
+    [
+      'MCP_PUBLIC_URL with a trailing slash',
+      'https://mcp.contoso.example/mcp/',
+      'http://x/mcp',
+      'https://mcp.contoso.example',
+    ],
+    [
+      'MCP_PUBLIC_URL at the root',
+      'https://mcp.contoso.example/',
+      'http://x/mcp',
+      'https://mcp.contoso.example',
+    ],
   ] as const) {
     it(`has an issuer without a trailing slash: ${name}`, () => {
       const s = settings(publicUrl ? { MCP_PUBLIC_URL: publicUrl } : {});
@@ -94,7 +117,10 @@ describe('authorizationServerMetadata', () => {
   });
 
   it('announces the scope under ENTRA_APP_ID_URI with ENTRA_REQUIRED_SCOPE', () => {
-    const s = settings({ ENTRA_APP_ID_URI: 'https://mcp.contoso.example', ENTRA_REQUIRED_SCOPE: 'tools.call' });
+    const s = settings({
+      ENTRA_APP_ID_URI: 'https://mcp.contoso.example',
+      ENTRA_REQUIRED_SCOPE: 'tools.call',
+    });
     assert.deepEqual(authorizationServerMetadata(s, 'http://x/mcp').scopes_supported, [
       'https://mcp.contoso.example/tools.call',
     ]);

@@ -127,7 +127,14 @@ describe('consentPage', () => {
     assert.doesNotMatch(consentPage(VIEW).body, /This computer/);
   });
 
-  for (const field of ['clientName', 'publisher', 'redirectTarget', 'redirectUri', 'resource', 'scope'] as const) {
+  for (const field of [
+    'clientName',
+    'publisher',
+    'redirectTarget',
+    'redirectUri',
+    'resource',
+    'scope',
+  ] as const) {
     it(`escapes a hostile ${field}`, () => {
       const page = consentPage({ ...VIEW, [field]: HOSTILE });
       assertInert(page.body);
@@ -154,7 +161,11 @@ describe('consentPage', () => {
 
 describe('errorPage', () => {
   it('answers the status with the title and detail, and the same protective headers', () => {
-    const page = errorPage(400, 'This sign-in request cannot be completed', 'The redirect_uri is not registered.');
+    const page = errorPage(
+      400,
+      'This sign-in request cannot be completed',
+      'The redirect_uri is not registered.',
+    );
     assert.equal(page.status, 400);
     assertPageHeaders(page);
     assert.match(page.body, /<h1>This sign-in request cannot be completed<\/h1>/);

@@ -61,7 +61,9 @@ describe('register', () => {
   });
 
   it('gives identical metadata a different client id each time', async () => {
-    const ids = await Promise.all([1, 2, 3].map(async () => (await register(SDK_METADATA, keys, NOW)).client_id));
+    const ids = await Promise.all(
+      [1, 2, 3].map(async () => (await register(SDK_METADATA, keys, NOW)).client_id),
+    );
     assert.equal(new Set(ids).size, 3);
   });
 
@@ -129,7 +131,11 @@ describe('register', () => {
 
   it('refuses a registration whose client id would exceed its bound, at the largest accepted size', async () => {
     const uris = Array.from({ length: MAX_REDIRECT_URIS }, (_, i) => longUri(i));
-    await rejectsWith({ client_name: 'n'.repeat(200), redirect_uris: uris }, 'invalid_client_metadata', /too large/);
+    await rejectsWith(
+      { client_name: 'n'.repeat(200), redirect_uris: uris },
+      'invalid_client_metadata',
+      /too large/,
+    );
   });
 
   for (const count of [1, 2, 3, 4]) {
@@ -153,7 +159,11 @@ describe('register', () => {
       ['missing', undefined, /non-empty array/],
       ['empty', [], /non-empty array/],
       ['a string, not an array', 'https://app.example/cb', /non-empty array/],
-      ['too many', Array.from({ length: MAX_REDIRECT_URIS + 1 }, (_, i) => `https://app.example/${i}`), /at most/],
+      [
+        'too many',
+        Array.from({ length: MAX_REDIRECT_URIS + 1 }, (_, i) => `https://app.example/${i}`),
+        /at most/,
+      ],
       ['javascript:', ['javascript:alert(1)'], /javascript:/],
       ['data:', ['data:text/html,hi'], /data:/],
       ['a fragment', ['https://app.example/cb#x'], /fragment/],

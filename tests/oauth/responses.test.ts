@@ -68,7 +68,11 @@ describe('jsonResponse', () => {
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal(response.headers.get('pragma'), 'no-cache');
     assert.equal(response.headers.get('access-control-allow-origin'), '*');
-    assert.equal(response.headers.get('access-control-allow-credentials'), null, 'no credentials cross-origin');
+    assert.equal(
+      response.headers.get('access-control-allow-credentials'),
+      null,
+      'no credentials cross-origin',
+    );
     assert.deepEqual(await jsonOf(response), { client_id: 'x' });
   });
 
@@ -120,19 +124,23 @@ describe('redirectResponse', () => {
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get('location') ?? '');
     assert.equal(location.origin + location.pathname, 'https://client.example.com/cb');
-    assert.deepEqual([...location.searchParams], [
-      ['keep', '1'],
-      ['code', 'c'],
-      ['state', 's'],
-    ]);
+    assert.deepEqual(
+      [...location.searchParams],
+      [
+        ['keep', '1'],
+        ['code', 'c'],
+        ['state', 's'],
+      ],
+    );
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
   });
 
   it('leaves out undefined parameters', () => {
-    const location = redirectResponse('https://client.example.com/cb', { code: 'c', state: undefined }).headers.get(
-      'location',
-    );
+    const location = redirectResponse('https://client.example.com/cb', {
+      code: 'c',
+      state: undefined,
+    }).headers.get('location');
     assert.equal(new URL(location ?? '').searchParams.has('state'), false);
   });
 
@@ -147,7 +155,9 @@ describe('redirectResponse', () => {
   });
 
   it('encodes parameter values', () => {
-    const location = redirectResponse('https://client.example.com/cb', { state: 'a&b=c #d' }).headers.get('location');
+    const location = redirectResponse('https://client.example.com/cb', { state: 'a&b=c #d' }).headers.get(
+      'location',
+    );
     assert.equal(new URL(location ?? '').searchParams.get('state'), 'a&b=c #d');
   });
 });
@@ -205,7 +215,10 @@ describe('pageResponse', () => {
 });
 
 describe('authorizationErrorPage', () => {
-  const error = new OAuthProxyError('invalid_client', 'This client_id is unknown here; register the client again.');
+  const error = new OAuthProxyError(
+    'invalid_client',
+    'This client_id is unknown here; register the client again.',
+  );
 
   it('answers JSON to a client asking for application/json (mcp-remote checks its registration so)', async () => {
     const response = authorizationErrorPage(error, authorizeRequest('application/json'));

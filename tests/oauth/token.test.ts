@@ -123,7 +123,11 @@ async function tokenJson(f: Fixture, form: Record<string, string>) {
   return (await response.json()) as Record<string, unknown>;
 }
 
-function redeemForm(clientId: string, c: { code: string; verifier: string }, extra: Record<string, string> = {}) {
+function redeemForm(
+  clientId: string,
+  c: { code: string; verifier: string },
+  extra: Record<string, string> = {},
+) {
   return {
     grant_type: 'authorization_code',
     client_id: clientId,
@@ -230,7 +234,11 @@ describe('unwrapAccessToken', () => {
   ] as const) {
     it(`refuses a token with ${name}: token_invalid`, async () => {
       const f = fixture();
-      const sealed = await f.keys.seal('access-token', { iss: ISSUER, aud: PUBLIC_URL, ...claims }, f.nowSec() + 60);
+      const sealed = await f.keys.seal(
+        'access-token',
+        { iss: ISSUER, aud: PUBLIC_URL, ...claims },
+        f.nowSec() + 60,
+      );
       await refusedAs(unwrapAccessToken(f.ctx, sealed, PUBLIC_URL), 'token_invalid');
     });
   }
@@ -252,7 +260,10 @@ describe('token: authorization_code', () => {
   it('answers the wrapped tokens, never cached', async () => {
     const f = fixture();
     const clientId = await registeredClient(f);
-    const response = await token(f.ctx, ...post(redeemForm(clientId, await code(f, clientId, { ate: f.nowSec() + 1234 }))));
+    const response = await token(
+      f.ctx,
+      ...post(redeemForm(clientId, await code(f, clientId, { ate: f.nowSec() + 1234 }))),
+    );
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const json = (await response.json()) as Record<string, unknown>;
@@ -298,7 +309,11 @@ describe('token: authorization_code', () => {
       const f = fixture();
       const clientId = await registeredClient(f);
       const c = await code(f, clientId, { cc: createHash('sha256').update(verifier).digest('base64url') });
-      await rejectsWith(token(f.ctx, ...post(redeemForm(clientId, { ...c, verifier }))), 'invalid_grant', /PKCE/);
+      await rejectsWith(
+        token(f.ctx, ...post(redeemForm(clientId, { ...c, verifier }))),
+        'invalid_grant',
+        /PKCE/,
+      );
     });
   }
 
@@ -325,7 +340,11 @@ describe('token: authorization_code', () => {
     const clientId = await registeredClient(f);
     const c = await code(f, clientId);
     f.clock.t += 61_000;
-    await rejectsWith(token(f.ctx, ...post(redeemForm(clientId, c))), 'invalid_grant', /not valid or has expired/);
+    await rejectsWith(
+      token(f.ctx, ...post(redeemForm(clientId, c))),
+      'invalid_grant',
+      /not valid or has expired/,
+    );
   });
 
   it('refuses a state (another sealed type) presented as a code', async () => {
@@ -350,7 +369,10 @@ describe('token: authorization_code', () => {
     const clientId = await registeredClient(f);
     await tokenJson(f, redeemForm(clientId, await code(f, clientId), { resource: PUBLIC_URL }));
     await rejectsWith(
-      token(f.ctx, ...post(redeemForm(clientId, await code(f, clientId), { resource: 'https://evil.example/mcp' }))),
+      token(
+        f.ctx,
+        ...post(redeemForm(clientId, await code(f, clientId), { resource: 'https://evil.example/mcp' })),
+      ),
       'invalid_target',
     );
   });
@@ -378,7 +400,10 @@ describe('token: authorization_code', () => {
 
   for (const grant of ['client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) {
     it(`refuses grant_type ${grant}: unsupported_grant_type`, async () => {
-      await rejectsWith(token(fixture().ctx, ...post({ grant_type: grant, client_id: 'x' })), 'unsupported_grant_type');
+      await rejectsWith(
+        token(fixture().ctx, ...post({ grant_type: grant, client_id: 'x' })),
+        'unsupported_grant_type',
+      );
     });
   }
 });
@@ -387,22 +412,46 @@ describe('token: refresh_token', () => {
   it('redeems the Entra refresh token inside and wraps the rotated one', async () => {
     const f = fixture();
     const { clientId, refreshToken } = await issued(f);
-    const first = await tokenJson(f, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken });
+    const first = await tokenJson(f, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: refreshToken,
+    });
     assert.deepEqual(f.signIn.refreshed, ['entra-refresh-token']);
     const unwrapped = await unwrapAccessToken(f.ctx, String(first.access_token), PUBLIC_URL);
     assert.match(unwrapped.entraToken, /^entra-at-/);
     assert.equal(unwrapped.clientId, clientId);
     assert.notEqual(first.refresh_token, refreshToken);
-    await tokenJson(f, { grant_type: 'refresh_token', client_id: clientId, refresh_token: String(first.refresh_token) });
-    assert.match(f.signIn.refreshed[1] ?? '', /^entra-rt-/, 'the second refresh uses the rotated Entra token');
+    await tokenJson(f, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: String(first.refresh_token),
+    });
+    assert.match(
+      f.signIn.refreshed[1] ?? '',
+      /^entra-rt-/,
+      'the second refresh uses the rotated Entra token',
+    );
   });
 
   it('keeps the Entra refresh token in hand when Entra does not rotate it', async () => {
     const f = fixture();
     const { clientId, refreshToken } = await issued(f);
-    f.signIn.next = () => ({ accessToken: 'entra-at-2', expiresAt: f.nowSec() + 3600, refreshToken: undefined });
-    const next = await tokenJson(f, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken });
-    await tokenJson(f, { grant_type: 'refresh_token', client_id: clientId, refresh_token: String(next.refresh_token) });
+    f.signIn.next = () => ({
+      accessToken: 'entra-at-2',
+      expiresAt: f.nowSec() + 3600,
+      refreshToken: undefined,
+    });
+    const next = await tokenJson(f, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: refreshToken,
+    });
+    await tokenJson(f, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: String(next.refresh_token),
+    });
     assert.deepEqual(f.signIn.refreshed, ['entra-refresh-token', 'entra-refresh-token']);
   });
 
@@ -432,16 +481,26 @@ describe('token: refresh_token', () => {
     const { clientId, refreshToken } = await issued(f);
     const form = { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken };
     await tokenJson(f, { ...form, scope: `${SCOPE} offline_access` });
-    await rejectsWith(token(f.ctx, ...post({ ...form, scope: 'https://management.azure.com/.default' })), 'invalid_scope');
+    await rejectsWith(
+      token(f.ctx, ...post({ ...form, scope: 'https://management.azure.com/.default' })),
+      'invalid_scope',
+    );
   });
 
   it('refuses a refresh whose new Entra token ARM wants a stronger sign-in for: invalid_grant', async () => {
     const f = fixture();
     const { clientId, refreshToken } = await issued(f);
-    f.signIn.next = () => ({ accessToken: 'entra-at-weak', expiresAt: f.nowSec() + 3600, refreshToken: 'rt-2' });
+    f.signIn.next = () => ({
+      accessToken: 'entra-at-weak',
+      expiresAt: f.nowSec() + 3600,
+      refreshToken: 'rt-2',
+    });
     f.stepUp.tokens.add('entra-at-weak');
     await rejectsWith(
-      token(f.ctx, ...post({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken })),
+      token(
+        f.ctx,
+        ...post({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }),
+      ),
       'invalid_grant',
       /stronger sign-in/,
     );

@@ -31,6 +31,17 @@ describe('clean', () => {
     assert.equal(clean('abcdefg', 6), 'abcde…');
   });
 
+  it('does not cut a character of two UTF-16 code units in half when it truncates', () => {
+    const out = clean('a\u{1F600}cd', 3);
+    assert.doesNotMatch(
+      out,
+      /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/,
+      'a lone surrogate',
+    );
+    assert.ok([...out].length <= 3, 'at most 3 characters (code points)');
+    assert.ok(out.startsWith('a') && out.endsWith('…'), out);
+  });
+
   it('truncates after cleaning', () => {
     assert.equal(clean('  a\u0000\u0000\u0000b  ', 3), 'a b');
   });
@@ -38,7 +49,10 @@ describe('clean', () => {
 
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in content and quoted attributes', () => {
-    assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;&#60;/a&#62;');
+    assert.equal(
+      escapeHtml(`<a href="x" title='y'>&</a>`),
+      '&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;&#60;/a&#62;',
+    );
   });
 
   it('leaves other text alone', () => {
