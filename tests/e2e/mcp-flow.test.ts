@@ -279,6 +279,43 @@ describe('HTTP contract of /mcp', () => {
     assert.equal(good.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
   });
 
+  it('a preflight from an allowed origin: 204 as the platform answers it (requested method and headers, no max age)', async () => {
+    const res = await fetch(host.mcpUrl, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://allowed.example.test',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version',
+      },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
+    assert.equal(res.headers.get('access-control-allow-methods'), 'POST');
+    assert.equal(
+      res.headers.get('access-control-allow-headers'),
+      'authorization, content-type, mcp-protocol-version',
+    );
+    assert.equal(res.headers.get('access-control-max-age'), null);
+    const other = await fetch(host.mcpUrl, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example.test', 'Access-Control-Request-Method': 'POST' },
+    });
+    assert.equal(other.status, 403);
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('the metadata: * for any origin, the allowed origin itself for it; HEAD without a body', async () => {
+    const metadata = `${host.url}/.well-known/oauth-protected-resource/mcp`;
+    const any = await fetch(metadata, { headers: { Origin: 'https://evil.example.test' } });
+    assert.equal(any.headers.get('access-control-allow-origin'), '*');
+    const allowed = await fetch(metadata, { headers: { Origin: 'https://allowed.example.test' } });
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
+    const head = await fetch(metadata, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-type'), 'application/json');
+    assert.equal(await head.text(), '');
+  });
+
   it('400 for invalid JSON', async () => {
     assert.equal((await post('{not json', { Authorization: `Bearer ${await token()}` })).status, 400);
   });

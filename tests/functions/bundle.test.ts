@@ -80,11 +80,15 @@ function assertStreamingWorker(bundlePath: string): void {
     registered.map(({ name, route, methods }) => ({ name, route, methods })),
     [
       { name: 'mcp', route: 'mcp', methods: ['POST', 'GET', 'DELETE', 'OPTIONS'] },
-      { name: 'protectedResourceMetadata', route: '.well-known/oauth-protected-resource', methods: ['GET'] },
+      {
+        name: 'protectedResourceMetadata',
+        route: '.well-known/oauth-protected-resource',
+        methods: ['GET', 'HEAD', 'OPTIONS'],
+      },
       {
         name: 'protectedResourceMetadataMcp',
         route: '.well-known/oauth-protected-resource/mcp',
-        methods: ['GET'],
+        methods: ['GET', 'HEAD', 'OPTIONS'],
       },
     ],
     'each function registered exactly once',
