@@ -37,7 +37,7 @@ const PLATFORM_SETTINGS: Readonly<Record<string, string>> = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra (AAD) authentication of telemetry with the identity',
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT:
-    "the host's request-body limit (default ~100 MB), set to MCP_MAX_BODY_BYTES so oversized bodies are refused before the host buffers them",
+    "the host's request-body limit (default ~100 MB), twice MCP_MAX_BODY_BYTES: bounded, yet above the app's so that the handler answers 413, not the host 500",
 };
 
 const expectedCodeSettings = SETTING_NAMES.filter((name) => !(name in NOT_SET_BY_INFRA));
