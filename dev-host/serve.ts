@@ -46,17 +46,28 @@ function appModule(): { specifier: string; label: string } {
   return { specifier: pathToFileURL(BUNDLE).href, label: 'dist/app/functions.mjs' };
 }
 
-async function importApp(specifier: string): Promise<HttpFunctionDefinition[]> {
+/** What the app module exports (src/functions/index.ts). */
+interface AppModule {
+  httpFunctions: HttpFunctionDefinition[];
+  /** Settles when the app's start-up prefetch did (absent in builds from before it). */
+  started?: Promise<void>;
+}
+
+async function importApp(specifier: string): Promise<AppModule> {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     if (!(typeof args[0] === 'string' && TEST_MODE_WARNING.test(args[0]))) warn(...args);
   };
   try {
-    return ((await import(specifier)) as { httpFunctions: HttpFunctionDefinition[] }).httpFunctions;
+    return (await import(specifier)) as AppModule;
   } finally {
     console.warn = warn;
   }
 }
+
+// The Functions host reports itself started once the worker loaded the app and indexed its functions, which covers
+// the app's start-up prefetch; the dev host waits for it, up to this long, before it says it is ready.
+const STARTUP_WAIT_MS = 10_000;
 
 async function main(): Promise<void> {
   applyLocalSettings(resolve(process.cwd(), 'local.settings.json'));
@@ -68,7 +79,7 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
   // Imported after settings are in place (the module validates them and starts its prefetch when loaded).
-  const httpFunctions = await importApp(app.specifier);
+  const { httpFunctions, started } = await importApp(app.specifier);
   const { startDevHost, toRoutes } = await import('./dev-server.js');
   const port = Number(process.env.PORT ?? 7071);
   const { server, url } = await startDevHost({
@@ -77,6 +88,15 @@ async function main(): Promise<void> {
     functions: httpFunctions,
     bodyLimitBytes,
   });
+  // Requests are served from here on; a request arriving now races the start-up work, as one that triggers a cold
+  // start in Azure may (tests and the bench use this line for that).
+  console.log(`azure-obo-mcp dev host accepting requests: ${url}/mcp (starting)`);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    started ?? Promise.resolve(),
+    new Promise((resolve) => (timer = setTimeout(resolve, STARTUP_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
   // As `func start` lists them once the host is up.
   const lines = toRoutes(httpFunctions).map((r) => `  ${r.name}: [${r.methods.join(',')}] ${url}${r.path}`);
   console.log(`azure-obo-mcp dev host serving ${app.label}\nFunctions:\n${lines.join('\n')}`);

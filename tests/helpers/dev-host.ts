@@ -36,13 +36,23 @@ export interface DevHost {
   process: ChildProcess;
 }
 
-/** Starts `dev-host/serve.ts [args]` in a child process with `env` (plus PORT=0) and waits until it listens. */
-export async function startDevHost(env: Record<string, string>, args: string[] = []): Promise<DevHost> {
+/**
+ * Starts `dev-host/serve.ts [args]` in a child process with `env` (plus PORT=0) and waits until it is ready (its
+ * start-up work done), or with `whileStarting` only until it accepts requests (a first request then races it).
+ */
+export async function startDevHost(
+  env: Record<string, string>,
+  args: string[] = [],
+  options: { whileStarting?: boolean } = {},
+): Promise<DevHost> {
   const { child, output } = spawnServe(env, args);
+  const announcement = options.whileStarting
+    ? /accepting requests: (http:\/\/[^\s]+)\/mcp/
+    : /listening: (http:\/\/[^\s]+)\/mcp/;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`dev host did not start:\n${output.text}`)), 20_000);
     const check = () => {
-      const match = /listening: (http:\/\/[^\s]+)\/mcp/.exec(output.text);
+      const match = announcement.exec(output.text);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
