@@ -15,6 +15,7 @@ import {
   subscriptionLines,
   subscriptionsOf,
   tokenLine,
+  toolResultLines,
   toolsLine,
   userLines,
   redactToken,
@@ -276,7 +277,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
           : { ok: true, ...base, serverInfo, ...call },
       );
       if (!failure) {
-        out.line(result.text || JSON.stringify(result.structuredContent ?? result.content, null, 2));
+        for (const l of toolResultLines(result)) out.line(l);
         return ExitCode.ok;
       }
       out.failure(failure, opts.verbose);

@@ -12,8 +12,11 @@ export const DOCUMENT_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
 
 /** The GET answer without its body, as a HEAD answer: same status and headers (the JSON content type included). */
 function withoutBody(answer: HttpResponseInit, headers: Headers): HttpResponseInit {
-  const { body: _body, jsonBody, ...rest } = answer;
-  if (jsonBody !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  if (answer.jsonBody !== undefined && !headers.has('content-type'))
+    headers.set('content-type', 'application/json');
+  const rest = { ...answer };
+  delete rest.body;
+  delete rest.jsonBody;
   return rest;
 }
 

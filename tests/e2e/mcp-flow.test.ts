@@ -89,7 +89,7 @@ describe('MCP over the dev host', () => {
       assert.equal(info.tenantId, emulator.tenantId);
       assert.deepEqual(info.scopes, ['execute']);
       assert.equal(info.tokenVersion, `${version}.0`);
-      assert.match(textOf(result), new RegExp(`User: ${user.upn}`));
+      assert.deepEqual(JSON.parse(textOf(result)), info, 'the first text block is the JSON');
       await client.close();
       assert.equal(emulator.counts()['entra.token.obo'] ?? 0, 0);
     });
@@ -114,6 +114,33 @@ describe('MCP over the dev host', () => {
       await client.close();
     });
   }
+
+  it('a client that parses content[0].text as JSON (as clients of the Python demo do) reads every tool', async () => {
+    const user = emulator.users[0]!;
+    const sub = user.subscriptions[0]!;
+    const client = await connect(host.mcpUrl, await token());
+    const calls: [string, Record<string, string>][] = [
+      ['get_user_info', {}],
+      ['get_subscriptions', {}],
+      ['list_resource_groups', { subscriptionId: sub.subscriptionId }],
+      ['list_resources', { subscriptionId: sub.subscriptionId }],
+      ['list_resources', { subscriptionId: sub.subscriptionId, resourceGroup: sub.resourceGroups![0]!.name }],
+    ];
+    const { tools } = await client.listTools();
+    assert.deepEqual(new Set(calls.map(([name]) => name)), new Set(tools.map((t) => t.name)), 'every tool');
+    for (const [name, args] of calls) {
+      const result = await client.callTool({ name, arguments: args });
+      assert.equal(result.isError, undefined, textOf(result));
+      const [first] = result.content as { type: string; text: string }[];
+      assert.equal(first?.type, 'text', name);
+      assert.deepEqual(
+        JSON.parse(first.text),
+        result.structuredContent,
+        `${name}: content[0].text is the JSON`,
+      );
+    }
+    await client.close();
+  });
 
   it('five calls by one user cause exactly one OBO request', async () => {
     const client = await connect(host.mcpUrl, await token());
