@@ -77,6 +77,22 @@ describe('dev-host/serve --tsx', () => {
   });
 });
 
+describe('dev-host/serve with the sample settings', () => {
+  it("warns, naming each setting that still holds the sample's placeholder GUID", async () => {
+    const host = await startDevHost({
+      ...SETTINGS,
+      ENTRA_TENANT_ID: '00000000-0000-0000-0000-000000000000',
+      ENTRA_CLIENT_ID: '00000000-0000-0000-0000-000000000000',
+    });
+    try {
+      assert.match(host.logs(), /^config: ENTRA_TENANT_ID is the placeholder all-zero GUID/m);
+      assert.match(host.logs(), /^config: ENTRA_CLIENT_ID is the placeholder all-zero GUID/m);
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
 describe('dev-host/serve with a bad setting', () => {
   it('exits 1 before listening, naming the setting', async () => {
     const { ENTRA_TENANT_ID: _omit, ...env } = SETTINGS;
