@@ -82,6 +82,23 @@ const cookies = [
     return toResponseInit(new Response(null, { status: 302, headers: h }));
   }),
 ];
+// A form post answered with HTML, as an OAuth endpoint does.
+const form: HttpFunctionDefinition = {
+  name: 'form',
+  options: {
+    route: 'oauth/form',
+    methods: ['GET', 'POST'],
+    authLevel: 'anonymous',
+    handler: async (req) => {
+      const fields = req.method === 'POST' ? await req.formData() : new URLSearchParams(req.query);
+      return {
+        status: 200,
+        headers: { 'Content-Type': 'text/html; charset=utf-8' },
+        body: `<p>${String(fields.get('code'))}/${String(fields.get('state'))}</p>`,
+      };
+    },
+  },
+};
 const throws: HttpFunctionDefinition = {
   name: 'throws',
   options: {
@@ -107,7 +124,10 @@ function raw(path: string, method = 'POST', host?: string): Promise<number> {
 }
 
 before(async () => {
-  ({ server, url } = await startDevHost({ port: 0, functions: [echo, peek, headers, throws, ...cookies] }));
+  ({ server, url } = await startDevHost({
+    port: 0,
+    functions: [echo, peek, headers, form, throws, ...cookies],
+  }));
 });
 after(() => server.close());
 
@@ -210,6 +230,18 @@ describe('dev host', () => {
     const redirect = await fetch(`${url}/cookies/adapter`, { redirect: 'manual' });
     assert.equal(redirect.status, 302);
     assert.equal(redirect.headers.get('location'), '/next');
+  });
+
+  it('a form post (application/x-www-form-urlencoded) and a query string reach the function; HTML comes back', async () => {
+    const posted = await fetch(`${url}/oauth/form`, {
+      method: 'POST',
+      body: new URLSearchParams({ code: 'c1', state: 's1' }),
+    });
+    assert.equal(posted.status, 200);
+    assert.equal(posted.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(await posted.text(), '<p>c1/s1</p>');
+    const got = await fetch(`${url}/oauth/form?code=c2&state=s2`);
+    assert.equal(await got.text(), '<p>c2/s2</p>');
   });
 
   it("a function that throws: the host's empty 500", async () => {
