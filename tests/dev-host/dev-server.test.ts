@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import type { HttpHandler, HttpMethod } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../../src/functions/index.js';
 import { toResponseInit } from '../../src/functions/adapter.js';
 import { DRAIN_BYTES, startDevHost, toRoutes } from '../../dev-host/dev-server.js';
@@ -34,29 +35,24 @@ const peek: HttpFunctionDefinition = {
     },
   },
 };
-// Answers with headers in mixed case, cookies both ways, and HEAD (as a document route does).
-const headers: HttpFunctionDefinition = {
-  name: 'headers',
-  options: {
-    route: 'headers',
-    methods: ['GET', 'HEAD'],
-    authLevel: 'anonymous',
-    handler: () =>
-      Promise.resolve({
-        status: 200,
-        headers: { 'WWW-Authenticate': 'Bearer x="y"', 'Keep-Alive': 'timeout=99', 'Content-Length': '999' },
-        body: 'headers',
-      }),
-  },
-};
+/** A test function at `route` (named after it) for `methods`. */
+const fn = (route: string, methods: HttpMethod[], handler: HttpHandler): HttpFunctionDefinition => ({
+  name: route,
+  options: { route, methods, authLevel: 'anonymous', handler },
+});
+// Answers with headers in mixed case and framing headers of its own, for GET and HEAD (as a document route does).
+const headers = fn('headers', ['GET', 'HEAD'], () =>
+  Promise.resolve({
+    status: 200,
+    headers: { 'WWW-Authenticate': 'Bearer x="y"', 'Keep-Alive': 'timeout=99', 'Content-Length': '999' },
+    body: 'headers',
+  }),
+);
 const SET_COOKIES = [
   'a=1; Path=/; HttpOnly',
   'b=two%20words; Max-Age=600; Path=/oauth; Secure; SameSite=Lax',
 ];
-const cookieFunction = (route: string, answer: () => Promise<object>): HttpFunctionDefinition => ({
-  name: route,
-  options: { route, methods: ['GET'], authLevel: 'anonymous', handler: answer },
-});
+const cookieFunction = (route: string, answer: HttpHandler) => fn(route, ['GET'], answer);
 const cookies = [
   // `cookies` of the response: the worker sends every one.
   cookieFunction('cookies/init', () =>
@@ -83,31 +79,16 @@ const cookies = [
   }),
 ];
 // A form post answered with HTML, as an OAuth endpoint does.
-const form: HttpFunctionDefinition = {
-  name: 'form',
-  options: {
-    route: 'oauth/form',
-    methods: ['GET', 'POST'],
-    authLevel: 'anonymous',
-    handler: async (req) => {
-      const fields = req.method === 'POST' ? await req.formData() : new URLSearchParams(req.query);
-      return {
-        status: 200,
-        headers: { 'Content-Type': 'text/html; charset=utf-8' },
-        body: `<p>${String(fields.get('code'))}/${String(fields.get('state'))}</p>`,
-      };
-    },
-  },
-};
-const throws: HttpFunctionDefinition = {
-  name: 'throws',
-  options: {
-    route: 'throws',
-    methods: ['GET'],
-    authLevel: 'anonymous',
-    handler: () => Promise.reject(new Error('boom')),
-  },
-};
+const form = fn('oauth/form', ['GET', 'POST'], async (req) => {
+  const fields = req.method === 'POST' ? await req.formData() : new URLSearchParams(req.query);
+  const field = (name: string) => fields.get(name) as string | null;
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8' },
+    body: `<p>${field('code')}/${field('state')}</p>`,
+  };
+});
+const throws = fn('throws', ['GET'], () => Promise.reject(new Error('boom')));
 let server: Server;
 let url: string;
 

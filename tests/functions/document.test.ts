@@ -5,17 +5,11 @@ import { describe, it } from 'node:test';
 import functions from '@azure/functions';
 import type { HttpResponseInit } from '@azure/functions';
 import { DOCUMENT_METHODS, documentFunction } from '../../src/functions/document.js';
+import { useAppEnv } from '../helpers/app-env.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
-// getRuntime reads the process environment once.
-Object.assign(process.env, {
-  ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
-  ENTRA_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
-  OBO_CREDENTIAL: 'secret',
-  OBO_CLIENT_SECRET: 'x',
-  MCP_ALLOWED_ORIGINS: 'https://app.example.com',
-});
+useAppEnv({ MCP_ALLOWED_ORIGINS: 'https://app.example.com' });
 
 const fn = documentFunction('doc', 'doc', () =>
   Promise.resolve({ status: 200, jsonBody: { a: 1 }, headers: { 'Cache-Control': 'public, max-age=60' } }),
