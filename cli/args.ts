@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { GUID } from '../src/util/guid.js';
 import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ClientError, EXIT_CODE_HELP } from './exit-codes.js';
 
@@ -47,6 +48,46 @@ export interface CliOptions {
 /** Longest --timeout: setTimeout's limit, 2^31-1 ms (about 24.8 days). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+/** A tool of the server, as --help describes it (tests/cli/args.test.ts checks it against the server's own list). */
+export interface ToolHelp {
+  name: string;
+  summary: string;
+  args: { name: string; required: boolean; example: string }[];
+}
+
+/** The server's tools and their arguments. */
+export const TOOLS: readonly ToolHelp[] = [
+  { name: 'get_user_info', summary: 'the signed-in user, from the token (no arguments)', args: [] },
+  { name: 'get_subscriptions', summary: 'your Azure subscriptions, all pages (no arguments)', args: [] },
+  {
+    name: 'list_resource_groups',
+    summary: 'the resource groups of a subscription',
+    args: [{ name: 'subscriptionId', required: true, example: '<subscription guid>' }],
+  },
+  {
+    name: 'list_resources',
+    summary: 'the resources of a subscription, or of one of its resource groups',
+    args: [
+      { name: 'subscriptionId', required: true, example: '<subscription guid>' },
+      { name: 'resourceGroup', required: false, example: '<resource group name>' },
+    ],
+  },
+];
+
+function toolsHelp(): string {
+  return TOOLS.flatMap(({ name, summary, args }) => {
+    const lines = [`  ${name.padEnd(22)}${summary}`];
+    if (args.length > 0) {
+      const json = JSON.stringify(Object.fromEntries(args.map((a) => [a.name, a.example])));
+      const optional = args.filter((a) => !a.required).map((a) => a.name);
+      lines.push(
+        `  ${''.padEnd(22)}'${json}'${optional.length > 0 ? ` (optional: ${optional.join(', ')})` : ''}`,
+      );
+    }
+    return lines;
+  }).join('\n');
+}
+
 /** `azure-obo-mcp --help`. */
 export const USAGE = `Usage: azure-obo-mcp [run] [options]
        azure-obo-mcp call <tool> ['<json arguments>'] [options]
@@ -87,6 +128,10 @@ Options:
   -v, --verbose           print stack traces and MSAL diagnostics on stderr
   -h, --help              show this help
 
+Tools (azure-obo-mcp call <tool> '<json arguments>', or --tool <name> --args '<json>'):
+${toolsHelp()}
+  e.g. azure-obo-mcp call list_resources '{"subscriptionId":"<guid>","resourceGroup":"rg-web"}'
+
 Exit codes:
 ${EXIT_CODE_HELP.join('\n')}
 `;
@@ -126,6 +171,23 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
+/** The first application (client) id given, and where from; a value that is no GUID is a usage error naming its source. */
+function clientIdFrom(
+  check: boolean,
+  sources: [string, string | undefined][],
+): [string | undefined, string | undefined] {
+  for (const [source, raw] of sources) {
+    const value = nonEmpty(raw);
+    if (value === undefined) continue;
+    if (check && !GUID.test(value))
+      throw usageError(
+        `${source} must be an application (client) id, a GUID such as 3f2e1d0c-9b8a-4765-8432-10fedcba9876: ${value.length > 60 ? `${value.slice(0, 60)}…` : value}`,
+      );
+    return [value, source];
+  }
+  return [undefined, undefined];
+}
+
 /** Parses argv (without node and script) and the environment into options; throws a usage ClientError. */
 export function parseCliArgs(
   argv: string[],
@@ -158,6 +220,11 @@ export function parseCliArgs(
       },
     });
   } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // Node's own text goes on about positionals after '--' and leaves a quote open.
+    const option = /^Unknown option '([^']*)'/.exec(error instanceof Error ? error.message : '')?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined)
+      throw usageError(`Unknown option '${option}'.`);
     throw usageError(error instanceof Error ? error.message : String(error));
   }
   const { values, positionals } = parsed;
@@ -235,13 +302,19 @@ export function parseCliArgs(
         fix: 'Use an https:// URL (plain http is allowed only for localhost, 127.0.0.1 and [::1]), or pass --insecure if you accept the risk.',
       },
     );
-  const cliClientId =
-    nonEmpty(values['client-id']) ?? nonEmpty(env.ENTRA_CLI_CLIENT_ID) ?? nonEmpty(env.ENTRA_CLIENT_ID);
+  // Only the commands that sign in use them (and check them).
+  const signsIn = command === 'run' || command === 'call';
+  const [cliClientId] = clientIdFrom(signsIn, [
+    ['--client-id', values['client-id']],
+    ['ENTRA_CLI_CLIENT_ID', env.ENTRA_CLI_CLIENT_ID],
+    ['ENTRA_CLIENT_ID', env.ENTRA_CLIENT_ID],
+  ]);
+  const [apiClientId] = clientIdFrom(signsIn, [['ENTRA_CLIENT_ID', env.ENTRA_CLIENT_ID]]);
   return {
     command,
     server,
     clientId: cliClientId,
-    apiClientId: nonEmpty(env.ENTRA_CLIENT_ID) ?? cliClientId,
+    apiClientId: apiClientId ?? cliClientId,
     auth: authRaw,
     tenantId: nonEmpty(values['tenant-id']) ?? nonEmpty(env.ENTRA_TENANT_ID),
     authorityHost: authorityFromUser

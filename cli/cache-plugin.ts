@@ -99,7 +99,9 @@ async function openCache(path: string, isDefault: boolean): Promise<FileHandle |
     const info = await handle.stat();
     if (!info.isFile())
       throw new ClientError('sign_in', `The token cache ${path} is ${kindOf(info)}, not a regular file.`, {
-        fix: `Remove ${path} (azure-obo-mcp logout) or pass another --cache path.`,
+        fix: info.isDirectory()
+          ? `--cache names the cache file itself: pass a file path, e.g. --cache ${join(path, 'token-cache.json')}.`
+          : `Remove ${path} (azure-obo-mcp logout) or pass another --cache path.`,
       });
     const uid = process.getuid?.();
     if (uid !== undefined && info.uid !== uid)
@@ -191,7 +193,13 @@ export async function removeCache(path: string): Promise<boolean> {
     await rm(path);
     removed = true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    // Never a folder: `--cache` names the cache file, and the folder may hold anything.
+    if (code === 'ERR_FS_EISDIR' || code === 'EISDIR')
+      throw new ClientError('usage', `${path} is a folder, not the token cache file; nothing removed.`, {
+        fix: `--cache names the cache file itself, e.g. --cache ${join(path, 'token-cache.json')}.`,
+      });
+    if (code !== 'ENOENT') throw error;
   }
   const prefix = `${basename(path)}.`;
   let names: string[] = [];

@@ -15,15 +15,17 @@ import {
   subscriptionLines,
   subscriptionsOf,
   tokenLine,
+  toolResultLines,
   toolsLine,
   userLines,
   redactToken,
 } from './output.js';
 import { confirm } from './prompt.js';
-import { discoverScope } from './scope-discovery.js';
+import { discoverScope, unreachableServer } from './scope-discovery.js';
 import type { ScopeDiscovery } from './scope-discovery.js';
 import { signIn } from './sign-in.js';
 import type { SignInResult } from './sign-in.js';
+import { toolErrorFix } from './tool-errors.js';
 
 /**
  * Where the CLI writes. Human mode prints progress lines on stdout; --json mode prints nothing but one
@@ -120,7 +122,7 @@ function tokenJson(token: SignInResult, showToken: boolean): Record<string, unkn
 
 function toolFailure(name: string, result: ToolResult): ClientError {
   return new ClientError('tool', `Tool ${name} returned an error: ${result.text || '(no message)'}`, {
-    fix: 'See the message above; azure-obo-mcp --help lists the tools and how to pass arguments.',
+    fix: toolErrorFix(result.text),
     details: {
       tool: name,
       result: { isError: true, text: result.text, structuredContent: result.structuredContent ?? null },
@@ -167,11 +169,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
   for (const n of discovery.notes ?? []) out.note(`Note: ${n}`);
   if (!discovery.reachable) {
     // Without a scope from the server there is nothing to sign in for yet: report the server first.
-    throw new ClientError(
-      'server_unreachable',
-      `Cannot reach the MCP server at ${opts.server} (${discovery.failure ?? 'no answer'}).`,
-      { fix: 'Is the server running (npm run serve, or func start)? Check --server.' },
-    );
+    throw unreachableServer(opts.server, discovery.failure ?? 'no answer');
   }
   out.line(`Scope: ${discovery.scope} (${SCOPE_SOURCES[discovery.source]})`);
   const tenantId = opts.tenantId ?? discovery.tenantId;
@@ -276,7 +274,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
           : { ok: true, ...base, serverInfo, ...call },
       );
       if (!failure) {
-        out.line(result.text || JSON.stringify(result.structuredContent ?? result.content, null, 2));
+        for (const l of toolResultLines(result)) out.line(l);
         return ExitCode.ok;
       }
       out.failure(failure, opts.verbose);

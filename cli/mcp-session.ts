@@ -6,7 +6,8 @@ import {
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ClientError } from './exit-codes.js';
-import { describeNetworkError, parseBearerChallenge } from './scope-discovery.js';
+import { describeNetworkError, parseBearerChallenge, unreachableServer } from './scope-discovery.js';
+import { TOOL_USAGE_FIX } from './tool-errors.js';
 import type { BearerChallenge } from './scope-discovery.js';
 
 /**
@@ -231,16 +232,7 @@ export class McpSession {
         { fix: 'Check the server, or raise --timeout.', cause: error },
       );
     }
-    if (networkFailure) {
-      return new ClientError(
-        'server_unreachable',
-        `Cannot reach the MCP server at ${this.server} (${networkFailure}).`,
-        {
-          fix: 'Is the server running (npm run serve, or func start)? Check --server.',
-          cause: error,
-        },
-      );
-    }
+    if (networkFailure) return unreachableServer(this.server, networkFailure, error);
     if (rejection && (rejection.status === 404 || rejection.status === 405)) {
       return new ClientError(
         'server_unreachable',
@@ -263,9 +255,7 @@ export class McpSession {
         tool ? 'tool' : 'generic',
         `${tool ? `Tool ${tool} failed` : 'MCP request failed'}: ${error.message}`,
         {
-          fix: tool
-            ? 'Check the tool name and arguments (azure-obo-mcp lists the tools).'
-            : 'Check the server logs.',
+          fix: tool ? TOOL_USAGE_FIX : 'Check the server logs.',
           cause: error,
         },
       );

@@ -105,3 +105,18 @@ export function errorDocument(error: ClientError): Record<string, unknown> {
     },
   };
 }
+
+/**
+ * A successful tool result for people: the structured content as indented JSON, then the text blocks that are not
+ * just that JSON serialized (the server's summary); results without structured content print their text.
+ */
+export function toolResultLines(result: { structuredContent?: unknown; content: unknown[] }): string[] {
+  const texts = result.content.flatMap((c) => {
+    const { type, text } = c as { type?: unknown; text?: unknown };
+    return type === 'text' && typeof text === 'string' ? [text] : [];
+  });
+  if (result.structuredContent === undefined)
+    return texts.length > 0 ? texts : [JSON.stringify(result.content, null, 2)];
+  const serialized = JSON.stringify(result.structuredContent);
+  return [JSON.stringify(result.structuredContent, null, 2), ...texts.filter((t) => t !== serialized)];
+}

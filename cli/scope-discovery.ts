@@ -1,6 +1,7 @@
 // How real MCP clients find the scope to request: an unauthenticated request gets a 401 whose
 // WWW-Authenticate challenge names the protected resource metadata (RFC 9728), which lists scopes_supported.
 import { isLoopbackUrl } from '../src/util/loopback.js';
+import { ClientError } from './exit-codes.js';
 /** Parameters of a `Bearer` WWW-Authenticate challenge (RFC 6750 / RFC 9728). */
 export interface BearerChallenge {
   error?: string;
@@ -243,4 +244,25 @@ export function describeNetworkError(error: unknown): string {
     current = (current as { cause?: unknown }).cause;
   }
   return message;
+}
+
+/**
+ * The failure to reach `server` at all, with the fix its cause suggests: an https:// URL whose server answered
+ * without TLS (a plain http server, such as `npm run serve`) is a protocol mismatch, not a server that is down.
+ */
+export function unreachableServer(server: string, failure: string, cause?: unknown): ClientError {
+  if (server.startsWith('https:') && /^ERR_SSL_|^EPROTO$|wrong version number/i.test(failure)) {
+    return new ClientError(
+      'server_unreachable',
+      `The server at ${server} does not speak TLS (${failure}): it answers plain http, not https.`,
+      {
+        fix: `Use http:// for a plain http server (npm run serve: --server ${server.replace(/^https:/, 'http:')}), or check the port.`,
+        cause,
+      },
+    );
+  }
+  return new ClientError('server_unreachable', `Cannot reach the MCP server at ${server} (${failure}).`, {
+    fix: 'Is the server running (npm run serve, or func start)? Check --server.',
+    cause,
+  });
 }

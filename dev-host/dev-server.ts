@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import functions from '@azure/functions';
+import { serialize as serializeCookie } from 'cookie';
 import type { HttpHandler, HttpRequestInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../src/functions/index.js';
 
@@ -26,8 +27,12 @@ export function toRoutes(functionsList: HttpFunctionDefinition[]): Route[] {
   }));
 }
 
-/** Largest body the dev host lets a handler read (the largest MCP_MAX_BODY_BYTES); more is a 413. */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * The Functions host's default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT (~100 MB). Over its limit the host answers 500
+ * with an empty body and `Connection: close` before the function runs (measured under the real host); the dev host
+ * does the same, so an app whose own limit is not below the host's finds out here, not in Azure.
+ */
+export const HOST_BODY_LIMIT_BYTES = 100 * 1024 * 1024;
 /** Unread body bytes the host discards after answering to keep a connection alive; beyond, it closes. */
 export const DRAIN_BYTES = 1024 * 1024;
 /** How long a closing connection keeps reading (and discarding) so the peer gets the answer, not a reset. */
@@ -53,19 +58,38 @@ function lingeringClose(socket: Socket): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
-// Framing is the host's business (as behind the Functions host's proxy), not the handler's.
-const HOP_BY_HOP = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'upgrade']);
+// What the Functions worker's HTTP proxy leaves out of a function's response (@azure/functions 4.x,
+// blockedProxyResponseHeaders), plus Content-Length: the host frames the body itself (chunked).
+const NOT_FORWARDED = new Set([
+  'connection',
+  'content-length',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function declaredLength(req: IncomingMessage): number | undefined {
   const value = req.headers['content-length'];
   return value === undefined ? undefined : Number(value);
 }
 
+/** Bytes of the request body read so far, and whether they went past the host's limit. */
+interface Received {
+  bytes: number;
+  overLimit: boolean;
+}
+
 /**
  * The request body as a web stream read on demand, like `@azure/functions` with HTTP streaming. Cancelling it
  * (a handler stopping at its size limit) leaves the connection intact: the host drains or closes it afterwards.
+ * Past the host's limit the stream fails, and the host answers 500 whatever the handler returns.
  */
-function bodyStream(req: IncomingMessage, received: { bytes: number }): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage, received: Received, limit: number): ReadableStream<Uint8Array> {
   const chunks: AsyncIterator<Buffer> = req.iterator({ destroyOnReturn: false });
   return new ReadableStream<Uint8Array>(
     {
@@ -74,9 +98,10 @@ function bodyStream(req: IncomingMessage, received: { bytes: number }): Readable
         if (next.done) return controller.close();
         const value = next.value;
         received.bytes += value.length;
-        if (received.bytes > MAX_BODY_BYTES) {
+        if (received.bytes > limit) {
+          received.overLimit = true;
           await chunks.return?.();
-          return controller.error(new RangeError('request body too large'));
+          return controller.error(new RangeError('request body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'));
         }
         controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
       },
@@ -88,33 +113,87 @@ function bodyStream(req: IncomingMessage, received: { bytes: number }): Readable
   );
 }
 
+/** An answer: what the worker's proxy would send for a function's response, or one of the host's own. */
+interface Answer {
+  status: number;
+  /** Header name → value(s), names as the worker sends them (lower case). */
+  headers: Map<string, string | string[]>;
+  body: AsyncIterable<Uint8Array> | undefined;
+  /** The host's own answer after a failure: the connection is closed after it. */
+  close?: boolean;
+}
+
+/** The host's own answer (unknown route, body over its limit, a failed function): empty body. */
+function hostAnswer(status: number, close = false): Answer {
+  return { status, headers: new Map(), body: undefined, close };
+}
+
+/**
+ * A function's response as the Functions worker's HTTP proxy passes it to the host (@azure/functions 4.x
+ * sendProxyResponse): each header entry is set in turn, so a header given twice keeps only its last value — two
+ * `Set-Cookie` headers included; `cookies` become the Set-Cookie header (serialized like the library does, with
+ * the `cookie` package), replacing any from `headers`; `x-ms-invocation-id` is added; the body is streamed.
+ */
+export function proxiedAnswer(response: InstanceType<typeof HttpResponse>, invocationId: string): Answer {
+  const headers = new Map<string, string | string[]>();
+  const connection = new Set(
+    (response.headers.get('connection') ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  // Iterated as the worker does (entries(); forEach walks the same list): Set-Cookie values come one at a time.
+  response.headers.forEach((value, name) => {
+    if (!NOT_FORWARDED.has(name) && !connection.has(name)) headers.set(name, value);
+  });
+  headers.set('x-ms-invocation-id', invocationId);
+  if (response.cookies.length > 0) {
+    headers.set(
+      'set-cookie',
+      response.cookies.map(({ name, value, expires, sameSite, ...options }) =>
+        serializeCookie(name, value, {
+          ...options,
+          ...(expires === undefined ? {} : { expires: new Date(expires) }),
+          ...(sameSite === undefined
+            ? {}
+            : { sameSite: sameSite.toLowerCase() as 'lax' | 'strict' | 'none' }),
+        }),
+      ),
+    );
+  }
+  return { status: response.status, headers, body: response.body ?? undefined };
+}
+
 /**
  * Writes the answer, then keeps the connection in step with the next request: an unread body is discarded up to
  * DRAIN_BYTES; a larger (or unknown-length) rest, or a connection that already sent unparseable bytes, is
- * closed gracefully after the answer (`Connection: close`, then a lingering close).
+ * closed gracefully after the answer (`Connection: close`, then a lingering close). Like the host (Kestrel) it
+ * sends no `Connection: keep-alive` or `Keep-Alive` on a persistent HTTP/1.1 connection, and a body chunked.
  */
 async function respond(
   req: IncomingMessage,
   res: ServerResponse,
-  received: { bytes: number },
-  status: number,
-  headers: Record<string, string>,
-  body: Uint8Array | string,
+  received: Received,
+  answer: Answer,
 ): Promise<void> {
   // Let the parser finish the bytes already read: a parse error there must mark this answer as the last one.
   await nextTurn();
   const socket = req.socket;
   const declared = declaredLength(req);
   const rest = req.complete ? 0 : declared === undefined ? Infinity : declared - received.bytes;
-  const close = poisoned.has(socket) || rest > DRAIN_BYTES;
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
+  const close = answer.close === true || poisoned.has(socket) || rest > DRAIN_BYTES;
+  res.statusCode = answer.status;
+  for (const [name, value] of answer.headers) res.setHeader(name, value);
+  if (close || !res.shouldKeepAlive)
+    res.setHeader('Connection', 'close'); // ours, or the client asked
+  else res.removeHeader('Connection'); // no Connection: keep-alive, hence no Keep-Alive either
+  if (answer.body) {
+    for await (const chunk of answer.body) res.write(chunk);
+    res.end();
+  } else {
+    if (req.method !== 'HEAD') res.setHeader('Content-Length', '0');
+    res.end();
   }
-  out['Content-Length'] = String(Buffer.byteLength(body));
-  if (close) out.Connection = 'close';
-  res.writeHead(status, out);
-  res.end(body);
   if (req.complete) return;
   let discarded = 0;
   req.on('data', (chunk: Buffer) => {
@@ -124,19 +203,15 @@ async function respond(
   req.resume();
 }
 
-function json(error: string): string {
-  return JSON.stringify({ error });
-}
-
 async function dispatch(
   routes: Route[],
   req: IncomingMessage,
   res: ServerResponse,
   origin: string,
+  bodyLimit: number,
 ): Promise<void> {
-  const received = { bytes: 0 };
-  const reply = (status: number, body: string, headers: Record<string, string> = {}) =>
-    respond(req, res, received, status, { 'Content-Type': 'application/json', ...headers }, body);
+  const received: Received = { bytes: 0, overLimit: false };
+  const reply = (answer: Answer) => respond(req, res, received, answer);
 
   const target = req.url ?? '/';
   let url: URL;
@@ -145,15 +220,14 @@ async function dispatch(
     if (!target.startsWith('/') || target.startsWith('//')) throw new Error('not origin-form');
     url = new URL(`${origin}${target}`);
   } catch {
-    return reply(400, json('bad_request'));
+    return reply(hostAnswer(400, true));
   }
   const path = url.pathname.toLowerCase().replace(/\/+$/, '');
-  const route = routes.find((r) => r.path === path);
-  if (!route) return reply(404, json('not_found'));
   const method = (req.method ?? 'GET').toUpperCase();
-  if (!route.methods.includes(method))
-    return reply(405, json('method_not_allowed'), { Allow: route.methods.join(', ') });
-  if ((declaredLength(req) ?? 0) > MAX_BODY_BYTES) return reply(413, json('request_too_large'));
+  // The host routes by path and method together: a method the function does not list is its empty 404 too.
+  const route = routes.find((r) => r.path === path && r.methods.includes(method));
+  if (!route) return reply(hostAnswer(404));
+  if ((declaredLength(req) ?? 0) > bodyLimit) return reply(hostAnswer(500, true));
 
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -163,26 +237,29 @@ async function dispatch(
   // What the Functions library builds from the host's proxied request when HTTP streaming is on.
   // `duplex: 'half'` is required by fetch for stream bodies (not yet in the DOM typings).
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
-  if (hasBody) Object.assign(init, { body: bodyStream(req, received), duplex: 'half' });
+  if (hasBody) Object.assign(init, { body: bodyStream(req, received, bodyLimit), duplex: 'half' });
   const nativeRequest = new Request(url, init);
   const request = new HttpRequest({ nativeRequest } as unknown as HttpRequestInit);
+  const invocationId = randomUUID();
   const context = new InvocationContext({
-    invocationId: randomUUID(),
+    invocationId,
     functionName: route.name,
     logHandler: (level, ...args) => console.log(`[${route.name}] ${level}:`, ...args),
   });
-  const response = new HttpResponse(await route.handler(request, context));
-  const out: Record<string, string> = {};
-  response.headers.forEach((value, name) => (out[name] = value));
-  return respond(req, res, received, response.status, out, Buffer.from(await response.arrayBuffer()));
+  let response: InstanceType<typeof HttpResponse>;
+  try {
+    response = new HttpResponse(await route.handler(request, context));
+  } catch (error) {
+    // An exception out of a function: the host answers 500 with an empty body (and logs it).
+    console.error(`dev host: ${route.name} failed: ${error instanceof Error ? error.name : 'unknown'}`);
+    return reply(hostAnswer(500));
+  }
+  if (received.overLimit) return reply(hostAnswer(500, true));
+  return reply(proxiedAnswer(response, invocationId));
 }
 
-function errorAnswer(status: number, reason: string, error: string): string {
-  const body = json(error);
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
-    `Connection: close\r\n\r\n${body}`
-  );
+function errorAnswer(status: number, reason: string): string {
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
 }
 
 /**
@@ -196,10 +273,9 @@ function onClientError(error: Error & { code?: string }, socket: Socket): void {
   if ((inFlight.get(socket) ?? 0) > 0) return; // the last answer closes the connection
   if (socket.writable) {
     if (error.code === 'HPE_HEADER_OVERFLOW')
-      socket.write(errorAnswer(431, 'Request Header Fields Too Large', 'headers_too_large'));
-    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
-      socket.write(errorAnswer(408, 'Request Timeout', 'request_timeout'));
-    else socket.write(errorAnswer(400, 'Bad Request', 'bad_request'));
+      socket.write(errorAnswer(431, 'Request Header Fields Too Large'));
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.write(errorAnswer(408, 'Request Timeout'));
+    else socket.write(errorAnswer(400, 'Bad Request'));
   }
   lingeringClose(socket);
 }
@@ -210,8 +286,11 @@ export function startDevHost(options: {
   host?: string;
   /** The app's HTTP functions (src/functions/index.ts, or a bundle's). */
   functions: HttpFunctionDefinition[];
+  /** The host's request-body limit, FUNCTIONS_REQUEST_BODY_SIZE_LIMIT (default HOST_BODY_LIMIT_BYTES). */
+  bodyLimitBytes?: number;
 }): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
+  const bodyLimit = options.bodyLimitBytes ?? HOST_BODY_LIMIT_BYTES;
   const routes = toRoutes(options.functions);
   const server = createServer((req, res) => {
     const socket = req.socket;
@@ -227,11 +306,11 @@ export function startDevHost(options: {
       if (left === 0 && poisoned.has(socket)) lingeringClose(socket);
     });
     const origin = `http://${req.headers.host ?? `${host}:${options.port}`}`;
-    dispatch(routes, req, res, origin).catch((error: unknown) => {
+    dispatch(routes, req, res, origin, bodyLimit).catch((error: unknown) => {
       console.error(`dev host: request failed: ${error instanceof Error ? error.name : 'unknown'}`);
       if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'application/json', Connection: 'close' });
-        res.end(json('internal_error'));
+        res.writeHead(500, { 'Content-Length': '0', Connection: 'close' });
+        res.end();
       } else res.destroy();
     });
   });

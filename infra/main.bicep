@@ -59,7 +59,7 @@ param oauthProxyKeySecretName string = 'mcp-oauth-proxy-key'
 @description('MCP_OAUTH_REDIRECT_HOSTS: comma-separated host names the OAuth proxy may send sign-ins back to (e.g. claude.ai,chatgpt.com,127.0.0.1,localhost). Empty: any host (the consent page is always shown).')
 param oauthRedirectHosts string = ''
 
-@description('Largest request body in bytes, enforced by the Functions host (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) and by the server (MCP_MAX_BODY_BYTES).')
+@description('Largest request body in bytes the server accepts (MCP_MAX_BODY_BYTES, 413 beyond); the Functions host\'s own limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) is set to twice it, so the server answers, not the host.')
 @minValue(1024)
 @maxValue(16777216)
 param maxRequestBodyBytes int = 1048576
@@ -73,7 +73,7 @@ param appDisplayName string = 'azure-obo-mcp (${environmentName})'
 @description('Grant tenant-wide admin consent to the delegated permissions: the API app\'s (Azure Service Management user_impersonation; Graph User.Read openid profile email) and the CLI app\'s sign-in scopes (Graph openid profile offline_access). Requires a deployer allowed to grant consent; otherwise grant it once per app with `az ad app permission admin-consent`.')
 param grantAdminConsent bool = false
 
-@description('Browser origins allowed to call /mcp (MCP_ALLOWED_ORIGINS, comma-separated). Empty: none (VS Code and the CLI are not browsers).')
+@description('Browser origins allowed to call /mcp (MCP_ALLOWED_ORIGINS, comma-separated), also the Function App\'s platform CORS allowed origins (on Flex the platform answers preflights). Empty: none (VS Code and the CLI are not browsers).')
 param mcpAllowedOrigins string = ''
 
 @description('Object ID of the deploying principal: made an owner of the app registration and, in keyvault mode, allowed to write the secret. Empty: neither.')

@@ -1,5 +1,5 @@
-// `npm run bench` (after `npm run build`): cold start, round trips, import time, throughput and memory of the server,
-// through the dev host against the emulator. Absolute times depend on the machine; round trips (emulated latency)
+// `npm run bench`: cold start, round trips, import time, throughput and memory of the server, through the dev host
+// (serving the app bundle, built first when missing or stale) against the emulator. Absolute times depend on the machine; round trips (emulated latency)
 // and ratios measured in one run are what compare across machines.
 //   BENCH_LATENCY_MS  emulated upstream round trip (default 100)
 //   BENCH_RSS_USERS   comma-separated user counts for the memory figures (default 100,2000,10000)
@@ -8,11 +8,12 @@
 //   BENCH_IMPORT_RUNS fresh processes per import-time figure, median reported (default 15)
 //   BENCH_ONLY        comma-separated parts to run: import,cold,throughput,memory (default all)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE, ensureBundle } from '../dev-host/bundle.js';
 import { startEmulator } from '../emulator/index.js';
 import type { CredentialMode, Emulator } from '../emulator/index.js';
 
@@ -22,8 +23,9 @@ const RSS_USERS = (process.env.BENCH_RSS_USERS ?? '100,2000,10000').split(',').m
 const CALLS = Number(process.env.BENCH_CALLS ?? 400);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 3);
 const IMPORT_RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 15);
-const BUNDLE = join(ROOT, 'dist/app/functions.mjs');
-const UNBUNDLED = join(ROOT, 'dist/src/functions/index.js');
+// The app compiled file by file with tsc, importing its dependencies from node_modules: what the bundle replaces.
+const TSC_DIR = join(ROOT, '.cache', 'bench-tsc');
+const UNBUNDLED = join(TSC_DIR, 'src', 'functions', 'index.js');
 
 interface Host {
   url: string;
@@ -32,12 +34,17 @@ interface Host {
   stop: () => Promise<void>;
 }
 
-/** The dev host on a free port serving `env` (the deployment bundle when built, as in Azure). */
-async function startHost(env: Record<string, string>): Promise<Host> {
-  const app = existsSync(BUNDLE) ? { DEV_HOST_APP: BUNDLE } : {};
+/**
+ * The dev host on a free port serving `env` with the deployment bundle, as in Azure: once ready (its start-up work
+ * done), or with `whileStarting` as soon as it accepts requests.
+ */
+async function startHost(env: Record<string, string>, whileStarting = false): Promise<Host> {
+  const announcement = whileStarting
+    ? /accepting requests: (http:\/\/\S+\/mcp)/
+    : /listening: (http:\/\/\S+\/mcp)/;
   const child = spawn(process.execPath, ['--import', 'tsx', 'dev-host/serve.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...app, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -45,7 +52,7 @@ async function startHost(env: Record<string, string>): Promise<Host> {
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening: (http:\/\/\S+\/mcp)/.exec(out);
+      const m = announcement.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`dev host exited with ${code}:\n${out}`)));
@@ -119,7 +126,7 @@ async function coldCalls(emulator: Emulator): Promise<void> {
       // Fresh instances per case, the median reported: one cold start on a 2-core machine is mostly noise.
       for (let run = 0; run < COLD_RUNS; run++) {
         // A request after the start-up work is done (≥ 1.5 s), then one that arrives as the instance starts.
-        const settled = await startHost(emulator.env(mode));
+        const settled = await startHost(emulator.env(mode), true);
         try {
           await sleep(1500);
           // On a busy machine loading the lazy modules can outlast 1.5 s; the figure is for a settled instance.
@@ -138,7 +145,7 @@ async function coldCalls(emulator: Emulator): Promise<void> {
         } finally {
           await settled.stop();
         }
-        const starting = await startHost(emulator.env(mode));
+        const starting = await startHost(emulator.env(mode), true);
         try {
           const token = await emulator.issueUserToken({});
           whileStarting.push(await timed(() => callTool(starting.url, token, 'get_subscriptions')));
@@ -160,11 +167,31 @@ async function coldCalls(emulator: Emulator): Promise<void> {
 }
 
 /** Module load of fresh processes: median of runs minus a bare `node -e 0` (wall clock, as the worker sees it). */
+/** Compiles src/ with tsc into TSC_DIR (the unbundled app, for the import comparison). */
+function compileUnbundled(): void {
+  rmSync(TSC_DIR, { recursive: true, force: true });
+  const config = join(ROOT, '.cache', 'bench-tsconfig.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: false, sourceMap: false, outDir: './bench-tsc', rootDir: '..' },
+      include: ['../src'],
+    }),
+  );
+  const tsc = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+}
+
 function importTime(): void {
-  if (!existsSync(BUNDLE) || !existsSync(UNBUNDLED)) {
-    console.log('\nimport time: run `npm run build` first');
-    return;
-  }
+  compileUnbundled();
   const env = { PATH: process.env.PATH ?? '' };
   const wall = (args: string[]): number => {
     const start = performance.now();
@@ -328,8 +355,7 @@ async function memory(emulator: Emulator): Promise<void> {
 async function main(): Promise<void> {
   if (process.argv.includes('--bare-server')) return bareServer();
   console.log(
-    `azure-obo-mcp bench, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${(await import('node:os')).cpus().length} cores` +
-      (existsSync(BUNDLE) ? ', dev host serving the bundle' : ', dev host serving the sources (no build)'),
+    `azure-obo-mcp bench, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${(await import('node:os')).cpus().length} cores, dev host serving the bundle`,
   );
   const only = process.env.BENCH_ONLY?.split(',');
   const parts = ['import', 'cold', 'throughput', 'memory'];
@@ -345,6 +371,7 @@ async function main(): Promise<void> {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1`);
   }
   const wanted = (part: string): boolean => !only || only.includes(part);
+  ensureBundle((line) => console.log(line));
   if (wanted('import')) importTime();
   const emulator = await startEmulator();
   try {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suite with node's test runner. The emulator's throwaway CA is created first and handed to
-// every test process through NODE_EXTRA_CA_CERTS, which Node reads only at process start.
+// every test process through NODE_EXTRA_CA_CERTS, which Node reads only at process start; the app bundle the dev
+// host serves is built first when missing or stale.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -35,6 +36,14 @@ if (ca.status !== 0) {
   process.exit(ca.status ?? 1);
 }
 const caCert = ca.stdout.trim();
+
+// The dev host serves the app bundle (dist/app/functions.mjs): build it once here, when missing or stale, rather
+// than in whichever test starts a host first.
+const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'dev-host/bundle.ts'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (bundle.status !== 0) process.exit(bundle.status ?? 1);
 
 const run = spawnSync(
   process.execPath,

@@ -78,6 +78,27 @@ function checkAppIdUri(settings: Settings, logger: Logger): void {
   );
 }
 
+// The all-zero GUID local.settings.sample.json ships: valid in form, so settings pass, but no tenant or app has it.
+const PLACEHOLDER_GUID = '00000000-0000-0000-0000-000000000000';
+
+// Once, at start: a setting still holding the sample's placeholder makes every sign-in and token check fail.
+function warnPlaceholders(settings: Settings, logger: Logger): void {
+  const placeholders: [string, string | undefined][] = [
+    ['ENTRA_TENANT_ID', settings.tenantId],
+    ['ENTRA_CLIENT_ID', settings.clientId],
+    [
+      'MANAGED_IDENTITY_CLIENT_ID',
+      settings.credential.mode === 'secret' ? undefined : settings.credential.managedIdentityClientId,
+    ],
+  ];
+  for (const [name, value] of placeholders) {
+    if (value === PLACEHOLDER_GUID)
+      logger.warn(
+        `config: ${name} is the placeholder all-zero GUID of local.settings.sample.json; no token can match it until you set your own.`,
+      );
+  }
+}
+
 // Once, at start: which client applications may call (ENTRA_ALLOWED_CLIENT_IDS).
 function logClientPolicy(settings: Settings, logger: Logger): void {
   if (settings.allowedClientIds === '*') {
@@ -108,6 +129,7 @@ export function createRuntime(
     timeoutMs: settings.upstreamTimeoutMs,
     maxCachedTokens: settings.oboCacheMaxUsers,
   });
+  warnPlaceholders(settings, logger);
   logClientPolicy(settings, logger);
   checkAppIdUri(settings, logger);
   const source = options.source ?? createCredentialSource(settings, logger, env);

@@ -47,6 +47,38 @@ describe('createRuntime logs the client application policy once', () => {
   });
 });
 
+describe("createRuntime warns about the sample settings' placeholder GUIDs", () => {
+  const ZERO = '00000000-0000-0000-0000-000000000000';
+  const placeholders = (env: Record<string, string>): string[] => {
+    const log = capture();
+    createRuntime(loadSettings({ ...BASE, ...env }), log.logger, {});
+    return log.warn.filter((m) => m.includes('placeholder'));
+  };
+
+  it('one line per setting that holds it, naming the setting', () => {
+    const lines = placeholders({ ENTRA_TENANT_ID: ZERO, ENTRA_CLIENT_ID: ZERO });
+    assert.deepEqual(
+      lines.map(
+        (l) =>
+          /^config: (\w+) is the placeholder all-zero GUID of local\.settings\.sample\.json/.exec(l)?.[1],
+      ),
+      ['ENTRA_TENANT_ID', 'ENTRA_CLIENT_ID'],
+    );
+    assert.equal(
+      placeholders({
+        OBO_CREDENTIAL: 'managed-identity',
+        OBO_CLIENT_SECRET: '',
+        MANAGED_IDENTITY_CLIENT_ID: ZERO,
+      }).length,
+      1,
+    );
+  });
+
+  it('none for real ids', () => {
+    assert.deepEqual(placeholders({}), []);
+  });
+});
+
 describe("createRuntime warns about an Application ID URI that may be another app's", () => {
   const warned = (env: Record<string, string>): string[] => {
     const log = capture();

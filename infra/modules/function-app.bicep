@@ -83,7 +83,7 @@ type serverSettings = {
   keyVaultSecretName: string
   @description('MCP_ALLOWED_ORIGINS (comma-separated, may be empty)')
   allowedOrigins: string
-  @description('MCP_MAX_BODY_BYTES, also the host\'s FUNCTIONS_REQUEST_BODY_SIZE_LIMIT')
+  @description('MCP_MAX_BODY_BYTES; the host\'s FUNCTIONS_REQUEST_BODY_SIZE_LIMIT is twice it')
   maxBodyBytes: int
   @description('MCP_OAUTH_PROXY')
   oauthProxy: ('on' | 'off')
@@ -94,6 +94,20 @@ type serverSettings = {
 }
 
 var hasCustomDomain = !empty(customDomain)
+
+// The host's own request-body limit sits above the app's. Over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT the host answers
+// 500 with an empty body (or resets the connection) before the function runs, so with equal limits no client ever
+// got the handler's 413; between the two the handler answers 413 naming MCP_MAX_BODY_BYTES. Twice the app's limit
+// still bounds what the host takes in (its default is ~100 MB). tests/infra/body-limit.test.ts checks both.
+var hostBodyLimitBytes = server.maxBodyBytes * 2
+
+// Browser origins for the platform's CORS: on Linux Consumption and Flex the host's CORS middleware answers every
+// preflight itself (the function's OPTIONS handler never runs), so without this list an allowed origin's preflight
+// gets no Access-Control headers. The same origins as MCP_ALLOWED_ORIGINS; empty: no browser origins.
+var corsAllowedOrigins = filter(
+  map(split(server.allowedOrigins, ','), origin => trim(origin)),
+  origin => !empty(origin)
+)
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -133,6 +147,10 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
     functionAppConfig: {
       deployment: {
@@ -223,9 +241,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // Platform: Application Insights with Entra (not instrumentation key) authentication.
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-    // Platform: the host's own request-body limit (default ~100 MB), so an oversized body is refused before
-    // the host buffers it; the same bound as MCP_MAX_BODY_BYTES.
-    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(server.maxBodyBytes)
+    // Platform: the host's own request-body limit (default ~100 MB), above MCP_MAX_BODY_BYTES (see
+    // hostBodyLimitBytes) so that the handler, not the host, answers bodies just over the app's limit.
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(hostBodyLimitBytes)
     // The MCP server (src/config/settings.ts).
     ENTRA_TENANT_ID: server.tenantId
     ENTRA_CLIENT_ID: server.clientId

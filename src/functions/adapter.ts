@@ -1,12 +1,14 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { parseSetCookie } from 'set-cookie-parser';
 import { ConfigError } from '../errors.js';
 import { readAtMost } from '../util/body.js';
 import type { ChunkReader } from '../util/body.js';
 import type { Logger } from '../util/log.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
-// At most what the host itself accepts (infra sets FUNCTIONS_REQUEST_BODY_SIZE_LIMIT to MCP_MAX_BODY_BYTES).
-const DRAIN_LIMIT_BYTES = 16 * 1_048_576;
+// At most what the host itself accepts: infra sets FUNCTIONS_REQUEST_BODY_SIZE_LIMIT to twice MCP_MAX_BODY_BYTES,
+// whose largest value is 16 MiB.
+const DRAIN_LIMIT_BYTES = 32 * 1_048_576;
 
 interface BodySource {
   getReader(): ChunkReader;
@@ -57,11 +59,53 @@ export function toWebRequest(request: HttpRequest): Request {
   });
 }
 
+const SAME_SITE: Record<string, Cookie['sameSite']> = { strict: 'Strict', lax: 'Lax', none: 'None' };
+
+/**
+ * Set-Cookie header values as the Functions library's `cookies`. Its worker passes response headers on one entry at
+ * a time, so of several Set-Cookie headers only the last would reach the client; `cookies` all do. The library
+ * serializes each again (the `cookie` package, values through encodeURIComponent), so a cookie it could not
+ * reproduce exactly (a value it would re-encode, `Partitioned`, an unknown SameSite) fails instead of changing.
+ */
+export function toCookies(setCookies: string[]): Cookie[] {
+  return parseSetCookie(setCookies, { decodeValues: false }).map((parsed) => {
+    let value: string;
+    try {
+      value = decodeURIComponent(parsed.value);
+    } catch {
+      value = '';
+    }
+    const sameSite = parsed.sameSite === undefined ? undefined : SAME_SITE[parsed.sameSite.toLowerCase()];
+    if (encodeURIComponent(value) !== parsed.value || parsed.partitioned || (parsed.sameSite && !sameSite))
+      throw new Error(
+        `Set-Cookie ${parsed.name}: the Functions worker cannot pass this cookie on unchanged.`,
+      );
+    const cookie: Cookie = { name: parsed.name, value };
+    if (parsed.domain !== undefined) cookie.domain = parsed.domain;
+    if (parsed.path !== undefined) cookie.path = parsed.path;
+    if (parsed.expires !== undefined) cookie.expires = parsed.expires;
+    if (parsed.maxAge !== undefined) cookie.maxAge = parsed.maxAge;
+    if (parsed.secure) cookie.secure = true;
+    if (parsed.httpOnly) cookie.httpOnly = true;
+    if (sameSite) cookie.sameSite = sameSite;
+    return cookie;
+  });
+}
+
+/** A web-standard Response as the Functions library's response: status, headers, Set-Cookie as `cookies`, body. */
 export async function toResponseInit(response: Response): Promise<HttpResponseInit> {
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined;
   const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => (headers[name] = value));
-  return { status: response.status, headers, ...(body ? { body } : {}) };
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const setCookies = response.headers.getSetCookie();
+  return {
+    status: response.status,
+    headers,
+    ...(setCookies.length > 0 ? { cookies: toCookies(setCookies) } : {}),
+    ...(body ? { body } : {}),
+  };
 }
 
 /** A logger writing to the invocation's log stream (Application Insights in Azure). */

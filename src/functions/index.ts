@@ -16,11 +16,17 @@ export interface HttpFunctionDefinition {
 export const httpFunctions: HttpFunctionDefinition[] = [mcpFunction, ...metadataFunctions, ...oauthFunctions];
 for (const { name, options } of httpFunctions) functions.app.http(name, options);
 
-// Validate settings when the worker loads the app, so a missing or bad setting is in the logs at start (by name,
-// never by value); requests then answer 500 server_misconfigured instead of crashing. With valid settings, warm
-// discovery, keys, the OBO credential and the lazy modules in the background (never fails, never blocks start).
-try {
-  void getRuntime().prefetch();
-} catch (error) {
-  console.error(`azure-obo-mcp: ${error instanceof Error ? error.message : String(error)}`);
-}
+/**
+ * Validates settings when the worker loads the app, so a missing or bad setting is in the logs at start (by name,
+ * never by value); requests then answer 500 server_misconfigured instead of crashing. With valid settings, warms
+ * discovery, keys, the OBO credential and the lazy modules in the background (never fails, never blocks start).
+ * Settles when that is done: the dev host announces readiness after it, as the Functions host's start covers it.
+ */
+export const started: Promise<void> = (() => {
+  try {
+    return getRuntime().prefetch();
+  } catch (error) {
+    console.error(`azure-obo-mcp: ${error instanceof Error ? error.message : String(error)}`);
+    return Promise.resolve();
+  }
+})();

@@ -10,6 +10,7 @@ import { AppError, OboError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readAtMost } from '../util/body.js';
 import { fingerprint, redact } from '../util/log.js';
+import { ORIGIN_NOT_ALLOWED, allowedOrigin, preflightHeaders } from '../util/cors.js';
 import type { Logger } from '../util/log.js';
 import { ARM_TOOLS, createMcpServer } from './server.js';
 
@@ -18,8 +19,6 @@ import { ARM_TOOLS, createMcpServer } from './server.js';
 const MAX_BATCH = 10;
 // JSON-RPC's implementation-defined "server error", which the SDK's own transport answers 405/406 with.
 const SERVER_ERROR = ErrorCode.ConnectionClosed;
-// Browsers may reuse a CORS preflight answer this long (10 minutes) before asking again.
-const PREFLIGHT_MAX_AGE_SEC = 600;
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
 type HeaderMap = Record<string, string>;
@@ -36,11 +35,6 @@ function challengeResponse(challenge: Challenge, cors: HeaderMap): Response {
   return json(challenge.status, challenge.body, { ...challenge.headers, ...cors });
 }
 
-const ORIGIN_NOT_ALLOWED = {
-  error: 'origin_not_allowed',
-  error_description: 'This origin may not call the MCP endpoint.',
-};
-
 /** True when the JSON-RPC message (or batch) calls a tool that acts on Azure Resource Manager. */
 export function callsArmTool(parsed: unknown): boolean {
   const messages: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
@@ -53,7 +47,7 @@ export function callsArmTool(parsed: unknown): boolean {
   });
 }
 
-/** CORS headers for an allowed browser origin (none for non-browser clients). */
+/** CORS headers of an answer to an allowed browser origin (none for non-browser clients). */
 function corsHeaders(origin: string | null): HeaderMap {
   if (!origin) return {};
   return {
@@ -64,24 +58,16 @@ function corsHeaders(origin: string | null): HeaderMap {
 }
 
 /**
- * Step 1, method and origin: answers CORS preflights and anything but POST, and applies the DNS-rebinding
- * protection of the MCP transport spec (browsers always send Origin). Otherwise the CORS headers to answer with.
+ * Step 1, method and origin: answers CORS preflights (as the platform's CORS does on Flex, where this one never
+ * runs) and anything but POST, and applies the DNS-rebinding protection of the MCP transport spec (browsers always
+ * send Origin). Otherwise the CORS headers to answer with.
  */
 function checkMethodAndOrigin(request: Request, settings: Settings): Response | HeaderMap {
   const origin = request.headers.get('origin');
-  const originAllowed = origin === null || settings.allowedOrigins.includes(origin.replace(/\/+$/, ''));
+  const allowed = allowedOrigin(origin, settings.allowedOrigins);
   if (request.method === 'OPTIONS') {
-    if (!origin || !originAllowed) return json(403, ORIGIN_NOT_ALLOWED);
-    return new Response(null, {
-      status: 204,
-      headers: {
-        ...corsHeaders(origin),
-        'Access-Control-Allow-Methods': 'POST',
-        'Access-Control-Allow-Headers':
-          'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id',
-        'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_SEC),
-      },
-    });
+    if (!allowed) return json(403, ORIGIN_NOT_ALLOWED);
+    return new Response(null, { status: 204, headers: preflightHeaders(allowed, request.headers) });
   }
   if (request.method !== 'POST') {
     // Stateless server: no SSE stream to open (GET) and no session to end (DELETE).
@@ -94,7 +80,7 @@ function checkMethodAndOrigin(request: Request, settings: Settings): Response | 
       },
     );
   }
-  if (!originAllowed) return json(403, ORIGIN_NOT_ALLOWED);
+  if (origin !== null && !allowed) return json(403, ORIGIN_NOT_ALLOWED);
   return corsHeaders(origin);
 }
 

@@ -10,15 +10,13 @@ import { nowSec } from './context.js';
 import { authorizationServerMetadata } from './metadata.js';
 import { errorPage } from './pages.js';
 import { register, MAX_REGISTRATION_BYTES } from './registration.js';
-import { PUBLIC_CORS, jsonResponse, oauthErrorJson, pageResponse } from './responses.js';
+import { jsonResponse, oauthErrorJson, pageResponse } from './responses.js';
 import { token } from './token.js';
 
 export type ProxyEndpoint = 'metadata' | 'register' | 'authorize' | 'consent' | 'callback' | 'token';
 
 /** Largest form body (token request, consent form): codes and tokens are a few KB. */
 const MAX_FORM_BYTES = 32 * 1024;
-// Browsers may reuse a preflight answer for 10 minutes, as for /mcp.
-const PREFLIGHT_MAX_AGE_SEC = 600;
 
 async function readBody(request: Request, maxBytes: number): Promise<Buffer | undefined> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
@@ -75,34 +73,20 @@ async function registration(ctx: ProxyContext, request: Request): Promise<Respon
   return jsonResponse(201, registered);
 }
 
-function preflight(methods: string): Response {
-  return new Response(null, {
-    status: 204,
-    headers: {
-      ...PUBLIC_CORS,
-      'Access-Control-Allow-Methods': methods,
-      'Access-Control-Allow-Headers': 'Content-Type, Authorization, Mcp-Protocol-Version',
-      'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_SEC),
-    },
-  });
-}
-
 // Browser endpoints answer with pages; the others with JSON.
 const PAGES = new Set<ProxyEndpoint>(['authorize', 'consent', 'callback']);
 
 async function route(endpoint: ProxyEndpoint, ctx: ProxyContext, request: Request): Promise<Response> {
-  const method = request.method;
   switch (endpoint) {
     case 'metadata':
-      if (method === 'OPTIONS') return preflight('GET');
       return jsonResponse(200, authorizationServerMetadata(ctx.settings, request.url), {
         'Cache-Control': 'public, max-age=3600',
         Pragma: '',
       });
     case 'register':
-      return method === 'OPTIONS' ? preflight('POST') : registration(ctx, request);
+      return registration(ctx, request);
     case 'token':
-      return method === 'OPTIONS' ? preflight('POST') : token(ctx, request, await readForm(request));
+      return token(ctx, request, await readForm(request));
     case 'authorize':
       return authorize(ctx, request);
     case 'consent':

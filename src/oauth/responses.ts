@@ -5,12 +5,6 @@ import { OAuthProxyError } from '../errors.js';
 import { errorPage } from './pages.js';
 import type { Page } from './pages.js';
 
-/** CORS for the endpoints browser-based clients call with fetch (no cookies, so any origin). */
-export const PUBLIC_CORS: Record<string, string> = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After',
-};
-
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 // RFC 6749 allows only these characters in error_description (%x20-21 / %x23-5B / %x5D-7E).
@@ -24,7 +18,7 @@ export function oauthDescription(text: string): string {
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'Content-Type': 'application/json', ...NO_STORE, ...PUBLIC_CORS, ...headers },
+    headers: { 'Content-Type': 'application/json', ...NO_STORE, ...headers },
   });
 }
 

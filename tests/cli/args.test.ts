@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SERVER, MAX_TIMEOUT_MS, parseCliArgs } from '../../cli/args.js';
+import { DEFAULT_SERVER, MAX_TIMEOUT_MS, TOOLS, USAGE, parseCliArgs } from '../../cli/args.js';
 import { ClientError, ExitCode } from '../../cli/exit-codes.js';
+import { toolHarness } from '../helpers/tool-server.js';
 
 const CLIENT = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
 
@@ -28,7 +29,7 @@ describe('parseCliArgs', () => {
     const f = parseCliArgs(
       [
         '--client-id',
-        'x',
+        'abcdef01-2345-4678-89ab-cdef01234567',
         '--tenant-id',
         't',
         '--authority-host',
@@ -44,7 +45,15 @@ describe('parseCliArgs', () => {
     );
     assert.deepEqual(
       [f.clientId, f.tenantId, f.authorityHost, f.yes, f.json, f.server, f.timeoutMs],
-      ['x', 't', 'https://login.example', true, true, 'https://h/mcp', 2500],
+      [
+        'abcdef01-2345-4678-89ab-cdef01234567',
+        't',
+        'https://login.example',
+        true,
+        true,
+        'https://h/mcp',
+        2500,
+      ],
     );
   });
 
@@ -54,10 +63,59 @@ describe('parseCliArgs', () => {
     assert.deepEqual([single.clientId, single.apiClientId], [CLIENT, CLIENT]);
     const split = parseCliArgs([], { ENTRA_CLIENT_ID: CLIENT, ENTRA_CLI_CLIENT_ID: CLI });
     assert.deepEqual([split.clientId, split.apiClientId], [CLI, CLIENT]);
-    const flag = parseCliArgs(['--client-id', 'f'], { ENTRA_CLIENT_ID: CLIENT, ENTRA_CLI_CLIENT_ID: CLI });
-    assert.deepEqual([flag.clientId, flag.apiClientId], ['f', CLIENT]);
-    const flagOnly = parseCliArgs(['--client-id', 'f'], {});
-    assert.deepEqual([flagOnly.clientId, flagOnly.apiClientId], ['f', 'f']);
+    const F = 'ffffffff-2222-4333-8444-555555555555';
+    const flag = parseCliArgs(['--client-id', F], { ENTRA_CLIENT_ID: CLIENT, ENTRA_CLI_CLIENT_ID: CLI });
+    assert.deepEqual([flag.clientId, flag.apiClientId], [F, CLIENT]);
+    const flagOnly = parseCliArgs(['--client-id', F], {});
+    assert.deepEqual([flagOnly.clientId, flagOnly.apiClientId], [F, F]);
+  });
+
+  it('a client id that is no GUID is a usage error naming where it came from', () => {
+    assert.match(
+      usage(() => parseCliArgs(['--client-id', 'abc'], {})).message,
+      /^--client-id must be an application \(client\) id, a GUID such as [0-9a-f-]{36}: abc$/,
+    );
+    assert.match(
+      usage(() => parseCliArgs([], { ENTRA_CLI_CLIENT_ID: 'my-app' })).message,
+      /^ENTRA_CLI_CLIENT_ID must be/,
+    );
+    assert.match(
+      usage(() => parseCliArgs(['call', 'x'], { ENTRA_CLIENT_ID: 'x' })).message,
+      /^ENTRA_CLIENT_ID must be/,
+    );
+    // Commands that do not sign in do not read it.
+    assert.equal(parseCliArgs(['logout'], { ENTRA_CLIENT_ID: 'x' }).command, 'logout');
+  });
+
+  it('an unknown option: one sentence with balanced quotes', () => {
+    assert.equal(usage(() => parseCliArgs(['--bogus'], {})).message, "Unknown option '--bogus'.");
+  });
+
+  it('--help lists every tool with its arguments as JSON', () => {
+    for (const tool of TOOLS) assert.match(USAGE, new RegExp(`^ {2}${tool.name} +\\S`, 'm'));
+    assert.match(
+      USAGE,
+      /'\{"subscriptionId":"<subscription guid>","resourceGroup":"<resource group name>"\}' \(optional: resourceGroup\)/,
+    );
+  });
+
+  it('--help describes the tools the server has, with the same arguments', async () => {
+    const server = await toolHarness({});
+    try {
+      const { tools } = await server.client.listTools();
+      assert.deepEqual(
+        tools.map((t) => ({
+          name: t.name,
+          args: Object.keys(t.inputSchema.properties ?? {}).map((name) => ({
+            name,
+            required: (t.inputSchema.required ?? []).includes(name),
+          })),
+        })),
+        TOOLS.map((t) => ({ name: t.name, args: t.args.map(({ name, required }) => ({ name, required })) })),
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('--auth device (default) or browser; doctor takes --server, --json and plain http anywhere', () => {

@@ -104,8 +104,18 @@ describe('token cache file', () => {
       (e: unknown) =>
         e instanceof ClientError &&
         e.exitCode === ExitCode.signIn &&
-        e.message === `The token cache ${sub} is a directory, not a regular file.`,
+        e.message === `The token cache ${sub} is a directory, not a regular file.` &&
+        e.fix ===
+          `--cache names the cache file itself: pass a file path, e.g. --cache ${join(sub, 'token-cache.json')}.`,
     );
+    await assert.rejects(
+      removeCache(sub),
+      (e: unknown) =>
+        e instanceof ClientError &&
+        e.exitCode === ExitCode.usage &&
+        e.message === `${sub} is a folder, not the token cache file; nothing removed.`,
+    );
+    assert.ok(statSync(sub).isDirectory(), 'the folder is left alone');
     if (process.getuid?.() === 0) {
       const foreign = join(dir, 'foreign.json');
       writeFileSync(foreign, '{}', { mode: 0o644 });

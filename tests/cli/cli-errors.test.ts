@@ -1,6 +1,7 @@
 // The CLI's failures end to end: exit codes, tool errors, Ctrl-C, unreachable servers, usage errors and
 // misconfigured apps and servers, each with its cause and fix.
 import assert from 'node:assert/strict';
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -24,7 +25,12 @@ describe('client CLI failures', () => {
       JSON.stringify({ subscriptionId: bob.subscriptions[0]!.subscriptionId }),
     );
     assert.equal(r.code, 6, show(r));
-    assert.match(r.stderr, /Tool list_resource_groups returned an error: .*\[arm_(forbidden|not_found)\]/);
+    assert.match(r.stderr, /Tool list_resource_groups returned an error: .*\[arm_forbidden\]/);
+    assert.match(
+      r.stderr,
+      /Fix: You have no Azure RBAC role there: ask an owner .* for one, such as Reader\./,
+    );
+    assert.doesNotMatch(r.stderr, /--help lists the tools/, "the code's own fix, not the usage");
     const j = await fx.cli(cache, '--json', 'call', 'list_resource_groups', '{"subscriptionId":"nope"}');
     assert.equal(j.code, 6, show(j));
     assert.equal((JSON.parse(j.stdout) as { error: { kind: string } }).error.kind, 'tool');
@@ -97,6 +103,34 @@ describe('client CLI failures', () => {
     assert.match(wrongPath.stderr, /is not an MCP endpoint \(HTTP 404\)/);
   });
 
+  it('https:// against the plain http dev host: a protocol mismatch, not "is the server running?"', async () => {
+    const server = fx.host.mcpUrl.replace(/^http:/, 'https:');
+    const r = await runCli(['--yes', '--server', server, '--cache', join(fx.newDir(), 'c.json')], fx.env);
+    assert.equal(r.code, 5, show(r));
+    assert.match(
+      r.stderr,
+      /✗ The server at https:\/\/127\.0\.0\.1:\d+\/mcp does not speak TLS \(ERR_SSL_[A-Z_]+\): it answers plain http, not https\./,
+    );
+    assert.match(
+      r.stderr,
+      /Fix: Use http:\/\/ for a plain http server \(npm run serve: --server http:\/\/127\.0\.0\.1:\d+\/mcp\)/,
+    );
+    assert.doesNotMatch(r.stderr, /Is the server running/);
+  });
+
+  it('logout --cache <folder>: a clear usage error, the folder untouched', async () => {
+    const folder = fx.newDir();
+    mkdirSync(folder, { recursive: true });
+    const r = await runCli(['logout', '--cache', folder], fx.env);
+    assert.equal(r.code, 2, show(r));
+    assert.match(
+      r.stderr,
+      /is a folder, not the token cache file; nothing removed\.\n {2}Fix: --cache names the cache file itself/,
+    );
+    assert.doesNotMatch(r.stderr, /EISDIR/);
+    assert.ok(statSync(folder).isDirectory());
+  });
+
   it('usage errors exit 2: missing client id, unknown flag', async () => {
     const noClient = { ...fx.env };
     delete noClient.ENTRA_CLIENT_ID;
@@ -108,6 +142,10 @@ describe('client CLI failures', () => {
     );
     const u = await runCli(['--bogus'], fx.env);
     assert.equal(u.code, 2, show(u));
+    assert.match(u.stderr, /^✗ Unknown option '--bogus'\.$/m);
+    const g = await runCli(['--yes', '--client-id', 'abc'], fx.env);
+    assert.equal(g.code, 2, show(g));
+    assert.match(g.stderr, /--client-id must be an application \(client\) id, a GUID/);
     const h = await runCli(['--help'], fx.env);
     assert.equal(h.code, 0);
     assert.match(h.stdout, /Exit codes:/);

@@ -102,8 +102,18 @@ describe('client CLI against the dev host', () => {
       JSON.stringify({ subscriptionId: sub.subscriptionId }),
     );
     assert.equal(r.code, 0, show(r));
-    for (const rg of sub.resourceGroups ?? [])
-      assert.match(r.stdout, new RegExp(`- ${rg.name} \\(${rg.location}\\)`));
+    // The structured content, indented, then the server's summary.
+    for (const rg of sub.resourceGroups ?? []) {
+      assert.match(r.stdout, new RegExp(`^ {6}"name": "${rg.name}",$`, 'm'));
+      assert.match(r.stdout, new RegExp(`^ {6}"location": "${rg.location}",$`, 'm'));
+    }
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^Found ${sub.resourceGroups?.length} resource group\\(s\\) in ${sub.subscriptionId}\\.$`,
+        'm',
+      ),
+    );
 
     const j = await fx.cli(
       cache,

@@ -97,7 +97,8 @@ describe('npm run demo', () => {
     assert.match(output, /\[client\] +To sign in, use a web browser/);
     assert.match(output, /\[client\] +✓ Token acquired with device code sign-in/);
     assert.match(output, /\[client\] +✓ Token acquired silently from cache/);
-    assert.match(output, /\[client\] +- rg-web \(westeurope\)/);
+    assert.match(output, /\[client\] +"name": "rg-web",\n\[client\] +"location": "westeurope",/);
+    assert.match(output, /\[client\] +Found 2 resource group\(s\) in aaaaaaaa-/);
     assert.match(output, /\[server\] +azure-obo-mcp dev host listening/);
     assert.match(
       output,

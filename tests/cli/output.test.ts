@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RULE, redactToken, subscriptionLines, tokenLine } from '../../cli/output.js';
+import { RULE, redactToken, subscriptionLines, tokenLine, toolResultLines } from '../../cli/output.js';
 
 describe('output', () => {
   it('redacts the token unless asked', () => {
@@ -27,5 +27,19 @@ describe('output', () => {
       RULE,
     ]);
     assert.equal(RULE.length, 80);
+  });
+
+  it('toolResultLines: the structured content indented, then the text that is not just its JSON', () => {
+    const structuredContent = { count: 1 };
+    const result = {
+      structuredContent,
+      content: [
+        { type: 'text', text: JSON.stringify(structuredContent) },
+        { type: 'text', text: 'Found 1.' },
+      ],
+    };
+    assert.deepEqual(toolResultLines(result), ['{\n  "count": 1\n}', 'Found 1.']);
+    assert.deepEqual(toolResultLines({ content: [{ type: 'text', text: 'plain' }] }), ['plain']);
+    assert.deepEqual(toolResultLines({ content: [] }), ['[]']);
   });
 });

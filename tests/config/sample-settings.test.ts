@@ -21,6 +21,18 @@ describe('documented settings', () => {
     });
   }
 
+  it("the sample's host body limit sits above MCP_MAX_BODY_BYTES, as infra sets it (twice)", () => {
+    assert.equal(
+      Number(sample.Values.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT),
+      2 * Number(sample.Values.MCP_MAX_BODY_BYTES),
+    );
+  });
+
+  it('an HTTP-only app needs no host storage locally: AzureWebJobsStorage is empty (no Azurite)', () => {
+    assert.equal(sample.Values.AzureWebJobsStorage, '');
+    assert.equal(sample.Values.FUNCTIONS_WORKER_RUNTIME, 'node');
+  });
+
   it('the sample is valid once a vault is filled in', () => {
     const s = loadSettings({ ...sample.Values, KEY_VAULT_URL: 'https://kv-x.vault.azure.net' });
     assert.equal(s.credential.mode, 'keyvault');

@@ -13,9 +13,29 @@ export interface RawExchange {
   ending: string;
 }
 
+/** A Content-Length framed body at the start of `data`, or undefined while incomplete. */
+function contentLength(data: Buffer, length: number): { body: Buffer; used: number } | undefined {
+  return data.length < length ? undefined : { body: data.subarray(0, length), used: length };
+}
+
+/** A chunked body at the start of `data` (RFC 9112 §7.1, no trailers), or undefined while incomplete. */
+function dechunk(data: Buffer): { body: Buffer; used: number } | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = data.indexOf('\r\n', at);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(data.subarray(at, lineEnd).toString('latin1'), 16);
+    const start = lineEnd + 2;
+    if (data.length < start + size + 2) return undefined;
+    if (size === 0) return { body: Buffer.concat(parts), used: start + 2 };
+    parts.push(data.subarray(start, start + size));
+    at = start + size + 2;
+  }
+}
+
 /**
- * Writes `chunks` to a fresh TCP connection and parses the HTTP/1.1 answers (Content-Length framed, as the dev
- * host sends them). `methods` are the request methods in order, so HEAD answers are read without a body. Resolves
+ * Writes `chunks` to a fresh TCP connection and parses the HTTP/1.1 answers (chunked or Content-Length framed). `methods` are the request methods in order, so HEAD answers are read without a body. Resolves
  * once `expected` answers arrived and the server closed, or after `waitMs`.
  */
 export function rawExchange(
@@ -50,11 +70,18 @@ export function rawExchange(
           headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
         }
         const isHead = methods[answers.length] === 'HEAD';
-        const length = isHead ? 0 : Number(headers['content-length'] ?? 0);
-        if (buffer.length < end + 4 + length) return;
-        const body = buffer.subarray(end + 4, end + 4 + length).toString('utf8');
-        buffer = buffer.subarray(end + 4 + length);
-        answers.push({ status: Number(statusLine.split(' ')[1]), headers, body });
+        const framed = isHead
+          ? { body: Buffer.alloc(0), used: 0 }
+          : headers['transfer-encoding'] === 'chunked'
+            ? dechunk(buffer.subarray(end + 4))
+            : contentLength(buffer.subarray(end + 4), Number(headers['content-length'] ?? 0));
+        if (!framed) return;
+        buffer = buffer.subarray(end + 4 + framed.used);
+        answers.push({
+          status: Number(statusLine.split(' ')[1]),
+          headers,
+          body: framed.body.toString('utf8'),
+        });
       }
     });
     socket.on('end', () => finish('end'));

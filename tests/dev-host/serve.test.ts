@@ -28,6 +28,19 @@ describe('dev-host/serve', () => {
     );
   });
 
+  it('serves the bundle the Functions host loads and lists its functions, as func start does', () => {
+    assert.match(host.logs(), /dev host serving dist\/app\/functions\.mjs\n/);
+    assert.match(host.logs(), /^ {2}mcp: \[POST,GET,DELETE,OPTIONS\] http:\/\/127\.0\.0\.1:\d+\/mcp$/m);
+    assert.match(
+      host.logs(),
+      /^ {2}protectedResourceMetadataMcp: \[GET,HEAD,OPTIONS\] http:.*\/\.well-known\/oauth-protected-resource\/mcp$/m,
+    );
+  });
+
+  it("hides @azure/functions' test-mode warnings (expected outside the Functions host)", () => {
+    assert.doesNotMatch(host.logs(), /test mode|Skipping call to register function/);
+  });
+
   it('serves the metadata function of the app', async () => {
     const response = await fetch(`${host.url}/.well-known/oauth-protected-resource/mcp`);
     assert.equal(response.status, 200);
@@ -51,6 +64,35 @@ describe('dev-host/serve', () => {
   });
 });
 
+describe('dev-host/serve --tsx', () => {
+  it('serves the TypeScript sources instead of the bundle', async () => {
+    const host = await startDevHost(SETTINGS, ['--tsx']);
+    try {
+      assert.match(host.logs(), /dev host serving src\/ through tsx \(--tsx\)/);
+      const response = await fetch(host.mcpUrl, { method: 'POST', body: '{}' });
+      assert.equal(response.status, 401);
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
+describe('dev-host/serve with the sample settings', () => {
+  it("warns, naming each setting that still holds the sample's placeholder GUID", async () => {
+    const host = await startDevHost({
+      ...SETTINGS,
+      ENTRA_TENANT_ID: '00000000-0000-0000-0000-000000000000',
+      ENTRA_CLIENT_ID: '00000000-0000-0000-0000-000000000000',
+    });
+    try {
+      assert.match(host.logs(), /^config: ENTRA_TENANT_ID is the placeholder all-zero GUID/m);
+      assert.match(host.logs(), /^config: ENTRA_CLIENT_ID is the placeholder all-zero GUID/m);
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
 describe('dev-host/serve with a bad setting', () => {
   it('exits 1 before listening, naming the setting', async () => {
     const { ENTRA_TENANT_ID: _omit, ...env } = SETTINGS;
@@ -58,5 +100,17 @@ describe('dev-host/serve with a bad setting', () => {
     assert.equal(code, 1);
     assert.match(output, /^azure-obo-mcp: .*ENTRA_TENANT_ID/m);
     assert.doesNotMatch(output, /listening/);
+  });
+
+  it('exits 1 for a FUNCTIONS_REQUEST_BODY_SIZE_LIMIT that is not a number of bytes', async () => {
+    const { code, output } = await runDevHostExpectingFailure({
+      ...SETTINGS,
+      FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1MB',
+    });
+    assert.equal(code, 1);
+    assert.match(
+      output,
+      /^azure-obo-mcp: Setting FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a whole number of bytes\.$/m,
+    );
   });
 });

@@ -13,8 +13,9 @@ let emulator: Emulator;
 const hosts: DevHost[] = [];
 const PREFETCH_DONE = /prefetch: .*(ready|failed)/;
 
+// As soon as it accepts requests, while the start-up prefetch still runs: the first request may race it.
 async function host(env: Record<string, string>): Promise<DevHost> {
-  const h = await startDevHost(env);
+  const h = await startDevHost(env, [], { whileStarting: true });
   hosts.push(h);
   return h;
 }

@@ -1,8 +1,10 @@
-// A real third-party client: the MCP Inspector CLI, against the dev host and the emulator.
+// A real third-party client: the MCP Inspector's CLI, against the dev host and the emulator. Not a devDependency:
+// Inspector 2.x declares Node >= 22.19 (and no Inspector version that takes a bearer header fits Node 20), so
+// `npm ci` stays free of EBADENGINE warnings and the test runs the pinned version through npx, as the README does.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator } from '../../emulator/index.js';
@@ -10,14 +12,18 @@ import type { Emulator } from '../../emulator/index.js';
 import { startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
 
+/** The Inspector version the README shows. */
+export const INSPECTOR = '@modelcontextprotocol/inspector@2.12.0';
+const NPM_CACHE = process.env.npm_config_cache ?? join(homedir(), '.npm');
 let emulator: Emulator;
 let host: DevHost;
 let home: string;
 
 function inspector(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // npx resolves the pinned devDependency from node_modules/.bin; HOME is a scratch dir (it keeps state there).
-  const child = spawn('npx', ['--no-install', '@modelcontextprotocol/inspector', '--cli', ...args], {
-    env: { ...process.env, HOME: home, CI: 'true' },
+  // HOME is a scratch dir (the Inspector keeps state there); npm's cache stays the user's, so npx fetches the
+  // package once per machine.
+  const child = spawn('npx', ['--yes', INSPECTOR, '--cli', ...args], {
+    env: { ...process.env, HOME: home, CI: 'true', npm_config_cache: NPM_CACHE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -25,7 +31,8 @@ function inspector(args: string[]): Promise<{ code: number | null; stdout: strin
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // The first run on a machine downloads the Inspector.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });

@@ -89,7 +89,7 @@ describe('MCP over the dev host', () => {
       assert.equal(info.tenantId, emulator.tenantId);
       assert.deepEqual(info.scopes, ['execute']);
       assert.equal(info.tokenVersion, `${version}.0`);
-      assert.match(textOf(result), new RegExp(`User: ${user.upn}`));
+      assert.deepEqual(JSON.parse(textOf(result)), info, 'the first text block is the JSON');
       await client.close();
       assert.equal(emulator.counts()['entra.token.obo'] ?? 0, 0);
     });
@@ -114,6 +114,33 @@ describe('MCP over the dev host', () => {
       await client.close();
     });
   }
+
+  it('a client that parses content[0].text as JSON (as clients of the Python demo do) reads every tool', async () => {
+    const user = emulator.users[0]!;
+    const sub = user.subscriptions[0]!;
+    const client = await connect(host.mcpUrl, await token());
+    const calls: [string, Record<string, string>][] = [
+      ['get_user_info', {}],
+      ['get_subscriptions', {}],
+      ['list_resource_groups', { subscriptionId: sub.subscriptionId }],
+      ['list_resources', { subscriptionId: sub.subscriptionId }],
+      ['list_resources', { subscriptionId: sub.subscriptionId, resourceGroup: sub.resourceGroups![0]!.name }],
+    ];
+    const { tools } = await client.listTools();
+    assert.deepEqual(new Set(calls.map(([name]) => name)), new Set(tools.map((t) => t.name)), 'every tool');
+    for (const [name, args] of calls) {
+      const result = await client.callTool({ name, arguments: args });
+      assert.equal(result.isError, undefined, textOf(result));
+      const [first] = result.content as { type: string; text: string }[];
+      assert.equal(first?.type, 'text', name);
+      assert.deepEqual(
+        JSON.parse(first.text),
+        result.structuredContent,
+        `${name}: content[0].text is the JSON`,
+      );
+    }
+    await client.close();
+  });
 
   it('five calls by one user cause exactly one OBO request', async () => {
     const client = await connect(host.mcpUrl, await token());
@@ -277,6 +304,43 @@ describe('HTTP contract of /mcp', () => {
     });
     assert.equal(good.status, 200);
     assert.equal(good.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
+  });
+
+  it('a preflight from an allowed origin: 204 as the platform answers it (requested method and headers, no max age)', async () => {
+    const res = await fetch(host.mcpUrl, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://allowed.example.test',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version',
+      },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
+    assert.equal(res.headers.get('access-control-allow-methods'), 'POST');
+    assert.equal(
+      res.headers.get('access-control-allow-headers'),
+      'authorization, content-type, mcp-protocol-version',
+    );
+    assert.equal(res.headers.get('access-control-max-age'), null);
+    const other = await fetch(host.mcpUrl, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example.test', 'Access-Control-Request-Method': 'POST' },
+    });
+    assert.equal(other.status, 403);
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('the metadata: * for any origin, the allowed origin itself for it; HEAD without a body', async () => {
+    const metadata = `${host.url}/.well-known/oauth-protected-resource/mcp`;
+    const any = await fetch(metadata, { headers: { Origin: 'https://evil.example.test' } });
+    assert.equal(any.headers.get('access-control-allow-origin'), '*');
+    const allowed = await fetch(metadata, { headers: { Origin: 'https://allowed.example.test' } });
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://allowed.example.test');
+    const head = await fetch(metadata, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-type'), 'application/json');
+    assert.equal(await head.text(), '');
   });
 
   it('400 for invalid JSON', async () => {

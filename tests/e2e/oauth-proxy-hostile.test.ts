@@ -309,6 +309,29 @@ describe('OAuth proxy: hostile requests', () => {
       assert.match(cookie, attribute);
   });
 
+  it('CORS as on Flex: the token endpoint answers with *, a preflight from an origin not allowed is refused', async () => {
+    const preflight = await fetch(`${origin}/oauth/token`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://inspector.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    assert.equal(preflight.status, 403);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    const token = await fetch(`${origin}/oauth/token`, {
+      method: 'POST',
+      headers: { origin: 'https://inspector.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code',
+    });
+    assert.equal(token.status, 400);
+    assert.equal(token.headers.get('access-control-allow-origin'), '*');
+    const metadata = await fetch(`${origin}/.well-known/oauth-authorization-server`, { method: 'HEAD' });
+    assert.equal(metadata.status, 200);
+    assert.equal(await metadata.text(), '', 'HEAD: no body');
+  });
+
   it('a CIMD document whose client_id differs from its URL is refused', async () => {
     const docs = await startDocumentServer(emulator.caDir);
     try {

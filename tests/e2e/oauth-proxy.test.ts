@@ -248,13 +248,13 @@ describe('the proxy in both credential modes, with its key in Key Vault', () => 
     it(`OBO_CREDENTIAL=${mode}: the proxy redeems Entra's code with the app's ${mode === 'keyvault' ? 'secret from Key Vault' : 'federated assertion'}`, async () => {
       const key = newProxyKey();
       emulator.setVaultSecret('mcp-oauth-proxy-key', key);
+      emulator.resetCounts();
       const modeHost = await startProxyHost(
         emulator,
         { MCP_OAUTH_PROXY_KEY: '', MCP_OAUTH_PROXY_KEY_SECRET_NAME: 'mcp-oauth-proxy-key' },
         mode,
       );
       try {
-        emulator.resetCounts();
         const provider = new ProxyClientProvider('http://127.0.0.1:53718/callback');
         const transport = new StreamableHTTPClientTransport(new URL(modeHost.mcpUrl), {
           authProvider: provider,

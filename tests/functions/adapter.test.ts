@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InvocationContext } from '@azure/functions';
 import { ConfigError, OboError } from '../../src/errors.js';
-import { drainOnCancel, internalError } from '../../src/functions/adapter.js';
+import { drainOnCancel, internalError, toCookies, toResponseInit } from '../../src/functions/adapter.js';
 
 /** A source of `chunks` chunks of `size` bytes that records whether it was cancelled and how much was read. */
 function source(chunks: number, size: number) {
@@ -88,5 +88,45 @@ describe('internalError', () => {
     assert.match(body.error_description, /quote invocation inv-1/);
     assert.ok(!logged.join('\n').includes('detail'));
     assert.match(logged.join('\n'), /OboError/);
+  });
+});
+
+describe('toResponseInit and toCookies', () => {
+  it('passes status, headers and body on; several Set-Cookie headers become cookies, all of them', async () => {
+    const headers = new Headers({ 'Content-Type': 'text/html', Location: '/next' });
+    headers.append('Set-Cookie', 'state=abc123; Path=/oauth; HttpOnly; Secure; SameSite=Lax; Max-Age=600');
+    headers.append('Set-Cookie', 'pkce=v%20w; Domain=example.com; Expires=Wed, 02 Dec 2026 10:00:00 GMT');
+    const init = await toResponseInit(new Response('<p>hi</p>', { status: 302, headers }));
+    assert.equal(init.status, 302);
+    assert.deepEqual(init.headers, { 'content-type': 'text/html', location: '/next' });
+    assert.equal(Buffer.from(init.body as Uint8Array).toString(), '<p>hi</p>');
+    assert.deepEqual(init.cookies, [
+      {
+        name: 'state',
+        value: 'abc123',
+        path: '/oauth',
+        maxAge: 600,
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Lax',
+      },
+      { name: 'pkce', value: 'v w', domain: 'example.com', expires: new Date('2026-12-02T10:00:00Z') },
+    ]);
+  });
+
+  it('no Set-Cookie: no cookies', async () => {
+    const init = await toResponseInit(new Response(null, { status: 204 }));
+    assert.equal(init.cookies, undefined);
+  });
+
+  it('refuses a cookie the worker would change: a value it re-encodes, Partitioned, an unknown SameSite', () => {
+    for (const header of ['a=b=c', 'a=x+y', 'a=1; Partitioned', 'a=1; SameSite=Sometimes']) {
+      assert.throws(
+        () => toCookies([header]),
+        /Set-Cookie a: the Functions worker cannot pass this cookie/,
+        header,
+      );
+    }
+    assert.doesNotThrow(() => toCookies(['a=AZaz09-_.!~*()']));
   });
 });

@@ -38,8 +38,14 @@ module.exports = {
   setProgrammingModel(model) { seen.model = model; },
   getProgrammingModel() { return seen.model; },
   registerFunction(metadata) {
-    const trigger = Object.values(metadata.bindings).find((b) => b.type === 'httpTrigger');
-    seen.registered.push({ name: metadata.name, route: trigger.route, methods: trigger.methods });
+    const bindings = Object.values(metadata.bindings);
+    const trigger = bindings.find((b) => b.type === 'httpTrigger');
+    seen.registered.push({
+      name: metadata.name,
+      route: trigger.route,
+      methods: trigger.methods,
+      bindingTypes: bindings.map((b) => b.type),
+    });
     return { dispose() {} };
   },
   registerHook() { return { dispose() {} }; },
@@ -48,7 +54,7 @@ module.exports = {
 
 /** Loads `bundlePath` as the Functions worker would and reports registrations and the worker capabilities. */
 function asTheWorkerSeesIt(bundlePath: string): {
-  registered: { name: string; route: string; methods: string[] }[];
+  registered: { name: string; route: string; methods: string[]; bindingTypes: string[] }[];
   capabilities: Record<string, string>;
 } {
   const core = join(dir, 'worker', 'node_modules', '@azure', 'functions-core');
@@ -74,16 +80,25 @@ function assertStreamingWorker(bundlePath: string): void {
     registered.map(({ name, route, methods }) => ({ name, route, methods })),
     [
       { name: 'mcp', route: 'mcp', methods: ['POST', 'GET', 'DELETE', 'OPTIONS'] },
-      { name: 'protectedResourceMetadata', route: '.well-known/oauth-protected-resource', methods: ['GET'] },
+      {
+        name: 'protectedResourceMetadata',
+        route: '.well-known/oauth-protected-resource',
+        methods: ['GET', 'HEAD', 'OPTIONS'],
+      },
       {
         name: 'protectedResourceMetadataMcp',
         route: '.well-known/oauth-protected-resource/mcp',
-        methods: ['GET'],
+        methods: ['GET', 'HEAD', 'OPTIONS'],
       },
       ...OAUTH_FUNCTIONS,
     ],
     'each function registered exactly once',
   );
+  // HTTP triggers and outputs are built into the host; anything else would need an extension bundle, which
+  // host.json deliberately leaves out (the host would download one at every start).
+  for (const { name, bindingTypes } of registered) {
+    assert.deepEqual(bindingTypes.sort(), ['http', 'httpTrigger'], `${name}: HTTP bindings only`);
+  }
   // The library reports an HttpUri (its request proxy) to the host only when HTTP streaming is enabled.
   assert.match(capabilities.HttpUri ?? '', /^http:\/\/localhost:\d+\/$/, 'HTTP streaming enabled');
 }
@@ -191,6 +206,16 @@ describe('deployment bundle', () => {
 
   it('enables HTTP streaming before registering each function once, as the worker sees it', () => {
     assertStreamingWorker(bundle);
+  });
+
+  it('host.json names no extension bundle (an HTTP-only app needs none) and keeps the routes at the root', () => {
+    const host = JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(host.version, '2.0');
+    assert.ok(
+      !('extensionBundle' in host),
+      'no extensionBundle: offline starts and cold starts skip its download',
+    );
+    assert.deepEqual(host.extensions, { http: { routePrefix: '' } });
   });
 
   it('npm run build stages a self-contained deployment package in dist/deploy', () => {

@@ -4,20 +4,12 @@ import { describe, it } from 'node:test';
 import functions from '@azure/functions';
 import type { HttpResponseInit, InvocationContext as Context } from '@azure/functions';
 import { mcpFunction, mcpHandler } from '../../src/functions/mcp.js';
+import { useAppEnv } from '../helpers/app-env.js';
 
 // @azure/functions is CommonJS: default import, then destructure.
 const { HttpRequest, InvocationContext } = functions;
 
-// getRuntime reads the process environment once; nothing listens at these hosts, so a test that reached
-// Entra ID or ARM would fail instead of passing by accident.
-Object.assign(process.env, {
-  ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
-  ENTRA_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
-  ENTRA_AUTHORITY_HOST: 'https://127.0.0.1:1',
-  ARM_ENDPOINT: 'https://127.0.0.1:1',
-  OBO_CREDENTIAL: 'secret',
-  OBO_CLIENT_SECRET: 'x',
-});
+useAppEnv();
 delete process.env.MCP_PUBLIC_URL;
 
 const URL_ = 'http://localhost:7071/mcp';

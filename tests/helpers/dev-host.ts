@@ -5,12 +5,18 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Spawns `dev-host/serve.ts` on a free port with only `env` (a clean environment keeps tests honest about settings). */
-function spawnServe(env: Record<string, string>): {
+/**
+ * Spawns `dev-host/serve.ts` on a free port with only `env` (a clean environment keeps tests honest about settings).
+ * It serves the app bundle dist/app/functions.mjs, what the Functions host loads (scripts/test.mjs builds it first).
+ */
+function spawnServe(
+  env: Record<string, string>,
+  args: string[] = [],
+): {
   child: ChildProcess & { stdout: Readable };
   output: { text: string };
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'dev-host/serve.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'dev-host/serve.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,13 +36,23 @@ export interface DevHost {
   process: ChildProcess;
 }
 
-/** Starts `dev-host/serve.ts` in a child process with `env` (plus PORT=0) and waits until it listens. */
-export async function startDevHost(env: Record<string, string>): Promise<DevHost> {
-  const { child, output } = spawnServe(env);
+/**
+ * Starts `dev-host/serve.ts [args]` in a child process with `env` (plus PORT=0) and waits until it is ready (its
+ * start-up work done), or with `whileStarting` only until it accepts requests (a first request then races it).
+ */
+export async function startDevHost(
+  env: Record<string, string>,
+  args: string[] = [],
+  options: { whileStarting?: boolean } = {},
+): Promise<DevHost> {
+  const { child, output } = spawnServe(env, args);
+  const announcement = options.whileStarting
+    ? /accepting requests: (http:\/\/[^\s]+)\/mcp/
+    : /listening: (http:\/\/[^\s]+)\/mcp/;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`dev host did not start:\n${output.text}`)), 20_000);
     const check = () => {
-      const match = /listening: (http:\/\/[^\s]+)\/mcp/.exec(output.text);
+      const match = announcement.exec(output.text);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);

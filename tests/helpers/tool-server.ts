@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // The per-request MCP server of src/mcp/server.ts behind an in-memory transport, with a fake ARM client: what
 // the tools answer, without HTTP, tokens or Azure.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -69,6 +70,18 @@ export async function toolHarness(
 export function textOf(result: CallToolResult): string {
   const item = result.content.find((c) => c.type === 'text');
   return item?.type === 'text' ? item.text : '';
+}
+
+/**
+ * A successful result's two text blocks: the first parsed as JSON (it must equal `structuredContent`, as a client
+ * written for the Python demo reads it), and the one-line summary after it.
+ */
+export function textBlocks(result: CallToolResult): { json: unknown; summary: string } {
+  const texts = result.content.flatMap((c) => (c.type === 'text' ? [c.text] : []));
+  assert.equal(texts.length, 2, 'the JSON and a summary');
+  const json: unknown = JSON.parse(texts[0]!);
+  assert.deepEqual(json, result.structuredContent, 'the first text block is the structured content');
+  return { json, summary: texts[1]! };
 }
 
 /** Harnesses made by `harness`, all closed by `closeAll` (for an `after` hook). */

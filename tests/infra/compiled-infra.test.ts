@@ -4,13 +4,9 @@
 // scope plus the sign-in scopes and is pre-authorized for `execute`, the optional admin consent grants, and
 // host name binding, managed certificate and settings that exist only when a custom domain is given.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { compileMain } from './compiled.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const VS_CODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 const AZURE_SERVICE_MANAGEMENT = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
 const MICROSOFT_GRAPH = '00000003-0000-0000-c000-000000000000';
@@ -28,20 +24,10 @@ interface Deployment {
 }
 
 let template: Deployment['template'];
-let out: string;
 
 before(() => {
-  out = mkdtempSync(join(tmpdir(), 'infra-compiled-'));
-  const armFile = join(out, 'main.json');
-  const build = spawnSync(process.execPath, [join(root, 'scripts', 'infra', 'bicep.mjs'), 'build', armFile], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  assert.equal(build.status, 0, build.stderr);
-  template = JSON.parse(readFileSync(armFile, 'utf8')) as Deployment['template'];
+  template = compileMain<Deployment['template']>();
 });
-
-after(() => rmSync(out, { recursive: true, force: true }));
 
 /** A module (nested deployment) of main.bicep by its symbolic name. */
 function deployment(name: string): Deployment {
@@ -268,10 +254,39 @@ describe('Function App (compiled)', () => {
     );
   });
 
-  it('bounds request bodies in the host and the server with one parameter', () => {
+  it('bounds request bodies in the host and the server with one parameter, the host above the server', () => {
     const settings = props(functionApp().template.resources.appSettings!);
-    assert.equal(settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, "[string(parameters('server').maxBodyBytes)]");
+    assert.equal(settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, "[string(variables('hostBodyLimitBytes'))]");
     assert.equal(settings.MCP_MAX_BODY_BYTES, "[string(parameters('server').maxBodyBytes)]");
+    assert.equal(
+      functionApp().template.variables?.hostBodyLimitBytes,
+      "[mul(parameters('server').maxBodyBytes, 2)]",
+    );
+  });
+
+  it('sets the platform CORS allowed origins from the MCP_ALLOWED_ORIGINS parameter, without credentials', () => {
+    const site = Object.values(functionApp().template.resources).find(
+      (r) => r.type === 'Microsoft.Web/sites',
+    )!;
+    const siteConfig = props(site).siteConfig as Json;
+    assert.deepEqual(siteConfig.cors, {
+      allowedOrigins: "[variables('corsAllowedOrigins')]",
+      supportCredentials: false,
+    });
+    assert.match(
+      text(functionApp().template.variables?.corsAllowedOrigins),
+      /split\(parameters\('server'\)\.allowedOrigins, ','\)/,
+    );
+    const settings = props(functionApp().template.resources.appSettings!);
+    assert.equal(settings.MCP_ALLOWED_ORIGINS, "[parameters('server').allowedOrigins]");
+    assert.match(
+      text(functionApp().parameters.server),
+      /"allowedOrigins":"\[parameters\('mcpAllowedOrigins'\)\]"/,
+    );
+    assert.equal(
+      (template as { parameters?: Record<string, Json> }).parameters?.mcpAllowedOrigins?.defaultValue,
+      '',
+    );
   });
 
   it('turns the OAuth proxy on by default, its keys read from Key Vault by the app identity', () => {

@@ -3,13 +3,12 @@
 // code but not to infra (or deliberately left out here, with a reason), a typo in infra, or an unknown
 // setting in infra all fail.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SETTING_NAMES } from '../../src/config/settings.js';
 import { entries, entry, resourceBodies } from './bicep-source.js';
+import { compileMain } from './compiled.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const infraDir = join(root, 'infra');
@@ -39,7 +38,7 @@ const PLATFORM_SETTINGS: Readonly<Record<string, string>> = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra (AAD) authentication of telemetry with the identity',
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT:
-    "the host's request-body limit (default ~100 MB), set to MCP_MAX_BODY_BYTES so oversized bodies are refused before the host buffers them",
+    "the host's request-body limit (default ~100 MB), twice MCP_MAX_BODY_BYTES: bounded, yet above the app's so that the handler answers 413, not the host 500",
 };
 
 const expectedCodeSettings = SETTING_NAMES.filter((name) => !(name in NOT_SET_BY_INFRA));
@@ -122,38 +121,25 @@ describe('app settings drift', () => {
   });
 
   it('the compiled ARM template sets exactly the expected app settings', () => {
-    const out = mkdtempSync(join(tmpdir(), 'infra-arm-'));
-    try {
-      const armFile = join(out, 'main.json');
-      const build = spawnSync(
-        process.execPath,
-        // Restores the pinned Bicep CLI from NuGet when it is not cached yet (never skipped).
-        [join(root, 'scripts', 'infra', 'bicep.mjs'), 'build', armFile],
-        { cwd: root, encoding: 'utf8' },
-      );
-      assert.equal(build.status, 0, build.stderr);
-      const template: unknown = JSON.parse(readFileSync(armFile, 'utf8'));
-      const configs: Record<string, unknown>[] = [];
-      const sites: Record<string, unknown>[] = [];
-      const walk = (node: unknown): void => {
-        if (Array.isArray(node)) return node.forEach(walk);
-        if (node === null || typeof node !== 'object') return;
-        const record = node as Record<string, unknown>;
-        if (record.type === 'Microsoft.Web/sites/config') configs.push(record);
-        if (record.type === 'Microsoft.Web/sites') sites.push(record);
-        Object.values(record).forEach(walk);
-      };
-      walk(template);
-      const appSettings = configs.filter((c) => String(c.name).includes("'appsettings'"));
-      assert.equal(appSettings.length, 1, 'exactly one appsettings resource in the compiled template');
-      const actual = Object.keys(appSettings[0]!.properties as Record<string, unknown>);
-      assert.deepEqual([...actual].sort(), expected, describeDiff(actual));
-      assert.equal(actual.join(), appSettingsFromSource().join(), 'compiled and source app settings differ');
-      assert.equal(sites.length, 1, 'exactly one Function App');
-      const siteConfig = (sites[0]!.properties as { siteConfig?: Record<string, unknown> }).siteConfig ?? {};
-      assert.ok(!('appSettings' in siteConfig), 'the site must not also set siteConfig.appSettings');
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+    const template = compileMain();
+    const configs: Record<string, unknown>[] = [];
+    const sites: Record<string, unknown>[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (node === null || typeof node !== 'object') return;
+      const record = node as Record<string, unknown>;
+      if (record.type === 'Microsoft.Web/sites/config') configs.push(record);
+      if (record.type === 'Microsoft.Web/sites') sites.push(record);
+      Object.values(record).forEach(walk);
+    };
+    walk(template);
+    const appSettings = configs.filter((c) => String(c.name).includes("'appsettings'"));
+    assert.equal(appSettings.length, 1, 'exactly one appsettings resource in the compiled template');
+    const actual = Object.keys(appSettings[0]!.properties as Record<string, unknown>);
+    assert.deepEqual([...actual].sort(), expected, describeDiff(actual));
+    assert.equal(actual.join(), appSettingsFromSource().join(), 'compiled and source app settings differ');
+    assert.equal(sites.length, 1, 'exactly one Function App');
+    const siteConfig = (sites[0]!.properties as { siteConfig?: Record<string, unknown> }).siteConfig ?? {};
+    assert.ok(!('appSettings' in siteConfig), 'the site must not also set siteConfig.appSettings');
   });
 });

@@ -67,7 +67,8 @@ describe('jsonResponse', () => {
     assert.equal(response.headers.get('content-type'), 'application/json');
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal(response.headers.get('pragma'), 'no-cache');
-    assert.equal(response.headers.get('access-control-allow-origin'), '*');
+    // CORS is the function layer's (src/functions/oauth.ts), as for the public documents.
+    assert.equal(response.headers.get('access-control-allow-origin'), null);
     assert.equal(
       response.headers.get('access-control-allow-credentials'),
       null,
@@ -92,11 +93,12 @@ describe('oauthErrorJson', () => {
     ['server_error', 500],
     ['temporarily_unavailable', 503],
   ] as const) {
-    it(`${code}: HTTP ${status}, the RFC 6749 §5.2 body, no-store and CORS`, async () => {
+    it(`${code}: HTTP ${status}, the RFC 6749 §5.2 body, no-store`, async () => {
       const response = oauthErrorJson(new OAuthProxyError(code, 'What went wrong.'));
       assert.equal(response.status, status);
       assert.equal(response.headers.get('cache-control'), 'no-store');
-      assert.equal(response.headers.get('access-control-allow-origin'), '*');
+      // CORS is the function layer's (src/functions/oauth.ts), as for the public documents.
+      assert.equal(response.headers.get('access-control-allow-origin'), null);
       assert.deepEqual(await jsonOf(response), { error: code, error_description: 'What went wrong.' });
     });
   }

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { toolError } from '../error-mapping.js';
+import { structuredResult } from './result.js';
 
 const output = {
   count: z.number().int(),
@@ -32,18 +33,10 @@ export function registerGetSubscriptions(server: McpServer, ctx: ToolContext): v
     async () => {
       try {
         const { items, truncated } = await (await ctx.arm()).listSubscriptions();
-        const lines = items.map(
-          (s) =>
-            `Name: ${s.displayName}\n   ID: ${s.subscriptionId}\n   State: ${s.state}\n   Tenant: ${s.tenantId}`,
+        return structuredResult(
+          { count: items.length, truncated, subscriptions: items },
+          `Found ${items.length} subscription(s)${truncated ? ' (truncated)' : ''}.`,
         );
-        const text = [
-          `Found ${items.length} subscription(s)${truncated ? ' (truncated)' : ''}`,
-          ...lines,
-        ].join('\n');
-        return {
-          content: [{ type: 'text', text }],
-          structuredContent: { count: items.length, truncated, subscriptions: items },
-        };
       } catch (error) {
         return toolError(error, 'get_subscriptions', ctx.logger);
       }

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import type { ToolContext } from '../context.js';
+import { structuredResult } from './result.js';
 
 const output = {
   upn: z.string().nullable().describe('User principal name or preferred_username'),
@@ -33,15 +34,10 @@ export function registerGetUserInfo(server: McpServer, ctx: ToolContext): void {
         scopes: user.scopes,
         tokenVersion: user.version,
       };
-      const text = [
-        `User: ${info.upn ?? '(unknown)'}`,
-        `Name: ${info.name ?? '(unknown)'}`,
-        `Object id: ${info.oid}`,
-        `Tenant: ${info.tenantId}`,
-        `Scopes: ${info.scopes.join(' ')}`,
-        `Token version: ${info.tokenVersion}`,
-      ].join('\n');
-      return { content: [{ type: 'text', text }], structuredContent: info };
+      return structuredResult(
+        info,
+        `Signed in as ${info.upn ?? '(unknown)'}${info.name ? ` (${info.name})` : ''} in tenant ${info.tenantId}, token version ${info.tokenVersion}.`,
+      );
     },
   );
 }

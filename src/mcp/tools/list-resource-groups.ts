@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { toolError } from '../error-mapping.js';
+import { structuredResult } from './result.js';
 import { subscriptionId } from './schemas.js';
 
 const output = {
@@ -31,19 +32,10 @@ export function registerListResourceGroups(server: McpServer, ctx: ToolContext):
     async (args) => {
       try {
         const { items, truncated } = await (await ctx.arm()).listResourceGroups(args.subscriptionId);
-        const text = [
-          `Found ${items.length} resource group(s) in ${args.subscriptionId}${truncated ? ' (truncated)' : ''}`,
-          ...items.map((g) => `- ${g.name} (${g.location})`),
-        ].join('\n');
-        return {
-          content: [{ type: 'text', text }],
-          structuredContent: {
-            subscriptionId: args.subscriptionId,
-            count: items.length,
-            truncated,
-            resourceGroups: items,
-          },
-        };
+        return structuredResult(
+          { subscriptionId: args.subscriptionId, count: items.length, truncated, resourceGroups: items },
+          `Found ${items.length} resource group(s) in ${args.subscriptionId}${truncated ? ' (truncated)' : ''}.`,
+        );
       } catch (error) {
         return toolError(error, 'list_resource_groups', ctx.logger);
       }

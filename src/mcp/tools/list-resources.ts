@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { toolError } from '../error-mapping.js';
+import { structuredResult } from './result.js';
 import { resourceGroupName, subscriptionId } from './schemas.js';
 
 const output = {
@@ -40,13 +41,8 @@ export function registerListResources(server: McpServer, ctx: ToolContext): void
         const scope = args.resourceGroup
           ? `resource group ${args.resourceGroup}`
           : `subscription ${args.subscriptionId}`;
-        const text = [
-          `Found ${items.length} resource(s) in ${scope}${truncated ? ' (truncated)' : ''}`,
-          ...items.map((r) => `- ${r.name} [${r.type}]${r.location ? ` (${r.location})` : ''}`),
-        ].join('\n');
-        return {
-          content: [{ type: 'text', text }],
-          structuredContent: {
+        return structuredResult(
+          {
             subscriptionId: args.subscriptionId,
             ...(args.resourceGroup ? { resourceGroup: args.resourceGroup } : {}),
             count: items.length,
@@ -59,7 +55,8 @@ export function registerListResources(server: McpServer, ctx: ToolContext): void
               ...(r.resourceGroup ? { resourceGroup: r.resourceGroup } : {}),
             })),
           },
-        };
+          `Found ${items.length} resource(s) in ${scope}${truncated ? ' (truncated)' : ''}.`,
+        );
       } catch (error) {
         return toolError(error, 'list_resources', ctx.logger);
       }

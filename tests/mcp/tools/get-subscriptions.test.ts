@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { SubscriptionInfo } from '../../../src/arm/arm-client.js';
 import { ArmError, CredentialError, OboError } from '../../../src/errors.js';
-import { harnessPool, textOf } from '../../helpers/tool-server.js';
+import { harnessPool, textBlocks, textOf } from '../../helpers/tool-server.js';
 import type { FakeArm } from '../../helpers/tool-server.js';
 
 const SUB: SubscriptionInfo = {
@@ -28,23 +28,21 @@ describe('get_subscriptions', () => {
     assert.deepEqual(result.structuredContent, { count: 1, truncated: false, subscriptions: [SUB] });
   });
 
-  it('lists each subscription in the text', async () => {
+  it('serializes the structured content as the first text block, then a one-line summary', async () => {
     const result = await (await harness(listing([SUB]))).call('get_subscriptions');
-    assert.equal(
-      textOf(result),
-      `Found 1 subscription(s)\nName: Contoso Dev\n   ID: ${SUB.subscriptionId}\n   State: Enabled\n   Tenant: ${SUB.tenantId}`,
-    );
+    assert.equal(textOf(result), JSON.stringify(result.structuredContent), 'compact JSON');
+    assert.equal(textBlocks(result).summary, 'Found 1 subscription(s).');
   });
 
   it('says when the list was cut at the server limit', async () => {
     const result = await (await harness(listing([SUB], true))).call('get_subscriptions');
-    assert.match(textOf(result), /^Found 1 subscription\(s\) \(truncated\)/);
+    assert.equal(textBlocks(result).summary, 'Found 1 subscription(s) (truncated).');
     assert.equal((result.structuredContent as { truncated: boolean }).truncated, true);
   });
 
   it('answers an empty list', async () => {
     const result = await (await harness(listing([]))).call('get_subscriptions');
-    assert.equal(textOf(result), 'Found 0 subscription(s)');
+    assert.equal(textBlocks(result).summary, 'Found 0 subscription(s).');
     assert.deepEqual(result.structuredContent, { count: 0, truncated: false, subscriptions: [] });
   });
 

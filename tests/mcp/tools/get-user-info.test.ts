@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { USER, harnessPool, textOf } from '../../helpers/tool-server.js';
+import { USER, harnessPool, textBlocks } from '../../helpers/tool-server.js';
 
 const pool = harnessPool();
 const harness = (user = USER) => pool.harness(new Error('ARM must not be called'), user);
@@ -20,18 +20,11 @@ describe('get_user_info', () => {
     });
   });
 
-  it('returns the same as text, one line each', async () => {
+  it('returns the same as JSON in the first text block, then who is signed in', async () => {
     const result = await (await harness()).call('get_user_info');
     assert.equal(
-      textOf(result),
-      [
-        'User: alice@contoso.test',
-        'Name: Alice',
-        `Object id: ${USER.oid}`,
-        `Tenant: ${USER.tenantId}`,
-        'Scopes: execute',
-        'Token version: 2.0',
-      ].join('\n'),
+      textBlocks(result).summary,
+      `Signed in as alice@contoso.test (Alice) in tenant ${USER.tenantId}, token version 2.0.`,
     );
   });
 
@@ -40,8 +33,10 @@ describe('get_user_info', () => {
     const result = await (await harness(anonymous)).call('get_user_info');
     assert.equal((result.structuredContent as { upn: unknown }).upn, null);
     assert.equal((result.structuredContent as { name: unknown }).name, null);
-    assert.match(textOf(result), /^User: \(unknown\)\nName: \(unknown\)\n/);
-    assert.match(textOf(result), /Token version: 1\.0$/);
+    assert.equal(
+      textBlocks(result).summary,
+      `Signed in as (unknown) in tenant ${USER.tenantId}, token version 1.0.`,
+    );
   });
 
   it('never returns the token itself', async () => {

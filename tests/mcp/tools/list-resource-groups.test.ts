@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { ResourceGroupInfo } from '../../../src/arm/arm-client.js';
 import { ArmError } from '../../../src/errors.js';
-import { harnessPool, textOf } from '../../helpers/tool-server.js';
+import { harnessPool, textBlocks, textOf } from '../../helpers/tool-server.js';
 import type { FakeArm } from '../../helpers/tool-server.js';
 
 const SUB = '0b1d0000-0000-4000-8000-000000000001';
@@ -42,11 +42,11 @@ describe('list_resource_groups', () => {
     });
   });
 
-  it('names each group and its location in the text', async () => {
+  it('serializes the groups as the first text block, then a one-line summary', async () => {
     const result = await (
       await harness(listing([GROUP]))
     ).call('list_resource_groups', { subscriptionId: SUB });
-    assert.equal(textOf(result), `Found 1 resource group(s) in ${SUB}\n- rg-demo (westeurope)`);
+    assert.equal(textBlocks(result).summary, `Found 1 resource group(s) in ${SUB}.`);
   });
 
   it('says when the list was cut at the server limit', async () => {
@@ -55,7 +55,7 @@ describe('list_resource_groups', () => {
     ).call('list_resource_groups', {
       subscriptionId: SUB,
     });
-    assert.match(textOf(result), /^Found 1 resource group\(s\) in \S+ \(truncated\)/);
+    assert.match(textBlocks(result).summary, /^Found 1 resource group\(s\) in \S+ \(truncated\)\.$/);
   });
 
   it('refuses a subscription id that is not a GUID, without calling ARM', async () => {
