@@ -65,15 +65,6 @@ function describeFailure(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown error';
 }
 
-// Once, at start: an Application ID URI that is neither this app's default nor its public URL is probably
-// another app's, and the verifier would accept v1 tokens issued for that other API. Names settings, not values.
-function checkAppIdUri(settings: Settings, logger: Logger): void {
-  if (settings.appIdUri === `api://${settings.clientId}` || settings.appIdUri === settings.publicUrl) return;
-  logger.warn(
-    'auth: ENTRA_APP_ID_URI is neither api://<ENTRA_CLIENT_ID> nor MCP_PUBLIC_URL; make sure it is an Application ID URI of the ENTRA_CLIENT_ID app registration (set MCP_PUBLIC_URL to it when it is the MCP URL).',
-  );
-}
-
 // Once, at start: which client applications may call (ENTRA_ALLOWED_CLIENT_IDS).
 function logClientPolicy(settings: Settings, logger: Logger): void {
   if (settings.allowedClientIds === '*') {
@@ -100,12 +91,12 @@ export function createRuntime(
     clientId: settings.clientId,
     appIdUri: settings.appIdUri,
     requiredScope: settings.requiredScope,
+    acceptedVersions: settings.acceptedTokenVersions,
     allowedClientIds: settings.allowedClientIds,
     timeoutMs: settings.upstreamTimeoutMs,
     maxCachedTokens: settings.oboCacheMaxUsers,
   });
   logClientPolicy(settings, logger);
-  checkAppIdUri(settings, logger);
   const source = options.source ?? createCredentialSource(settings, logger, env);
 
   // MSAL is loaded on first use (or by the prefetch), off the module-load path of the app.
