@@ -141,7 +141,10 @@ async function logout(opts: CliOptions, out: Out): Promise<number> {
 }
 
 async function doctor(opts: CliOptions, out: Out): Promise<number> {
-  const report = await runDoctor(opts.server, { timeoutMs: opts.timeoutMs });
+  const report = await runDoctor(opts.server, {
+    timeoutMs: opts.timeoutMs,
+    authorityHost: opts.authorityHost,
+  });
   out.document({ command: 'doctor', ...report });
   for (const l of doctorLines(report)) out.line(l);
   return report.exitCode;

@@ -6,7 +6,8 @@ import {
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ClientError } from './exit-codes.js';
-import { describeNetworkError, parseBearerChallenge } from './scope-discovery.js';
+import { describeNetworkError } from './fetch-guard.js';
+import { parseBearerChallenge } from './scope-discovery.js';
 import type { BearerChallenge } from './scope-discovery.js';
 
 /**

@@ -224,7 +224,10 @@ describe('OboClient', () => {
     // Meanwhile: the user with a cached ARM token is served from the cache; a new one waits, Entra untouched.
     now += 299_000;
     assert.equal((await obo.getArmToken(cached)).token, before.token);
-    await assert.rejects(obo.getArmToken(a), (e: unknown) => e instanceof OboError && e.code === 'obo_throttled');
+    await assert.rejects(
+      obo.getArmToken(a),
+      (e: unknown) => e instanceof OboError && e.code === 'obo_throttled',
+    );
     assert.equal(emulator.counts()['entra.token.obo'], 2, 'the cached exchange + the throttled one');
     // After 5 minutes exchanges work again, although MSAL itself would have held back for the hour.
     now += 2_000;
