@@ -27,6 +27,11 @@ export interface CliOptions {
   authorityHost: string;
   /** Scope to request instead of discovering it from the server. */
   scope: string | undefined;
+  /**
+   * MCP server URLs the user tied to the API `apiClientId` (ENTRA_API_SERVER_URLS): only they get a token for
+   * one of its api:// scopes (or the default scope) without --scope.
+   */
+  apiServerUrls: string[];
   /** Token cache file; undefined = the default location. */
   cache: string | undefined;
   clearCache: boolean;
@@ -72,7 +77,8 @@ Options:
   --authority-host <url>  Entra ID authority host                [env ENTRA_AUTHORITY_HOST]
                           (default ${DEFAULT_AUTHORITY_HOST})
   --scope <scope>         scope to request (default: discovered from the server's
-                          protected resource metadata, else api://<ENTRA_CLIENT_ID>/execute)
+                          protected resource metadata, else api://<ENTRA_CLIENT_ID>/execute);
+                          also ties --server to that scope's API for this run (see below)
   --cache <file>          token cache file (default $XDG_CACHE_HOME/azure-obo-mcp/token-cache.json)
   --clear-cache           delete the token cache first (forces a new sign-in)
   --tool <name>           call this tool instead of the default flow (same as "call <name>")
@@ -86,6 +92,12 @@ Options:
                           (the token is sent unencrypted)
   -v, --verbose           print stack traces and MSAL diagnostics on stderr
   -h, --help              show this help
+
+A token for an api:// scope (or the default scope) is sent only to a server tied to that API:
+listed in ENTRA_API_SERVER_URLS (comma-separated MCP URLs of the ENTRA_CLIENT_ID API), or given
+an explicit --scope. A look-alike server advertising the API's scope would otherwise get a token
+it can replay against the real server. Servers whose scope lives under their own URL
+(<server URL>/execute, Application ID URI = MCP URL) need neither.
 
 Exit codes:
 ${EXIT_CODE_HELP.join('\n')}
@@ -235,6 +247,12 @@ export function parseCliArgs(
         fix: 'Use an https:// URL (plain http is allowed only for localhost, 127.0.0.1 and [::1]), or pass --insecure if you accept the risk.',
       },
     );
+  const signsIn = command === 'run' || command === 'call';
+  const apiServerUrls = (signsIn ? (env.ENTRA_API_SERVER_URLS ?? '') : '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean)
+    .map((url) => httpUrl('ENTRA_API_SERVER_URLS', url, ['http:', 'https:']));
   const cliClientId =
     nonEmpty(values['client-id']) ?? nonEmpty(env.ENTRA_CLI_CLIENT_ID) ?? nonEmpty(env.ENTRA_CLIENT_ID);
   return {
@@ -248,6 +266,7 @@ export function parseCliArgs(
       ? httpUrl('--authority-host', authorityFromUser, ['https:'])
       : DEFAULT_AUTHORITY_HOST,
     scope: nonEmpty(values.scope),
+    apiServerUrls,
     cache: nonEmpty(values.cache),
     clearCache: values['clear-cache'],
     yes: values.yes,

@@ -72,20 +72,28 @@ export function issuerUrlRefusal(url: string | URL, authorityHost: string): stri
  * `response` whose body errors with ResponseTooLargeError past `max` bytes. Hand-written: fetch has no body
  * limit, and the MCP SDK reads bodies itself, so the bound must sit in the stream it reads.
  */
-export function boundedResponse(response: Response, url: string, max = MAX_RESPONSE_BYTES): Response {
-  const declared = Number(response.headers.get('content-length'));
+export function boundedResponse(
+  response: Response,
+  url: string,
+  options: { max?: number; onTooLarge?: () => void } = {},
+): Response {
+  const max = options.max ?? MAX_RESPONSE_BYTES;
+  const tooLarge = () => {
+    options.onTooLarge?.();
+    return new ResponseTooLargeError(url);
+  };
   // Null-body statuses cannot be rebuilt with a body (and have none to bound).
   if (!response.body || [101, 103, 204, 205, 304].includes(response.status)) return response;
-  if (declared > max) {
+  if (Number(response.headers.get('content-length')) > max) {
     void response.body.cancel().catch(() => undefined);
-    throw new ResponseTooLargeError(url);
+    throw tooLarge();
   }
   let seen = 0;
   const body = response.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         seen += chunk.byteLength;
-        if (seen > max) controller.error(new ResponseTooLargeError(url));
+        if (seen > max) controller.error(tooLarge());
         else controller.enqueue(chunk);
       },
     }),

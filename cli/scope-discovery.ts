@@ -31,6 +31,8 @@ export interface ScopeDiscovery {
   notes?: string[];
   /** False when the server could not be reached at all. */
   reachable: boolean;
+  /** The HTTP status of the unauthenticated request, when it was not the 401 challenge. */
+  status?: number;
   /** Why the server could not be reached (ECONNREFUSED, timed out, ...), when `reachable` is false. */
   failure?: string;
 }
@@ -190,7 +192,10 @@ export async function discoverScope(
     });
     await res.body?.cancel().catch(() => undefined);
     if (res.status !== 401)
-      return fallback(`the server answered HTTP ${res.status} without a token, not a 401 challenge`);
+      return {
+        ...fallback(`the server answered HTTP ${res.status} without a token, not a 401 challenge`),
+        status: res.status,
+      };
     challenge = parseBearerChallenge(res.headers.get('www-authenticate'));
   } catch (error) {
     return {
