@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import {
   accessSync,
   constants,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -17,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { deployRunning, deployWith, lintWorkflow } from '../helpers/lint-workflows.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -292,36 +292,14 @@ printf '%s\n' "$FAKE_ANSWER"
     assert.doesNotMatch(unknown.output, /current=true/);
   });
 
-  /** `npm run workflows:check` on a repository whose only workflow is `deployYaml`. */
-  function lintWorkflow(deployYaml: string) {
-    const dir = mkdtempSync(join(tmpdir(), 'lint-workflows-'));
-    try {
-      mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
-      writeFileSync(join(dir, '.github', 'workflows', 'deploy.yml'), deployYaml);
-      const lint = join(root, 'scripts', 'infra', 'lint-workflows.mjs');
-      return spawnSync(process.execPath, [lint, dir], { encoding: 'utf8' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
-  /** deploy.yml with `replacement` for `part` (which must be there). */
-  function deployWith(part: string | RegExp, replacement: string): string {
-    const text = read('.github/workflows/deploy.yml');
-    assert.ok(typeof part === 'string' ? text.includes(part) : part.test(text), String(part));
-    return text.replace(part, replacement);
-  }
-
   it('workflows:check fails on a job that both logs in to Azure and installs or builds', () => {
     const ok = lintWorkflow(read('.github/workflows/deploy.yml'));
     assert.equal(ok.status, 0, ok.stderr);
-    const provision = '      - name: Provision\n';
-    const before = (run: string) => `      - name: Extra\n        run: ${run}\n\n${provision}`;
     for (const [what, workflow] of [
-      ['npm ci', deployWith(provision, before('npm ci'))],
-      ['npm install', deployWith(provision, before('npm install --no-audit'))],
-      ['npm run build', deployWith(provision, before('npm run build'))],
-      ['npx', deployWith(provision, before('npx --yes some-tool'))],
+      ['npm ci', deployRunning('npm ci')],
+      ['npm install', deployRunning('npm install --no-audit')],
+      ['npm run build', deployRunning('npm run build')],
+      ['npx', deployRunning('npx --yes some-tool')],
       ['azd up', deployWith('azd provision --no-prompt', 'azd up --no-prompt')],
       [
         'azd deploy without --from-package',
