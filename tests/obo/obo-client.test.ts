@@ -23,6 +23,16 @@ const logger: Logger = {
 
 const user = (token: string): VerifiedUser => verifiedUser(emulator, token);
 
+/** assert.rejects' check for an obo_throttled error asking to wait `seconds`. */
+const throttledFor =
+  (seconds: number) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof OboError);
+    assert.equal(error.code, 'obo_throttled');
+    assert.equal(error.retryAfterSec, seconds);
+    return true;
+  };
+
 function client(options: Partial<OboClientOptions> = {}): OboClient {
   return emulatorOboClient(emulator, logger, options);
 }
@@ -179,12 +189,7 @@ describe('OboClient', () => {
     ); // warm up
     emulator.injectFault('entra', { status: 429, retryAfterSec: 2 });
     const a = user(await emulator.issueUserToken({ user: alice!.oid }));
-    await assert.rejects(obo.getArmToken(a), (error: unknown) => {
-      assert.ok(error instanceof OboError);
-      assert.equal(error.code, 'obo_throttled');
-      assert.equal(error.retryAfterSec, 2);
-      return true;
-    });
+    await assert.rejects(obo.getArmToken(a), throttledFor(2));
     const b = user(await emulator.issueUserToken({ user: bob!.oid }));
     await assert.rejects(
       obo.getArmToken(b),
@@ -209,12 +214,7 @@ describe('OboClient', () => {
     const before = await obo.getArmToken(cached);
     emulator.injectFault('entra', { status: 429, retryAfterSec: 3600 });
     const a = user(await emulator.issueUserToken({ user: alice!.oid }));
-    await assert.rejects(obo.getArmToken(a), (error: unknown) => {
-      assert.ok(error instanceof OboError);
-      assert.equal(error.code, 'obo_throttled');
-      assert.equal(error.retryAfterSec, 300);
-      return true;
-    });
+    await assert.rejects(obo.getArmToken(a), throttledFor(300));
     assert.deepEqual(
       logs.filter((l) => l.includes('429')),
       [
