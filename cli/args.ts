@@ -56,7 +56,7 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export const USAGE = `Usage: azure-obo-mcp [run] [options]
        azure-obo-mcp call <tool> ['<json arguments>'] [options]
        azure-obo-mcp logout [--cache <file>]
-       azure-obo-mcp doctor --server <url> [--json] [--timeout <seconds>]
+       azure-obo-mcp doctor --server <url> [--json] [--timeout <seconds>] [--authority-host <url>]
 
 Signs in to Entra ID (device code or browser, then silently from the token cache), connects
 to the azure-obo-mcp server with the token, and calls get_user_info and get_subscriptions
@@ -65,7 +65,9 @@ to the azure-obo-mcp server with the token, and calls get_user_info and get_subs
 "doctor" checks a server from the outside, as an MCP client sees it, without signing in: the
 401 challenge, the protected resource metadata (path-inserted and root well-known URLs),
 resource = server URL, scopes under resource (else AADSTS9010010 in spec-following clients),
-and the Entra v2 issuer of a tenant GUID with its OpenID metadata. Exit 0 only when all pass.
+and the Entra v2 issuer of a tenant GUID with its OpenID metadata. It fetches metadata only from
+the server's own origin and issuer metadata only from --authority-host; any other URL the server
+names is a failed check, never fetched. Exit 0 only when all pass.
 
 Options:
   --server <url>          MCP endpoint (default ${DEFAULT_SERVER})
