@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { discoverScope, parseBearerChallenge } from '../../cli/scope-discovery.js';
+import { serverTie } from '../../cli/server-tie.js';
 
 const CLIENT = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
 
@@ -176,6 +177,17 @@ describe('discoverScope', () => {
       }
     });
   }
+
+  it('a server that is its own authorization server (OAuth proxy): its scope still counts, no tenant read', async () => {
+    reset();
+    metadataScopes = [`api://${CLIENT}/execute`];
+    authorizationServer = base;
+    const d = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([d.scope, d.source, d.tenantId], [`api://${CLIENT}/execute`, 'metadata', undefined]);
+    // The tie does not depend on the authorization server either (cli/server-tie.ts): the scope is api://.
+    assert.equal(serverTie(d, `${base}/mcp`, []), undefined);
+    assert.equal(serverTie(d, `${base}/mcp`, [`${base}/mcp`]), 'setting');
+  });
 
   it('takes no scope with control characters or quotes in its name', async () => {
     reset();
