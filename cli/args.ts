@@ -28,6 +28,11 @@ export interface CliOptions {
   authorityHost: string;
   /** Scope to request instead of discovering it from the server. */
   scope: string | undefined;
+  /**
+   * MCP server URLs the user tied to the API `apiClientId` (ENTRA_API_SERVER_URLS): only they get a token for
+   * one of its api:// scopes (or the default scope) without --scope.
+   */
+  apiServerUrls: string[];
   /** Token cache file; undefined = the default location. */
   cache: string | undefined;
   clearCache: boolean;
@@ -92,7 +97,7 @@ function toolsHelp(): string {
 export const USAGE = `Usage: azure-obo-mcp [run] [options]
        azure-obo-mcp call <tool> ['<json arguments>'] [options]
        azure-obo-mcp logout [--cache <file>]
-       azure-obo-mcp doctor --server <url> [--json] [--timeout <seconds>]
+       azure-obo-mcp doctor --server <url> [--json] [--timeout <seconds>] [--authority-host <url>]
 
 Signs in to Entra ID (device code or browser, then silently from the token cache), connects
 to the azure-obo-mcp server with the token, and calls get_user_info and get_subscriptions
@@ -101,7 +106,9 @@ to the azure-obo-mcp server with the token, and calls get_user_info and get_subs
 "doctor" checks a server from the outside, as an MCP client sees it, without signing in: the
 401 challenge, the protected resource metadata (path-inserted and root well-known URLs),
 resource = server URL, scopes under resource (else AADSTS9010010 in spec-following clients),
-and the Entra v2 issuer of a tenant GUID with its OpenID metadata. Exit 0 only when all pass.
+and the Entra v2 issuer of a tenant GUID with its OpenID metadata. It fetches metadata only from
+the server's own origin and issuer metadata only from --authority-host; any other URL the server
+names is a failed check, never fetched. Exit 0 only when all pass.
 
 Options:
   --server <url>          MCP endpoint (default ${DEFAULT_SERVER})
@@ -113,7 +120,8 @@ Options:
   --authority-host <url>  Entra ID authority host                [env ENTRA_AUTHORITY_HOST]
                           (default ${DEFAULT_AUTHORITY_HOST})
   --scope <scope>         scope to request (default: discovered from the server's
-                          protected resource metadata, else api://<ENTRA_CLIENT_ID>/execute)
+                          protected resource metadata, else api://<ENTRA_CLIENT_ID>/execute);
+                          also ties --server to that scope's API for this run (see below)
   --cache <file>          token cache file (default $XDG_CACHE_HOME/azure-obo-mcp/token-cache.json)
   --clear-cache           delete the token cache first (forces a new sign-in)
   --tool <name>           call this tool instead of the default flow (same as "call <name>")
@@ -131,6 +139,12 @@ Options:
 Tools (azure-obo-mcp call <tool> '<json arguments>', or --tool <name> --args '<json>'):
 ${toolsHelp()}
   e.g. azure-obo-mcp call list_resources '{"subscriptionId":"<guid>","resourceGroup":"rg-web"}'
+
+A token for an api:// scope (or the default scope) is sent only to a server tied to that API:
+listed in ENTRA_API_SERVER_URLS (comma-separated MCP URLs of the ENTRA_CLIENT_ID API), or given
+an explicit --scope. A look-alike server advertising the API's scope would otherwise get a token
+it can replay against the real server. Servers whose scope lives under their own URL
+(<server URL>/execute, Application ID URI = MCP URL) need neither.
 
 Exit codes:
 ${EXIT_CODE_HELP.join('\n')}
@@ -310,6 +324,11 @@ export function parseCliArgs(
     ['ENTRA_CLIENT_ID', env.ENTRA_CLIENT_ID],
   ]);
   const [apiClientId] = clientIdFrom(signsIn, [['ENTRA_CLIENT_ID', env.ENTRA_CLIENT_ID]]);
+  const apiServerUrls = (signsIn ? (env.ENTRA_API_SERVER_URLS ?? '') : '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean)
+    .map((url) => httpUrl('ENTRA_API_SERVER_URLS', url, ['http:', 'https:']));
   return {
     command,
     server,
@@ -321,6 +340,7 @@ export function parseCliArgs(
       ? httpUrl('--authority-host', authorityFromUser, ['https:'])
       : DEFAULT_AUTHORITY_HOST,
     scope: nonEmpty(values.scope),
+    apiServerUrls,
     cache: nonEmpty(values.cache),
     clearCache: values['clear-cache'],
     yes: values.yes,

@@ -7,7 +7,7 @@ import type { CliOptions } from './args.js';
 import { defaultCachePath, removeCache } from './cache-plugin.js';
 import { doctorLines, runDoctor } from './doctor.js';
 import { ClientError, ExitCode } from './exit-codes.js';
-import { McpSession } from './mcp-session.js';
+import { McpSession, isNotAnEndpoint, notAnMcpEndpoint } from './mcp-session.js';
 import type { RenewToken, ToolResult } from './mcp-session.js';
 import {
   errorDocument,
@@ -23,9 +23,11 @@ import {
 import { confirm } from './prompt.js';
 import { discoverScope, unreachableServer } from './scope-discovery.js';
 import type { ScopeDiscovery } from './scope-discovery.js';
+import { serverTie, untiedServerError } from './server-tie.js';
 import { signIn } from './sign-in.js';
 import type { SignInResult } from './sign-in.js';
 import { toolErrorFix } from './tool-errors.js';
+import { oneLine, printable, terminalJson } from './terminal-text.js';
 
 /**
  * Where the CLI writes. Human mode prints progress lines on stdout; --json mode prints nothing but one
@@ -42,8 +44,9 @@ interface Out {
   interrupted(): void;
 }
 
-const note = (text: string) => process.stderr.write(`${text}\n`);
-const jsonText = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
+// Everything printed may quote the server: no escape sequences or control characters reach the terminal.
+const note = (text: string) => process.stderr.write(`${printable(text)}\n`);
+const jsonText = (doc: unknown) => `${terminalJson(doc)}\n`;
 
 function announceInterrupt(): void {
   process.stderr.write('\nInterrupted.\n');
@@ -51,7 +54,7 @@ function announceInterrupt(): void {
 }
 
 const humanOut: Out = {
-  line: (text) => process.stdout.write(`${text}\n`),
+  line: (text) => process.stdout.write(`${printable(text)}\n`),
   note,
   document: () => undefined,
   failure: (error, verbose) => errorLines(error, verbose).forEach(note),
@@ -143,7 +146,10 @@ async function logout(opts: CliOptions, out: Out): Promise<number> {
 }
 
 async function doctor(opts: CliOptions, out: Out): Promise<number> {
-  const report = await runDoctor(opts.server, { timeoutMs: opts.timeoutMs });
+  const report = await runDoctor(opts.server, {
+    timeoutMs: opts.timeoutMs,
+    authorityHost: opts.authorityHost,
+  });
   out.document({ command: 'doctor', ...report });
   for (const l of doctorLines(report)) out.line(l);
   return report.exitCode;
@@ -166,11 +172,16 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
         authorityHost: opts.authorityHost,
         timeoutMs: Math.min(opts.timeoutMs, 10_000),
       });
-  for (const n of discovery.notes ?? []) out.note(`Note: ${n}`);
+  for (const n of discovery.notes ?? []) out.note(`Note: ${oneLine(n)}`);
   if (!discovery.reachable) {
     // Without a scope from the server there is nothing to sign in for yet: report the server first.
     throw unreachableServer(opts.server, discovery.failure ?? 'no answer');
   }
+  // A wrong URL is worth saying before anything else (signing in, or asking to tie it to the API).
+  if (isNotAnEndpoint(discovery.status)) throw notAnMcpEndpoint(opts.server, discovery.status!);
+  // Before any sign-in: no token is acquired for a server that is not tied to the scope's API.
+  const tie = serverTie(discovery, opts.server, opts.apiServerUrls);
+  if (!tie) throw untiedServerError(discovery, opts);
   out.line(`Scope: ${discovery.scope} (${SCOPE_SOURCES[discovery.source]})`);
   const tenantId = opts.tenantId ?? discovery.tenantId;
   if (!tenantId)
@@ -207,6 +218,7 @@ async function run(opts: CliOptions, out: Out): Promise<number> {
     server: opts.server,
     scope: discovery.scope,
     scopeSource: discovery.source,
+    serverTie: tie,
     token: tokenJson(token, opts.showToken),
   };
 
@@ -326,7 +338,7 @@ export async function main(argv: string[], out: Out = outputFor(argv)): Promise<
     return await run(opts, out);
   } catch (error) {
     const verbose = opts?.verbose ?? argv.includes('--verbose');
-    for (const l of errorLines(error, verbose)) process.stderr.write(`${l}\n`);
+    for (const l of errorLines(error, verbose)) note(l);
     const failure =
       error instanceof ClientError
         ? error

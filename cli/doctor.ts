@@ -11,11 +11,14 @@ import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import {
-  describeNetworkError,
-  initializeBody,
-  parseBearerChallenge,
-  resourceKey,
-} from './scope-discovery.js';
+  RefusedUrlError,
+  ResponseTooLargeError,
+  guardedFetch,
+  issuerUrlRefusal,
+  metadataUrlRefusal,
+} from './fetch-guard.js';
+import { initializeBody, parseBearerChallenge, resourceKey } from './scope-discovery.js';
+import { oneLine } from './terminal-text.js';
 
 /** Stable ids of the checks, in the order they run. */
 export type CheckId =
@@ -67,27 +70,15 @@ export const RESOURCE_SENDING_CLIENTS =
 
 const INITIALIZE = initializeBody('azure-obo-mcp-doctor');
 
-/** A fetch bounded by `timeoutMs` that remembers the last connection failure (the SDK turns it into "no metadata"). */
-function boundedFetch(timeoutMs: number): {
-  fetch: typeof fetch;
-  lastFailure: () => string | undefined;
-} {
-  let failure: string | undefined;
-  const bounded = (async (input: string | URL | Request, init?: RequestInit) => {
-    try {
-      return await fetch(input, {
-        ...init,
-        signal:
-          init?.signal && typeof AbortSignal.any === 'function'
-            ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
-            : AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      failure = describeNetworkError(error);
-      throw error;
-    }
-  }) as typeof fetch;
-  return { fetch: bounded, lastFailure: () => failure };
+/** The problem text of a URL the guard refuses: it names why, and that nothing was fetched. */
+const notFetched = (reason: string) => `not fetched: it is ${reason}`;
+
+/** What a guarded fetch's failure says: refused, too large, or which connection failure. */
+function fetchProblem(error: unknown, lastFailure: string | undefined): string | undefined {
+  if (error instanceof RefusedUrlError) return notFetched(error.reason);
+  if (error instanceof ResponseTooLargeError) return 'the answer is larger than 1 MiB; not read';
+  if (lastFailure) return lastFailure === 'timed out' ? 'timed out' : `cannot connect (${lastFailure})`;
+  return undefined;
 }
 
 function wellKnown(server: URL, withPath: boolean): string {
@@ -95,13 +86,18 @@ function wellKnown(server: URL, withPath: boolean): string {
   return `${server.origin}/.well-known/oauth-protected-resource${path}`;
 }
 
-/** Loads protected resource metadata from exactly `url` with the MCP SDK's discovery (schema-checked). */
+/**
+ * Loads protected resource metadata from exactly `url` with the MCP SDK's discovery (schema-checked), only from
+ * the server's own origin: any other URL is a problem naming it, never fetched.
+ */
 async function loadMetadata(
   server: string,
   url: string,
   timeoutMs: number,
 ): Promise<{ metadata?: OAuthProtectedResourceMetadata; problem?: string }> {
-  const f = boundedFetch(timeoutMs);
+  const refusal = metadataUrlRefusal(url, server);
+  if (refusal) return { problem: notFetched(refusal) };
+  const f = guardedFetch({ refusal: (u) => metadataUrlRefusal(u, server), timeoutMs });
   try {
     const metadata = await discoverOAuthProtectedResourceMetadata(
       server,
@@ -110,8 +106,8 @@ async function loadMetadata(
     );
     return { metadata };
   } catch (error) {
-    const failure = f.lastFailure();
-    if (failure) return { problem: failure === 'timed out' ? 'timed out' : `cannot connect (${failure})` };
+    const problem = fetchProblem(error, f.lastFailure());
+    if (problem) return { problem };
     if (error instanceof Error && error.name === 'ZodError') {
       const issues = (error as unknown as { issues?: { path: unknown[]; message: string }[] }).issues ?? [];
       const first = issues[0];
@@ -168,8 +164,15 @@ export function entraV2Issuer(value: string): { host: string; tenantId: string }
   return { host: url.origin, tenantId: parts[0]! };
 }
 
+/** What doctor needs besides the server: the time budget of each request, and the Entra authority host. */
+export interface DoctorOptions {
+  timeoutMs: number;
+  /** The only host whose issuer metadata doctor fetches (ENTRA_AUTHORITY_HOST / --authority-host). */
+  authorityHost: string;
+}
+
 /** Runs every check against `server`; never throws. */
-export async function runDoctor(server: string, opts: { timeoutMs: number }): Promise<DoctorReport> {
+export async function runDoctor(server: string, opts: DoctorOptions): Promise<DoctorReport> {
   const checks: Check[] = [];
   const add = (check: Check) => checks.push(check);
   const skip = (id: CheckId, why: string) => add({ id, status: 'skip', summary: `not checked: ${why}` });
@@ -194,15 +197,15 @@ export async function runDoctor(server: string, opts: { timeoutMs: number }): Pr
       fix: 'Serve the MCP endpoint over https (Azure Functions does by default) and use the https:// URL.',
     });
 
-  // (a) Unauthenticated POST → 401 Bearer challenge with resource_metadata and scope.
-  const post = boundedFetch(opts.timeoutMs);
+  // (a) Unauthenticated POST → 401 Bearer challenge with resource_metadata and scope. The server itself: the
+  // user named it (and the transport check reports plain http).
+  const post = guardedFetch({ refusal: () => undefined, timeoutMs: opts.timeoutMs });
   let res: Response | undefined;
   try {
     res = await post.fetch(server, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
       body: INITIALIZE,
-      redirect: 'manual',
     });
     await res.body?.cancel().catch(() => undefined);
   } catch {
@@ -298,7 +301,7 @@ export async function runDoctor(server: string, opts: { timeoutMs: number }): Pr
         id: 'metadata_challenge',
         status: 'fail',
         summary: `${challengeMetadataUrl}: ${byChallenge.problem}`,
-        fix: "Point the challenge's resource_metadata at the served metadata document (the path-inserted well-known URL).",
+        fix: `Point the challenge's resource_metadata at the served metadata document (the path-inserted well-known URL, ${pathUrl}). Doctor fetches metadata only from the server's own origin (https; plain http only on loopback): a server naming another host could aim the machine running a client at anything (cloud instance metadata, the intranet).`,
       });
     else {
       metadata = byChallenge.metadata;
@@ -380,9 +383,19 @@ export async function runDoctor(server: string, opts: { timeoutMs: number }): Pr
   });
 
   const problems: string[] = [];
+  let refused = false;
   for (const issuer of servers) {
     const configUrl = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    const f = boundedFetch(opts.timeoutMs);
+    const refusal = issuerUrlRefusal(configUrl, opts.authorityHost);
+    if (refusal) {
+      refused = true;
+      problems.push(`${configUrl}: ${notFetched(refusal)}`);
+      continue;
+    }
+    const f = guardedFetch({
+      refusal: (u) => issuerUrlRefusal(u, opts.authorityHost),
+      timeoutMs: opts.timeoutMs,
+    });
     try {
       const r = await f.fetch(configUrl, { headers: { Accept: 'application/json' } });
       if (!r.ok) {
@@ -390,13 +403,16 @@ export async function runDoctor(server: string, opts: { timeoutMs: number }): Pr
         problems.push(`${configUrl} answered HTTP ${r.status}`);
         continue;
       }
-      const doc: unknown = await r.json().catch(() => undefined);
+      const doc: unknown = await r.json().catch((error: unknown) => {
+        if (error instanceof ResponseTooLargeError) throw error;
+        return undefined;
+      });
       const got =
         typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).issuer : undefined;
       if (got !== issuer)
         problems.push(`${configUrl} names issuer ${JSON.stringify(got ?? null)}, not ${issuer}`);
-    } catch {
-      problems.push(`${configUrl}: ${f.lastFailure() ?? 'no answer'}`);
+    } catch (error) {
+      problems.push(`${configUrl}: ${fetchProblem(error, f.lastFailure()) ?? 'no answer'}`);
     }
   }
   add(
@@ -410,7 +426,9 @@ export async function runDoctor(server: string, opts: { timeoutMs: number }): Pr
           id: 'openid_configuration',
           status: 'fail',
           summary: problems.join('; '),
-          fix: 'authorization_servers must name the exact issuer of the tenant (as its openid-configuration says): check ENTRA_TENANT_ID and ENTRA_AUTHORITY_HOST.',
+          fix: refused
+            ? `Doctor fetches issuer metadata only from the configured authority host (${new URL(opts.authorityHost).origin}): list that host's issuer in authorization_servers, or, if the server is right, pass --authority-host (or set ENTRA_AUTHORITY_HOST) to its host.`
+            : 'authorization_servers must name the exact issuer of the tenant (as its openid-configuration says): check ENTRA_TENANT_ID and ENTRA_AUTHORITY_HOST.',
         },
   );
   return finish(server, checks);
@@ -426,9 +444,10 @@ export function doctorLines(report: DoctorReport): string[] {
   const lines = [`Checking ${report.server} as an MCP client sees it`];
   for (const c of report.checks) {
     const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : '-';
-    lines.push(`${mark} ${TITLES[c.id]}: ${c.summary}`);
-    if (c.fix && c.status === 'fail') lines.push(`  Fix: ${c.fix}`);
-    for (const n of c.notes ?? []) lines.push(`  Note: ${n}`);
+    // Summaries quote what the server sent: one line each, without control characters.
+    lines.push(`${mark} ${TITLES[c.id]}: ${oneLine(c.summary)}`);
+    if (c.fix && c.status === 'fail') lines.push(`  Fix: ${oneLine(c.fix)}`);
+    for (const n of c.notes ?? []) lines.push(`  Note: ${oneLine(n)}`);
   }
   const failed = report.checks.filter((c) => c.status === 'fail').length;
   lines.push(

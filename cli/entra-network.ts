@@ -1,6 +1,6 @@
 import { MsalNetworkClient } from '../src/util/msal-network.js';
 import type { NetworkAnswer } from '../src/util/msal-network.js';
-import { describeNetworkError } from './scope-discovery.js';
+import { describeNetworkError } from './fetch-guard.js';
 
 /** An Entra ID error answer, as seen on the wire (no values of the request). */
 export interface EntraErrorInfo {

@@ -6,7 +6,13 @@ import {
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ClientError } from './exit-codes.js';
-import { describeNetworkError, parseBearerChallenge, unreachableServer } from './scope-discovery.js';
+import {
+  MAX_RESPONSE_BYTES,
+  ResponseTooLargeError,
+  boundedResponse,
+  describeNetworkError,
+} from './fetch-guard.js';
+import { parseBearerChallenge, unreachableServer } from './scope-discovery.js';
 import { TOOL_USAGE_FIX } from './tool-errors.js';
 import type { BearerChallenge } from './scope-discovery.js';
 
@@ -41,6 +47,17 @@ function anySignal(signals: AbortSignal[]): AbortSignal {
   return controller.signal;
 }
 
+/** True when an HTTP status says the URL is no MCP endpoint at all (wrong path, or a GET-only page). */
+export const isNotAnEndpoint = (status: number | undefined): boolean => status === 404 || status === 405;
+
+/** The failure for a URL that is no MCP endpoint. */
+export function notAnMcpEndpoint(server: string, status: number, cause?: unknown): ClientError {
+  return new ClientError('server_unreachable', `${server} is not an MCP endpoint (HTTP ${status}).`, {
+    fix: 'Check --server: the endpoint path is /mcp, e.g. http://localhost:7071/mcp.',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 /** What the transport saw of the last rejected request. */
 interface Rejection {
   status: number;
@@ -57,7 +74,7 @@ export class McpSession {
   private constructor(
     private readonly server: string,
     private readonly timeoutMs: number,
-    private readonly state: { rejection?: Rejection; networkFailure?: string },
+    private readonly state: { rejection?: Rejection; networkFailure?: string; tooLarge?: boolean },
     private readonly renew: RenewToken | undefined,
   ) {
     this.client = new Client(CLIENT_INFO);
@@ -99,9 +116,13 @@ export class McpSession {
       }
       let res: Response;
       try {
-        res = await fetch(url, request);
+        // Every answer is read to at most MAX_RESPONSE_BYTES, the SDK's own reading included.
+        res = boundedResponse(await fetch(url, request), String(url), {
+          onTooLarge: () => (state.tooLarge = true),
+        });
       } catch (error) {
-        if (method !== 'GET') state.networkFailure = describeNetworkError(error);
+        if (method !== 'GET' && !(error instanceof ResponseTooLargeError))
+          state.networkFailure = describeNetworkError(error);
         throw error;
       }
       // Only requests carrying JSON-RPC messages explain failures: the SDK's optional GET stream is answered
@@ -176,6 +197,7 @@ export class McpSession {
   private async run<T>(fn: () => Promise<T>, tool?: string, isOpen = false): Promise<T> {
     this.state.rejection = undefined;
     this.state.networkFailure = undefined;
+    this.state.tooLarge = undefined;
     try {
       return await fn();
     } catch (error) {
@@ -201,7 +223,17 @@ export class McpSession {
 
   /** Maps a transport or protocol failure to a ClientError with cause and fix. */
   private explain(error: unknown, tool?: string): ClientError {
-    const { rejection, networkFailure } = this.state;
+    const { rejection, networkFailure, tooLarge } = this.state;
+    if (tooLarge) {
+      return new ClientError(
+        'generic',
+        `The MCP server at ${this.server} sent an answer larger than ${MAX_RESPONSE_BYTES / 1_048_576} MiB; the CLI reads no more than that.`,
+        {
+          fix: 'Check --server: azure-obo-mcp answers are far smaller (lists stop at 1,000 items).',
+          cause: error,
+        },
+      );
+    }
     if (rejection && (rejection.status === 401 || rejection.status === 403)) {
       const challenge = parseBearerChallenge(rejection.wwwAuthenticate) ?? {};
       const what =
@@ -233,16 +265,8 @@ export class McpSession {
       );
     }
     if (networkFailure) return unreachableServer(this.server, networkFailure, error);
-    if (rejection && (rejection.status === 404 || rejection.status === 405)) {
-      return new ClientError(
-        'server_unreachable',
-        `${this.server} is not an MCP endpoint (HTTP ${rejection.status}).`,
-        {
-          fix: 'Check --server: the endpoint path is /mcp, e.g. http://localhost:7071/mcp.',
-          cause: error,
-        },
-      );
-    }
+    if (rejection && isNotAnEndpoint(rejection.status))
+      return notAnMcpEndpoint(this.server, rejection.status, error);
     if (error instanceof McpError) {
       if (error.code === -32001) {
         return new ClientError(

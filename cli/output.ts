@@ -1,4 +1,5 @@
 import { ClientError } from './exit-codes.js';
+import { oneLine } from './terminal-text.js';
 
 /** The ─── rule between subscriptions, as in the Python demo's output. */
 export const RULE = '─'.repeat(80);
@@ -25,13 +26,13 @@ export function tokenLine(token: string, expiresOn: Date | null, showToken: bool
 
 /** `Available tools: ['a', 'b']`, like the Python demo prints its list. */
 export function toolsLine(names: string[]): string {
-  return `Available tools: [${names.map((n) => `'${n}'`).join(', ')}]`;
+  return `Available tools: [${names.map((n) => `'${oneLine(n)}'`).join(', ')}]`;
 }
 
 /** The ✓ lines of get_user_info. */
 export function userLines(info: Record<string, unknown> | undefined): string[] {
-  const str = (v: unknown) => (typeof v === 'string' && v ? v : '(unknown)');
-  const scopes = Array.isArray(info?.scopes) ? info.scopes.join(' ') : '(unknown)';
+  const str = (v: unknown) => (typeof v === 'string' && v ? oneLine(v) : '(unknown)');
+  const scopes = Array.isArray(info?.scopes) ? oneLine(info.scopes.join(' ')) : '(unknown)';
   return [
     `✓ User: ${str(info?.upn)}`,
     `✓ Name: ${str(info?.name)}`,
@@ -58,11 +59,13 @@ export function subscriptionLines(subscriptions: Subscription[], truncated: bool
   if (n === 0) return lines;
   lines.push('Azure Subscriptions:', RULE);
   for (const s of subscriptions) {
+    // Server data, one line each (a display name could carry line breaks or escape sequences).
+    const field = (v: unknown) => oneLine(String(v));
     lines.push(
-      `Name: ${s.displayName}`,
-      `   ID: ${s.subscriptionId}`,
-      `   State: ${s.state}`,
-      `   Tenant: ${s.tenantId}`,
+      `Name: ${field(s.displayName)}`,
+      `   ID: ${field(s.subscriptionId)}`,
+      `   State: ${field(s.state)}`,
+      `   Tenant: ${field(s.tenantId)}`,
       RULE,
     );
   }
@@ -73,11 +76,12 @@ export function subscriptionLines(subscriptions: Subscription[], truncated: bool
 export function errorLines(error: unknown, verbose: boolean): string[] {
   const lines: string[] = [];
   if (error instanceof ClientError) {
-    lines.push(`✗ ${error.message}`);
-    if (error.fix) lines.push(`  Fix: ${error.fix}`);
+    // Messages may quote the server (a challenge's error_description, a tool's text): one line each.
+    lines.push(`✗ ${oneLine(error.message)}`);
+    if (error.fix) lines.push(`  Fix: ${oneLine(error.fix)}`);
     if (verbose) {
       const www = error.details?.wwwAuthenticate;
-      if (typeof www === 'string') lines.push(`  WWW-Authenticate: ${www}`);
+      if (typeof www === 'string') lines.push(`  WWW-Authenticate: ${oneLine(www)}`);
       let cause: unknown = error.cause;
       while (cause instanceof Error) {
         lines.push(`  Caused by: ${cause.stack ?? cause.message}`);
@@ -85,7 +89,7 @@ export function errorLines(error: unknown, verbose: boolean): string[] {
       }
     }
   } else {
-    lines.push(`✗ Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    lines.push(`✗ Unexpected error: ${oneLine(error instanceof Error ? error.message : String(error))}`);
     if (verbose && error instanceof Error && error.stack) lines.push(error.stack);
     else lines.push('  (run with --verbose for details)');
   }

@@ -1,7 +1,13 @@
 // How real MCP clients find the scope to request: an unauthenticated request gets a 401 whose
 // WWW-Authenticate challenge names the protected resource metadata (RFC 9728), which lists scopes_supported.
-import { isLoopbackUrl } from '../src/util/loopback.js';
 import { ClientError } from './exit-codes.js';
+import {
+  RefusedUrlError,
+  ResponseTooLargeError,
+  describeNetworkError,
+  guardedFetch,
+  metadataUrlRefusal,
+} from './fetch-guard.js';
 /** Parameters of a `Bearer` WWW-Authenticate challenge (RFC 6750 / RFC 9728). */
 export interface BearerChallenge {
   error?: string;
@@ -26,6 +32,8 @@ export interface ScopeDiscovery {
   notes?: string[];
   /** False when the server could not be reached at all. */
   reachable: boolean;
+  /** The HTTP status of the unauthenticated request, when it was not the 401 challenge. */
+  status?: number;
   /** Why the server could not be reached (ECONNREFUSED, timed out, ...), when `reachable` is false. */
   failure?: string;
 }
@@ -56,6 +64,9 @@ export function fallbackScope(clientId: string): string {
   return `api://${clientId}/execute`;
 }
 
+// One path segment of RFC 6749 scope-token characters (no space, quote, backslash or control character).
+const SCOPE_NAME = /^[\x21\x23-\x2e\x30-\x5b\x5d-\x7e]+$/;
+
 /**
  * Only scopes of this server's API are taken from a server: `api://<api-client-id>/<name>` of the configured API,
  * or `<server URL>/<name>` when the server's Application ID URI is its own MCP URL (aligned setup; the metadata's
@@ -73,7 +84,7 @@ export function acceptableScope(
     return (
       scope.length > prefix.length &&
       (caseInsensitive ? head.toLowerCase() === prefix.toLowerCase() : head === prefix) &&
-      /^[^\s/]+$/.test(scope.slice(prefix.length))
+      SCOPE_NAME.test(scope.slice(prefix.length))
     );
   };
   if (apiClientId && under(`api://${apiClientId}/`, true)) return true;
@@ -88,18 +99,6 @@ export function resourceKey(value: string): string | undefined {
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   } catch {
     return undefined;
-  }
-}
-
-/** True when `url` may be fetched as metadata: https, or http only when the server itself is loopback http. */
-export function metadataUrlAllowed(url: string, server: string): boolean {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'https:') return true;
-    const s = new URL(server);
-    return u.protocol === 'http:' && s.protocol === 'http:' && isLoopbackUrl(s);
-  } catch {
-    return false;
   }
 }
 
@@ -121,13 +120,21 @@ const INITIALIZE = initializeBody('azure-obo-mcp-cli');
 
 // Not the SDK's discoverOAuthProtectedResourceMetadata (doctor uses it): its schema check rejects a document
 // without a string `resource`, and discovery must still say it ignored that document and why (RFC 9728 §3.3).
-async function fetchJson(url: string, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
-  const res = await fetch(url, {
-    headers: { Accept: 'application/json' },
-    signal: AbortSignal.timeout(timeoutMs),
+async function fetchJson(
+  url: string,
+  server: string,
+  timeoutMs: number,
+): Promise<Record<string, unknown> | undefined> {
+  const guarded = guardedFetch({ refusal: (u) => metadataUrlRefusal(u, server), timeoutMs });
+  const res = await guarded.fetch(url, { headers: { Accept: 'application/json' } });
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  const body: unknown = await res.json().catch((error: unknown) => {
+    if (error instanceof ResponseTooLargeError) throw error;
+    return undefined;
   });
-  if (!res.ok) return undefined;
-  const body: unknown = await res.json().catch(() => undefined);
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
 }
 
@@ -177,15 +184,19 @@ export async function discoverScope(
   });
   let challenge: BearerChallenge | undefined;
   try {
-    const res = await fetch(server, {
+    // The server itself (--server was checked); not redirected, bounded like every answer.
+    const post = guardedFetch({ refusal: () => undefined, timeoutMs: opts.timeoutMs });
+    const res = await post.fetch(server, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
       body: INITIALIZE,
-      signal: AbortSignal.timeout(opts.timeoutMs),
     });
-    await res.body?.cancel();
+    await res.body?.cancel().catch(() => undefined);
     if (res.status !== 401)
-      return fallback(`the server answered HTTP ${res.status} without a token, not a 401 challenge`);
+      return {
+        ...fallback(`the server answered HTTP ${res.status} without a token, not a 401 challenge`),
+        status: res.status,
+      };
     challenge = parseBearerChallenge(res.headers.get('www-authenticate'));
   } catch (error) {
     return {
@@ -198,13 +209,18 @@ export async function discoverScope(
 
   let metadataUrl = wellKnownUrl(server);
   if (challenge?.resourceMetadata) {
-    if (metadataUrlAllowed(challenge.resourceMetadata, server)) metadataUrl = challenge.resourceMetadata;
+    const refusal = metadataUrlRefusal(challenge.resourceMetadata, server);
+    if (!refusal) metadataUrl = challenge.resourceMetadata;
     else
       notes.push(
-        `ignored the challenge's resource_metadata ${challenge.resourceMetadata}: not an https:// URL.`,
+        `ignored the challenge's resource_metadata ${challenge.resourceMetadata} (not fetched): it is ${refusal}.`,
       );
   }
-  let metadata = await fetchJson(metadataUrl, opts.timeoutMs).catch(() => undefined);
+  let metadata = await fetchJson(metadataUrl, server, opts.timeoutMs).catch((error: unknown) => {
+    if (error instanceof ResponseTooLargeError || error instanceof RefusedUrlError)
+      notes.push(`ignored the protected resource metadata: ${error.message}.`);
+    return undefined;
+  });
   if (metadata && resourceKey(String(metadata.resource)) !== resourceKey(server)) {
     notes.push(
       `ignored the protected resource metadata at ${metadataUrl}: its resource ${JSON.stringify(metadata.resource ?? null)} is not ${server} (RFC 9728 §3.3).`,
@@ -229,21 +245,6 @@ export async function discoverScope(
   if (metadata)
     return fallback(`the protected resource metadata lists no scope of app ${opts.apiClientId}`, tenant);
   return fallback('the server published no usable protected resource metadata');
-}
-
-/** A short, secret-free description of a fetch failure (ECONNREFUSED, ENOTFOUND, timed out, ...). */
-export function describeNetworkError(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-    return 'timed out';
-  let current: unknown = error;
-  let message = error instanceof Error ? error.message : String(error);
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && !code.startsWith('UND_ERR_')) return code;
-    if (current instanceof Error && current.message) message = current.message;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return message;
 }
 
 /**

@@ -115,6 +115,10 @@ export class ServiceListener {
     this.#faults.push({ ...fault, times: fault.times ?? 1 });
   }
 
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
   async stop(): Promise<void> {
     await this.setDown(true);
   }

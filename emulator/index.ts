@@ -130,6 +130,8 @@ export interface Emulator {
   counts(): Record<string, number>;
   resetCounts(): void;
   injectFault(service: ServiceName, fault: Fault): void;
+  /** Drops the faults still queued for `service`. */
+  clearFaults(service: ServiceName): void;
   setDown(service: ServiceName, down: boolean): Promise<void>;
   setHang(service: ServiceName, hang: boolean): void;
   rotateClientSecret(): string;
@@ -309,6 +311,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
     injectFault(service, fault) {
       listeners[service].injectFault(fault);
+    },
+
+    clearFaults(service) {
+      listeners[service].clearFaults();
     },
 
     setDown(service, down) {

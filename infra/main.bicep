@@ -39,8 +39,11 @@ param keyVaultSecretName string = 'obo-client-secret'
 @description('Turn on Key Vault purge protection. Irreversible for the vault: `azd down --purge` then leaves it soft-deleted (azd skips purge-protected vaults), and its name blocks re-creating the same environment until the retention period has passed.')
 param enableKeyVaultPurgeProtection bool = false
 
-@description('Application IDs of further MCP client apps (e.g. one you registered for Claude Code, mcp-remote or MCP Inspector): pre-authorized for `execute` and allowed to call (ENTRA_ALLOWED_CLIENT_IDS), besides the CLI app and Visual Studio Code, which always are.')
+@description('Application IDs of further MCP client apps (e.g. one you registered for Claude Code, mcp-remote or MCP Inspector): pre-authorized for `execute` and allowed to call (ENTRA_ALLOWED_CLIENT_IDS), besides the CLI app, which always is, and Visual Studio Code (allowVsCode).')
 param additionalClientIds string[] = []
+
+@description('Let Visual Studio Code call: its built-in Microsoft sign-in (application aebc6443-996d-45c2-90f0-388ff96faa56, a first-party public client shared by every VS Code installation and extension) is pre-authorized for `execute` and listed in ENTRA_ALLOWED_CLIENT_IDS. Any extension running in a user\'s VS Code can then obtain an `execute` token for this API in that user\'s name. Off: VS Code cannot sign in to this server; use the CLI or a client app of your own (additionalClientIds).')
+param allowVsCode bool = true
 
 @description('Custom domain of the MCP endpoint, e.g. `mcp.contoso.com` (host name only). Set it only after its DNS records exist (CNAME to the app\'s default host name, TXT asuid.<domain> = CUSTOM_DOMAIN_VERIFICATION_ID) and its parent domain is verified in the Entra tenant; see infra/README.md. Then the app gets the host name binding and a managed certificate, and https://<domain>/mcp becomes the Application ID URI, ENTRA_APP_ID_URI and MCP_PUBLIC_URL. Empty: the default host name and api://<appId>.')
 @maxLength(253)
@@ -70,7 +73,7 @@ param executeScopeId string = guid(subscription().id, environmentName, 'execute-
 @description('Display name of the app registration.')
 param appDisplayName string = 'azure-obo-mcp (${environmentName})'
 
-@description('Grant tenant-wide admin consent to the delegated permissions: the API app\'s (Azure Service Management user_impersonation; Graph User.Read openid profile email) and the CLI app\'s sign-in scopes (Graph openid profile offline_access). Requires a deployer allowed to grant consent; otherwise grant it once per app with `az ad app permission admin-consent`.')
+@description('Grant tenant-wide admin consent to the delegated permissions: the API app\'s (Azure Service Management user_impersonation; Graph openid profile offline_access) and the CLI app\'s sign-in scopes (Graph openid profile offline_access). Requires a deployer allowed to grant consent; otherwise grant it once per app with `az ad app permission admin-consent`.')
 param grantAdminConsent bool = false
 
 @description('Browser origins allowed to call /mcp (MCP_ALLOWED_ORIGINS, comma-separated), also the Function App\'s platform CORS allowed origins (on Flex the platform answers preflights). Empty: none (VS Code and the CLI are not browsers).')
@@ -109,8 +112,9 @@ var deploymentContainerName = 'app-package-${resourceToken}'
 var useKeyVault = oboCredential == 'keyvault'
 var useProxy = oauthProxy == 'on'
 var identityName = 'id-${resourceToken}'
-// Visual Studio Code's built-in Microsoft sign-in (a first-party client app).
+// Visual Studio Code's built-in Microsoft sign-in (a first-party client app), when allowed.
 var vsCodeClientId = 'aebc6443-996d-45c2-90f0-388ff96faa56'
+var vsCodeClientIds = allowVsCode ? [vsCodeClientId] : []
 var customDomainName = toLower(trim(customDomain))
 // The canonical MCP URL, which RFC 8707 clients send as `resource`, doubles as the Application ID URI.
 var customDomainAppIdUri = empty(customDomainName) ? '' : 'https://${customDomainName}/mcp'
@@ -139,7 +143,7 @@ module entraApp 'modules/entra-app.bicep' = {
     displayName: appDisplayName
     executeScopeId: executeScopeId
     scopeValue: requiredScope
-    preAuthorizedClientIds: union([vsCodeClientId], additionalClientIds)
+    preAuthorizedClientIds: union(vsCodeClientIds, additionalClientIds)
     extraIdentifierUris: empty(customDomainAppIdUri) ? [] : [customDomainAppIdUri]
     cliRedirectUris: [
       'http://localhost'
@@ -224,6 +228,7 @@ module functionApp 'modules/function-app.bicep' = {
       appIdUri: empty(customDomainAppIdUri) ? entraApp.outputs.identifierUri : customDomainAppIdUri
       allowedClientIds: allowedClientIds
       requiredScope: requiredScope
+      acceptedTokenVersions: string(entraApp.outputs.accessTokenVersion)
       credential: useKeyVault ? 'keyvault' : 'managed-identity'
       keyVaultUrl: useKeyVault || useProxy ? keyVault.outputs.uri : ''
       keyVaultSecretName: useKeyVault ? keyVaultSecretName : ''
@@ -252,8 +257,8 @@ var oauthCallbackUrls = union(
   ['https://${functionApp.outputs.defaultHostName}/oauth/callback'],
   empty(customDomainName) ? [] : ['https://${customDomainName}/oauth/callback']
 )
-// The CLI app, VS Code and the additional client apps: the same set that is pre-authorized.
-var allowedClientIds = join(union([entraApp.outputs.cliAppId, vsCodeClientId], additionalClientIds), ',')
+// The CLI app, VS Code (when allowed) and the additional client apps: the same set that is pre-authorized.
+var allowedClientIds = join(union([entraApp.outputs.cliAppId], vsCodeClientIds, additionalClientIds), ',')
 
 @description('URL of the MCP endpoint (streamable HTTP): on the custom domain when one is set.')
 output MCP_URL string = 'https://${host}/mcp'

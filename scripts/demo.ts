@@ -178,6 +178,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       ENTRA_TENANT_ID: em.tenantId,
       ENTRA_AUTHORITY_HOST: em.entraUrl,
       NODE_EXTRA_CA_CERTS: em.caCertPath,
+      // The dev host serves the emulator's API: the CLI may send it a token for api://<client id>/execute.
+      ENTRA_API_SERVER_URLS: mcpUrl,
     };
     const cache = join(tempDir, 'token-cache.json');
     const runClient = async (title: string, args: string[]) => {

@@ -69,15 +69,6 @@ function describeFailure(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown error';
 }
 
-// Once, at start: an Application ID URI that is neither this app's default nor its public URL is probably
-// another app's, and the verifier would accept v1 tokens issued for that other API. Names settings, not values.
-function checkAppIdUri(settings: Settings, logger: Logger): void {
-  if (settings.appIdUri === `api://${settings.clientId}` || settings.appIdUri === settings.publicUrl) return;
-  logger.warn(
-    'auth: ENTRA_APP_ID_URI is neither api://<ENTRA_CLIENT_ID> nor MCP_PUBLIC_URL; make sure it is an Application ID URI of the ENTRA_CLIENT_ID app registration (set MCP_PUBLIC_URL to it when it is the MCP URL).',
-  );
-}
-
 // The all-zero GUID local.settings.sample.json ships: valid in form, so settings pass, but no tenant or app has it.
 const PLACEHOLDER_GUID = '00000000-0000-0000-0000-000000000000';
 
@@ -125,13 +116,13 @@ export function createRuntime(
     clientId: settings.clientId,
     appIdUri: settings.appIdUri,
     requiredScope: settings.requiredScope,
+    acceptedVersions: settings.acceptedTokenVersions,
     allowedClientIds: settings.allowedClientIds,
     timeoutMs: settings.upstreamTimeoutMs,
     maxCachedTokens: settings.oboCacheMaxUsers,
   });
   warnPlaceholders(settings, logger);
   logClientPolicy(settings, logger);
-  checkAppIdUri(settings, logger);
   const source = options.source ?? createCredentialSource(settings, logger, env);
 
   // MSAL is loaded on first use (or by the prefetch), off the module-load path of the app.

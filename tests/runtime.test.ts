@@ -79,29 +79,6 @@ describe("createRuntime warns about the sample settings' placeholder GUIDs", () 
   });
 });
 
-describe("createRuntime warns about an Application ID URI that may be another app's", () => {
-  const warned = (env: Record<string, string>): string[] => {
-    const log = capture();
-    createRuntime(loadSettings({ ...BASE, ...env }), log.logger, {});
-    return log.warn.filter((m) => m.includes('ENTRA_APP_ID_URI'));
-  };
-
-  it('not for the default api://<client id>', () => {
-    assert.deepEqual(warned({}), []);
-  });
-
-  it('not when it is MCP_PUBLIC_URL (the aligned setup)', () => {
-    const url = 'https://mcp.contoso.example/mcp';
-    assert.deepEqual(warned({ ENTRA_APP_ID_URI: url, MCP_PUBLIC_URL: url }), []);
-  });
-
-  it('once for anything else, naming settings but not the value', () => {
-    const lines = warned({ ENTRA_APP_ID_URI: 'api://other-api' });
-    assert.equal(lines.length, 1);
-    assert.ok(!lines[0]!.includes('other-api'));
-  });
-});
-
 let emulator: Emulator;
 
 function recorder(): Logger & { lines: { level: string; message: string }[] } {

@@ -1,7 +1,8 @@
 // Entra ID app registrations (Microsoft Graph Bicep extension):
 // - the MCP server's API app: a confidential client (no public client flows, no public-client redirect URIs),
 //   so nobody can sign in *as* it with device code and get ARM tokens directly. It exposes `execute`, holds
-//   the delegated ARM permission for On-Behalf-Of, and pre-authorizes the client apps below;
+//   the delegated ARM permission for On-Behalf-Of and the sign-in scopes (Graph openid, profile,
+//   offline_access) — nothing it does not use — and pre-authorizes the client apps below;
 // - the CLI app: a public client (device code, loopback redirect) whose permissions are the API's `execute`
 //   scope and the sign-in scopes MSAL always asks for (Graph openid, profile, offline_access) — no ARM
 //   permission and no Graph data access, so its access tokens are good for this API and nothing else;
@@ -53,7 +54,7 @@ param managedIdentityPrincipalId string
 @description('The OAuth proxy signs users in to the API app itself (scope execute, offline_access): the app lists its own scope among its permissions, and admin consent, when granted, covers it.')
 param signInToSelf bool
 
-@description('Grant tenant-wide admin consent for the delegated permissions the OBO flow needs (API app) and the sign-in scopes of the CLI app. Needs a deployer allowed to grant consent (e.g. Privileged Role Administrator or Cloud Application Administrator with DelegatedPermissionGrant.ReadWrite.All).')
+@description('Grant tenant-wide admin consent for the delegated permissions of the API app (ARM user_impersonation for OBO, the sign-in scopes) and the sign-in scopes of the CLI app. Needs a deployer allowed to grant consent (e.g. Privileged Role Administrator or Cloud Application Administrator with DelegatedPermissionGrant.ReadWrite.All).')
 param grantAdminConsent bool
 
 // Well-known first-party application IDs and delegated permission (scope) IDs (Microsoft Graph's: "All
@@ -61,21 +62,26 @@ param grantAdminConsent bool
 var azureServiceManagementAppId = '797f4846-ba00-4fd7-ba43-dac1f8f63013'
 var azureServiceManagementUserImpersonation = '41094075-9dad-400e-a0bd-54e686782033'
 var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
-var graphScopes = {
-  'User.Read': 'e1fe6dd8-ba31-4d61-89e7-88639da4683d'
+// The only Graph permissions either app requests: what MSAL adds to every sign-in (ID token, profile claims,
+// refresh token), for the CLI's sign-in and for a sign-in to the API app itself; no Graph data access.
+var signInGraphScopes = {
   openid: '37f7f235-527c-4136-accd-4a02d197296e'
   profile: '14dad69e-099b-42c9-810b-d002981feec1'
-  email: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0'
-}
-// What MSAL adds to every sign-in of the CLI (ID token, profile claims, refresh token); no Graph data access.
-var cliGraphScopes = {
-  openid: graphScopes.openid
-  profile: graphScopes.profile
   offline_access: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182'
 }
+var signInGraphAccess = {
+  resourceAppId: microsoftGraphAppId
+  resourceAccess: map(items(signInGraphScopes), scope => {
+    id: scope.value
+    type: 'Scope'
+  })
+}
+
+// v2 access tokens only; the server is told to accept nothing else (ENTRA_ACCEPTED_TOKEN_VERSIONS).
+var accessTokenVersion = 2
 
 var apiApplication = {
-  requestedAccessTokenVersion: 2
+  requestedAccessTokenVersion: accessTokenVersion
   oauth2PermissionScopes: [
     {
       id: executeScopeId
@@ -108,13 +114,7 @@ var requiredResourceAccess = [
       }
     ]
   }
-  {
-    resourceAppId: microsoftGraphAppId
-    resourceAccess: map(items(graphScopes), scope => {
-      id: scope.value
-      type: 'Scope'
-    })
-  }
+  signInGraphAccess
 ]
 
 var owners = empty(ownerObjectId)
@@ -173,13 +173,7 @@ resource cliAppWithPermission 'Microsoft.Graph/applications@v1.0' = {
         }
       ]
     }
-    {
-      resourceAppId: microsoftGraphAppId
-      resourceAccess: map(items(cliGraphScopes), scope => {
-        id: scope.value
-        type: 'Scope'
-      })
-    }
+    signInGraphAccess
   ]
 }
 
@@ -251,7 +245,7 @@ resource graphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (grantA
   clientId: servicePrincipal.id
   consentType: 'AllPrincipals'
   resourceId: graphServicePrincipal.id
-  scope: join(objectKeys(graphScopes), ' ')
+  scope: join(objectKeys(signInGraphScopes), ' ')
 }
 
 // The OAuth proxy signs users in to the API app for its own `execute` (an admin-only scope): consent for it.
@@ -268,11 +262,14 @@ resource cliGraphConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (gra
   clientId: cliServicePrincipal.id
   consentType: 'AllPrincipals'
   resourceId: graphServicePrincipal.id
-  scope: join(objectKeys(cliGraphScopes), ' ')
+  scope: join(objectKeys(signInGraphScopes), ' ')
 }
 
 @description('uniqueName of the API app registration (for later declarations of it).')
 output uniqueName string = appWithIdentifierUri.uniqueName
+
+@description('Access token version the API app issues (requestedAccessTokenVersion): ENTRA_ACCEPTED_TOKEN_VERSIONS.')
+output accessTokenVersion int = accessTokenVersion
 
 @description('Application (client) ID: ENTRA_CLIENT_ID.')
 output appId string = appWithIdentifierUri.appId

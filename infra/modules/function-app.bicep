@@ -75,6 +75,8 @@ type serverSettings = {
   allowedClientIds: string
   @description('ENTRA_REQUIRED_SCOPE')
   requiredScope: string
+  @description('ENTRA_ACCEPTED_TOKEN_VERSIONS: the version the API app registration issues')
+  acceptedTokenVersions: string
   @description('OBO_CREDENTIAL')
   credential: ('managed-identity' | 'keyvault')
   @description('KEY_VAULT_URL')
@@ -250,6 +252,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ENTRA_APP_ID_URI: server.appIdUri
     ENTRA_ALLOWED_CLIENT_IDS: server.allowedClientIds
     ENTRA_REQUIRED_SCOPE: server.requiredScope
+    ENTRA_ACCEPTED_TOKEN_VERSIONS: server.acceptedTokenVersions
     OBO_CREDENTIAL: server.credential
     KEY_VAULT_URL: server.keyVaultUrl
     KEY_VAULT_SECRET_NAME: server.keyVaultSecretName

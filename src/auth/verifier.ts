@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import { MetadataUnavailableError, TokenError } from '../errors.js';
+import type { TokenVersion } from '../config/settings.js';
 import type { TokenErrorCode } from '../errors.js';
 import { boundedCache } from '../util/cache.js';
 import type { TenantMetadata } from './discovery.js';
@@ -32,6 +33,8 @@ export interface VerifierOptions {
   /** The configured Application ID URI; v1 tokens requested under it carry it as `aud`. */
   appIdUri?: string;
   requiredScope: string;
+  /** Token versions accepted (default both): 2 alone takes only the v2 issuer and the client-id audience. */
+  acceptedVersions?: readonly TokenVersion[];
   /** Client application ids (lower case) whose tokens are accepted (`azp` v2, `appid` v1), or `*` for any. */
   allowedClientIds: readonly string[] | '*';
   /** Allowed clock skew, seconds. */
@@ -91,12 +94,15 @@ function mapJoseError(error: unknown): Error {
 }
 
 /**
- * Verifies Entra ID user access tokens for this API: RS256 signature from the tenant's published keys,
- * v1 or v2 issuer, audience `<client-id>`, `api://<client-id>` or the Application ID URI, tenant, lifetime and the required scope.
+ * Verifies Entra ID user access tokens for this API: RS256 signature from the tenant's published keys, an
+ * accepted version's issuer and audience (v2: `<client-id>`; v1: that, `api://<client-id>` or the Application ID
+ * URI), tenant, lifetime and the required scope.
  */
 export class TokenVerifier {
   readonly #keySets = new Map<string, RemoteJwks>();
-  readonly #audiences: string[];
+  readonly #accepts: ReadonlySet<TokenVersion>;
+  // Entra puts the client id in every v2 token; a v1 token carries whichever identifier the client asked for.
+  readonly #v1Audiences: string[];
   readonly #tolerance: number;
   // Per token hash: the verified user, until min(VERIFIED_TTL_MS, the token's own expiry). Only successes enter
   // (lru-cache's fetch would hold a slot for every junk token in flight and evict verified ones for it).
@@ -109,8 +115,8 @@ export class TokenVerifier {
     private readonly discovery: MetadataSource,
     private readonly options: VerifierOptions,
   ) {
-    // v2 tokens carry the client id; v1 tokens carry the Application ID URI the client asked for.
-    this.#audiences = [
+    this.#accepts = new Set(options.acceptedVersions ?? [1, 2]);
+    this.#v1Audiences = [
       ...new Set([
         options.clientId,
         `api://${options.clientId}`,
@@ -161,15 +167,23 @@ export class TokenVerifier {
     const metadata = await this.discovery.get();
     const issuer = unverified.iss;
     const config =
-      issuer === metadata.v2.issuer ? metadata.v2 : issuer === metadata.v1.issuer ? metadata.v1 : undefined;
-    if (!config) throw new TokenError('token_bad_issuer', 'Token was not issued by this tenant.');
+      issuer === metadata.v2.issuer && this.#accepts.has(2)
+        ? metadata.v2
+        : issuer === metadata.v1.issuer && this.#accepts.has(1)
+          ? metadata.v1
+          : undefined;
+    if (!config)
+      throw new TokenError(
+        'token_bad_issuer',
+        'Token was not issued by an issuer of this tenant accepted here.',
+      );
 
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.#keySet(config.jwks_uri), {
         algorithms: ['RS256'],
         issuer: config.issuer,
-        audience: this.#audiences,
+        audience: config === metadata.v2 ? this.options.clientId : this.#v1Audiences,
         clockTolerance: this.#tolerance,
         requiredClaims: ['exp', 'iss', 'aud'],
         ...(this.options.now ? { currentDate: this.options.now() } : {}),
@@ -235,14 +249,15 @@ export class TokenVerifier {
   }
 
   /**
-   * Loads the tenant metadata and the v2 key set (the API's tokens are v2 unless its manifest says otherwise)
-   * ahead of the first request; a v1 key set is still loaded on first use.
+   * Loads the tenant metadata and the v2 key set (the API's tokens are v2 unless its manifest says otherwise;
+   * the v1 one when only v1 is accepted) ahead of the first request; the other key set is loaded on first use.
    */
   async warmUp(): Promise<void> {
     const metadata = await this.discovery.get();
+    const config = this.#accepts.has(2) ? metadata.v2 : metadata.v1;
     try {
       // reload() shares one download with any verification that needs the keys meanwhile.
-      await this.#keySet(metadata.v2.jwks_uri).reload();
+      await this.#keySet(config.jwks_uri).reload();
     } catch (error) {
       throw mapJoseError(error);
     }

@@ -15,6 +15,9 @@ export type CredentialSettings =
     }
   | { mode: 'managed-identity'; managedIdentityClientId: string | undefined };
 
+/** An Entra access token format version: 1 (v1.0) or 2 (v2.0). */
+export type TokenVersion = 1 | 2;
+
 /** Where the OAuth proxy's keys come from: the environment (local), or a Key Vault secret (Azure). */
 export type ProxyKeySettings =
   | { source: 'environment'; keys: readonly Uint8Array[] }
@@ -46,6 +49,8 @@ export interface Settings {
   /** Entra ID authority host, e.g. `https://login.microsoftonline.com` (no trailing slash). */
   authorityHost: string;
   requiredScope: string;
+  /** Access token versions accepted (v1: sts.windows.net issuer; v2: the v2.0 issuer), without repeats. */
+  acceptedTokenVersions: readonly TokenVersion[];
   /** Azure Resource Manager endpoint (no trailing slash). */
   armEndpoint: string;
   /** Public URL of `/mcp`, when the host is behind a proxy that rewrites Host. */
@@ -71,6 +76,7 @@ export const SETTING_NAMES = [
   'ENTRA_ALLOWED_CLIENT_IDS',
   'ENTRA_AUTHORITY_HOST',
   'ENTRA_REQUIRED_SCOPE',
+  'ENTRA_ACCEPTED_TOKEN_VERSIONS',
   'ARM_ENDPOINT',
   'OBO_CREDENTIAL',
   'OBO_CLIENT_SECRET',
@@ -207,6 +213,17 @@ const clientId = required('ENTRA_CLIENT_ID').check(
 
 const requiredScope = withDefault('execute').check(
   z.refine((v) => !/\s/.test(v), says('Setting ENTRA_REQUIRED_SCOPE must be one scope.')),
+);
+
+// `1,2` by default: the original demo's app registrations issue v1 tokens; infra's registration issues v2 only.
+const acceptedTokenVersions = z.pipe(
+  withDefault('1,2').check(
+    z.refine((v) => {
+      const versions = list(v);
+      return versions.length > 0 && versions.every((version) => version === '1' || version === '2');
+    }, says('Setting ENTRA_ACCEPTED_TOKEN_VERSIONS must be 1,2 (the default), 2 or 1.')),
+  ),
+  z.transform((v) => [...new Set(list(v).map(Number))].sort() as TokenVersion[]),
 );
 
 // An origin is scheme://host[:port]; "null" (opaque origins, sandboxed frames) or "*" would open the door.
@@ -406,6 +423,12 @@ export function loadSettings(env: Env = process.env): Settings {
   const scope = parse(env, 'ENTRA_REQUIRED_SCOPE', requiredScope);
   const origins = parse(env, 'MCP_ALLOWED_ORIGINS', allowedOrigins);
   const uri = parse(env, 'ENTRA_APP_ID_URI', appIdUri) ?? `api://${client}`;
+  const publicUrl = parse(env, 'MCP_PUBLIC_URL', httpsUrl('MCP_PUBLIC_URL', text, true));
+  // Any other URI is probably another app's, and v1 tokens requested under it would be accepted here.
+  if (uri.toLowerCase() !== `api://${client}`.toLowerCase() && uri !== publicUrl)
+    throw new ConfigError(
+      'Setting ENTRA_APP_ID_URI must be api://<ENTRA_CLIENT_ID> or equal MCP_PUBLIC_URL (set MCP_PUBLIC_URL to it when it is the MCP URL).',
+    );
   const clientIds = parse(env, 'ENTRA_ALLOWED_CLIENT_IDS', allowedClientIds) ?? [
     ...new Set([client.toLowerCase(), VSCODE_CLIENT_ID]),
   ];
@@ -421,12 +444,13 @@ export function loadSettings(env: Env = process.env): Settings {
       httpsUrl('ENTRA_AUTHORITY_HOST', withDefault('https://login.microsoftonline.com')),
     ),
     requiredScope: scope,
+    acceptedTokenVersions: parse(env, 'ENTRA_ACCEPTED_TOKEN_VERSIONS', acceptedTokenVersions),
     armEndpoint: parse(
       env,
       'ARM_ENDPOINT',
       httpsUrl('ARM_ENDPOINT', withDefault('https://management.azure.com')),
     ),
-    publicUrl: parse(env, 'MCP_PUBLIC_URL', httpsUrl('MCP_PUBLIC_URL', text, true)),
+    publicUrl,
     allowedOrigins: origins,
     credential,
     upstreamTimeoutMs: parse(env, 'UPSTREAM_TIMEOUT_MS', positiveInt('UPSTREAM_TIMEOUT_MS', 10_000, 120_000)),

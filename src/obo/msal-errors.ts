@@ -2,8 +2,11 @@ import { AppError, OboError, TimeoutError } from '../errors.js';
 import type { OboErrorCode } from '../errors.js';
 import type { FailedAnswer } from './failed-answers.js';
 
-// MSAL holds back for at most an hour after a Retry-After; so do we.
-const MAX_RETRY_AFTER_SEC = 3600;
+/**
+ * The longest an Entra 429 holds back every exchange (MSAL's own cap is an hour): the pause is per application,
+ * so one throttled answer must not stop On-Behalf-Of for every user for longer than this.
+ */
+export const MAX_RETRY_AFTER_SEC = 300;
 // AADSTS65001: the user or an administrator has not consented to the app's permission.
 const AADSTS_CONSENT_REQUIRED = 65001;
 // invalid_grant answers a new sign-in fixes: a revoked or expired session (50132, 50133, 50173), an assertion

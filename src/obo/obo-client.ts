@@ -17,7 +17,7 @@ import type { Logger } from '../util/log.js';
 import { MsalNetworkClient } from '../util/msal-network.js';
 import { withTimeout } from '../util/timeout.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
-import { mapMsalError } from './msal-errors.js';
+import { MAX_RETRY_AFTER_SEC, mapMsalError } from './msal-errors.js';
 import { msalConfiguration, withAppCredential } from './msal-config.js';
 import { FailedAnswers } from './failed-answers.js';
 
@@ -206,11 +206,17 @@ export class OboClient {
       const answer = this.#failedAnswers.take(correlationId);
       const mapped = mapMsalError(error, answer);
       if (mapped instanceof OboError && mapped.code === 'obo_throttled' && mapped.retryAfterSec) {
-        // Entra throttles the application, so holding back for everyone is right. The MSAL application is
-        // kept: its own throttling entry (per app and scope) ends with ours, and forgetting it would only
-        // let the next caller hit Entra inside the window.
+        // Entra throttles the application, so holding back for everyone is right, for at most
+        // MAX_RETRY_AFTER_SEC (mapMsalError caps it); users with a cached ARM token are not affected.
         this.#throttledUntil = Math.max(this.#throttledUntil, this.#now() + mapped.retryAfterSec * 1000);
-        this.options.logger.warn(`OBO: Entra ID answered 429; holding back for ${mapped.retryAfterSec} s.`);
+        const asked = answer?.retryAfterSec ?? mapped.retryAfterSec;
+        this.options.logger.warn(
+          `OBO: Entra ID answered 429 (Retry-After ${asked} s); no exchange for anyone for ${mapped.retryAfterSec} s (at most ${MAX_RETRY_AFTER_SEC} s); cached ARM tokens keep serving.`,
+        );
+        // MSAL keeps its own throttling entry (per app and scope) for the full Retry-After, up to an hour: past
+        // our shorter window it would refuse every exchange itself, so the application is rebuilt. Within the
+        // window ours already holds every caller back.
+        if (asked > mapped.retryAfterSec) this.#app = undefined;
       } else if (
         !(mapped instanceof OboError && USER_CAUSED.has(mapped.code)) ||
         answer?.retryAfterSec !== undefined

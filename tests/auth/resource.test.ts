@@ -50,7 +50,8 @@ describe('requiredScopeUri', () => {
   });
 
   it('lives under ENTRA_APP_ID_URI when set', () => {
-    const s = loadSettings({ ...BASE, ENTRA_APP_ID_URI: 'https://app.example.test/mcp' });
+    const url = 'https://app.example.test/mcp';
+    const s = loadSettings({ ...BASE, ENTRA_APP_ID_URI: url, MCP_PUBLIC_URL: url });
     assert.equal(requiredScopeUri(s), 'https://app.example.test/mcp/execute');
   });
 });

@@ -64,6 +64,7 @@ function verifier(
   metadata?: Partial<TenantMetadata>,
   appIdUri?: string,
   allowedClientIds: readonly string[] | '*' = [CLIENT, VSCODE],
+  acceptedVersions?: readonly (1 | 2)[],
 ): TokenVerifier {
   const full: TenantMetadata = {
     v1: { issuer: V1_ISS, jwks_uri: jwksUrl },
@@ -80,6 +81,7 @@ function verifier(
       now: () => new Date(NOW * 1000),
       allowedClientIds,
       ...(appIdUri ? { appIdUri } : {}),
+      ...(acceptedVersions ? { acceptedVersions } : {}),
     },
   );
 }
@@ -316,6 +318,26 @@ describe('TokenVerifier rejects', () => {
       'token_bad_signature',
     ],
   ];
+
+  it('a v2 token whose audience is an Application ID URI (Entra puts the client id in every v2 token)', async () => {
+    const v = verifier(undefined, APP_ID_URI);
+    await rejects(await sign(claims({ aud: `api://${CLIENT}` })), 'token_bad_audience', v);
+    await rejects(await sign(claims({ aud: APP_ID_URI })), 'token_bad_audience', v);
+  });
+
+  it('with ENTRA_ACCEPTED_TOKEN_VERSIONS=2: every v1 token, whatever its audience; v2 still accepted', async () => {
+    const v2Only = verifier(undefined, APP_ID_URI, [CLIENT], [2]);
+    for (const aud of [CLIENT, `api://${CLIENT}`, APP_ID_URI])
+      await rejects(await sign(claims({ iss: V1_ISS, aud, ver: '1.0' })), 'token_bad_issuer', v2Only);
+    assert.equal((await v2Only.verify(await sign(claims()))).version, '2.0');
+  });
+
+  it('with ENTRA_ACCEPTED_TOKEN_VERSIONS=1: every v2 token; v1 still accepted', async () => {
+    const v1Only = verifier(undefined, undefined, [CLIENT], [1]);
+    await rejects(await sign(claims()), 'token_bad_issuer', v1Only);
+    const v1 = await sign(claims({ iss: V1_ISS, aud: `api://${CLIENT}`, ver: '1.0' }));
+    assert.equal((await v1Only.verify(v1)).version, '1.0');
+  });
 
   it('the Application ID URI as audience when it is not configured', async () => {
     await rejects(await sign(claims({ iss: V1_ISS, aud: APP_ID_URI, ver: '1.0' })), 'token_bad_audience');

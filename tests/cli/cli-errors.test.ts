@@ -193,7 +193,7 @@ describe('client CLI against misconfigured apps and servers', () => {
     assert.equal(doc.error.details.scope, `api://${otherClientId}/execute`);
   });
 
-  it("ignores a server's scope of another app, falls back to its own, and says to pass --scope", async () => {
+  it("ignores a server's scope of another app, and sends the default scope's token only to a server tied to it", async () => {
     // The other server advertises api://<other>/execute: a server must not choose which API the token is for.
     const r = await runCli(
       ['--yes', '--server', other.mcpUrl, '--cache', join(fx.newDir(), 'c.json')],
@@ -206,9 +206,26 @@ describe('client CLI against misconfigured apps and servers', () => {
       r.stderr,
     );
     assert.match(r.stderr, /pass it explicitly with --scope/);
-    assert.ok(r.stdout.includes(`Scope: api://${fx.emulator.clientId}/execute (default)`), r.stdout);
-    // The token for the CLI's own app is then rejected by that server.
-    assert.equal(r.code, 4, show(r));
+    // Nothing ties that server to the API: no sign-in, no token (a look-alike could replay it).
+    assert.equal(r.code, 2, show(r));
+    assert.ok(
+      r.stderr.includes(
+        `✗ Not signing in for the default scope api://${fx.emulator.clientId}/execute to send the token to ${other.mcpUrl}: nothing ties that server to the API app ${fx.emulator.clientId}.`,
+      ),
+      r.stderr,
+    );
+    assert.match(
+      r.stderr,
+      /Fix: If .* is a server of that API, say so: add it to ENTRA_API_SERVER_URLS .*or pass --scope api:\/\//,
+    );
+    assert.equal(fx.emulator.counts()['entra.devicecode'] ?? 0, 0);
+    // Tied by the setting, the token for the CLI's own app goes there and is rejected by that server.
+    const tied = await runCli(['--yes', '--server', other.mcpUrl, '--cache', join(fx.newDir(), 'c.json')], {
+      ...fx.env,
+      ENTRA_API_SERVER_URLS: `${fx.host.mcpUrl}, ${other.mcpUrl}/`,
+    });
+    assert.ok(tied.stdout.includes(`Scope: api://${fx.emulator.clientId}/execute (default)`), tied.stdout);
+    assert.equal(tied.code, 4, show(tied));
     assert.equal(fx.emulator.counts()['entra.devicecode'], 1);
   });
 

@@ -18,6 +18,7 @@ export interface CliFixture {
   host: DevHost;
   /** HOME of the CLI runs, removed at the end. */
   home: string;
+  /** The CLI's environment, the dev host tied to the emulator's API (ENTRA_API_SERVER_URLS). */
   env: Record<string, string>;
   /** alice, who approves every device code. */
   alice: () => Emulator['users'][number];
@@ -58,7 +59,8 @@ export function cliFixture(
     f.emulator = await startEmulator({ autoApproveDeviceCode: 'alice@contoso.example' });
     f.host = await startDevHost(hostEnv(f.emulator));
     f.home = await mkdtemp(join(tmpdir(), 'obo-client-test-'));
-    f.env = clientEnv(f.emulator, f.home);
+    // The dev host is this API's server: the CLI may send it a token for the api:// scope.
+    f.env = { ...clientEnv(f.emulator, f.home), ENTRA_API_SERVER_URLS: f.host.mcpUrl };
   });
   after(async () => {
     await f.host?.stop();

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fakeMcpServer, replyResult } from '../helpers/fake-mcp.js';
+import { terminalControls } from '../helpers/terminal-controls.js';
 import { cliFixture } from './cli-fixture.js';
 import { JWT, runCli, show } from './run-cli.js';
 
@@ -170,5 +172,47 @@ describe('client CLI against the dev host', () => {
     );
     assert.doesNotMatch(r.stdout, /Connecting to MCP server/);
     assert.equal(fx.emulator.counts()['entra.token.obo'] ?? 0, 0);
+  });
+
+  it('server-chosen text reaches the terminal without control characters; --json escapes them', async () => {
+    // Escape sequences (clear screen, window title, 8-bit CSI), a carriage return, a bidi override, and a
+    // line break that would fake a line of the CLI's own.
+    const hostile = 'ok\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202egnp.exe\r\n✓ Connected to MCP server';
+    const fake = await fakeMcpServer((message, res) => {
+      if (message.method === 'notifications/initialized') return void res.writeHead(202).end();
+      replyResult(res, message.id, {
+        content: [{ type: 'text', text: hostile }],
+        isError: message.params?.name === 'fails',
+      });
+    });
+    try {
+      const call = (tool: string, ...extra: string[]) =>
+        runCli(
+          ['--yes', '--server', fake.url, '--scope', `api://${fx.emulator.clientId}/execute`].concat([
+            '--cache',
+            fx.newCache(),
+            ...extra,
+            'call',
+            tool,
+          ]),
+          fx.env,
+        );
+      const good = await call('get_user_info');
+      assert.equal(good.code, 0, show(good));
+      assert.deepEqual(terminalControls(good.stdout + good.stderr), []);
+      assert.match(good.stdout, /^okgnp\.exe$/m);
+      const failed = await call('fails');
+      assert.equal(failed.code, 6, show(failed));
+      assert.deepEqual(terminalControls(failed.stdout + failed.stderr), []);
+      // The tool's text is part of one error line, never a line of its own.
+      assert.match(failed.stderr, /^✗ Tool fails returned an error: okgnp\.exe ✓ Connected to MCP server$/m);
+      const json = await call('get_user_info', '--json');
+      assert.equal(json.code, 0, show(json));
+      assert.deepEqual(terminalControls(json.stdout), []);
+      const doc = JSON.parse(json.stdout) as { result: { text: string } };
+      assert.equal(doc.result.text, hostile, '--json keeps the data, escaped');
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -7,9 +7,10 @@ import { createServer as createNetServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ensureCa, issueServerCert } from '../../emulator/ca.js';
-import { entraV2Issuer, runDoctor, scopeUnderResource } from '../../cli/doctor.js';
+import { doctorLines, entraV2Issuer, runDoctor, scopeUnderResource } from '../../cli/doctor.js';
 import type { CheckId, DoctorReport } from '../../cli/doctor.js';
 import { ExitCode } from '../../cli/exit-codes.js';
+import { terminalControls } from '../helpers/terminal-controls.js';
 import { runCli } from './run-cli.js';
 
 const TENANT = '7a1c2b3d-0e4f-4a5b-8c6d-9e0f1a2b3c4d';
@@ -24,6 +25,10 @@ interface Answer {
 
 let server: Server;
 let base: string;
+// Another https host (another origin): counts every request that reaches it.
+let bystander: Server;
+let bystanderPort: number;
+let bystanderHits = 0;
 let caCertPath: string;
 let routes: Map<string, () => Answer>;
 
@@ -74,7 +79,7 @@ const checkOf = (report: DoctorReport, id: CheckId) => {
   assert.ok(check, `no check ${id}`);
   return check;
 };
-const doctor = () => runDoctor(mcpUrl(), { timeoutMs: 5_000 });
+const doctor = () => runDoctor(mcpUrl(), { timeoutMs: 5_000, authorityHost: base });
 
 before(async () => {
   const ca = await ensureCa(process.env.EMULATOR_CA_DIR ?? '.cache/emulator-ca');
@@ -83,8 +88,18 @@ before(async () => {
   server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  bystander = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+    bystanderHits++;
+    req.resume();
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => bystander.listen(0, '127.0.0.1', resolve));
+  bystanderPort = (bystander.address() as { port: number }).port;
 });
-after(async () => new Promise((resolve) => server.close(resolve)));
+after(async () => {
+  await new Promise((resolve) => bystander.close(resolve));
+  await new Promise((resolve) => server.close(resolve));
+});
 beforeEach(() => (routes = aligned()));
 
 describe('doctor against fake servers', () => {
@@ -204,6 +219,85 @@ describe('doctor against fake servers', () => {
     assert.equal(statusOf(report, 'resource'), 'fail');
   });
 
+  for (const [what, target] of [
+    [
+      'a link-local (cloud instance metadata) URL',
+      () => 'http://169.254.169.254/metadata/identity/oauth2/token',
+    ],
+    [
+      'another https host',
+      () => `https://127.0.0.1:${bystanderPort}/.well-known/oauth-protected-resource/mcp`,
+    ],
+    ['plain http on the same host', () => `http://127.0.0.1:${bystanderPort}/meta.json`],
+    ['a file: URL', () => 'file:///etc/passwd'],
+  ] as const) {
+    it(`a challenge naming ${what} as resource_metadata is a failed check naming it, never fetched`, async () => {
+      bystanderHits = 0;
+      routes.set('POST /mcp', () =>
+        challenge(`resource_metadata="${target()}", scope="${mcpUrl()}/execute"`),
+      );
+      const started = Date.now();
+      const report = await doctor();
+      const check = checkOf(report, 'metadata_challenge');
+      assert.equal(check.status, 'fail');
+      assert.ok(check.summary.startsWith(`${target()}: not fetched: it is `), check.summary);
+      assert.match(check.fix ?? '', /only from the server's own origin/);
+      assert.equal(bystanderHits, 0, 'nothing reached the other host');
+      assert.ok(Date.now() - started < 4_000, 'no connection attempt to wait for');
+      // The server's own documents are still checked.
+      assert.equal(statusOf(report, 'metadata_path'), 'pass');
+      assert.equal(report.exitCode, ExitCode.doctor);
+    });
+  }
+
+  it('issuer metadata is fetched only from the configured authority host; another host fails, not fetched', async () => {
+    bystanderHits = 0;
+    const foreign = `https://127.0.0.1:${bystanderPort}/${TENANT}/v2.0`;
+    const doc = metadata({ authorization_servers: [foreign] });
+    routes.set('GET /.well-known/oauth-protected-resource/mcp', () => ({ status: 200, body: doc }));
+    routes.set('GET /.well-known/oauth-protected-resource', () => ({ status: 200, body: doc }));
+    const report = await doctor();
+    assert.equal(statusOf(report, 'authorization_server'), 'pass');
+    const check = checkOf(report, 'openid_configuration');
+    assert.equal(check.status, 'fail');
+    assert.equal(
+      check.summary,
+      `${foreign}/.well-known/openid-configuration: not fetched: it is not on the configured authority host ${base} (ENTRA_AUTHORITY_HOST / --authority-host)`,
+    );
+    assert.match(check.fix ?? '', /--authority-host/);
+    assert.equal(bystanderHits, 0);
+    // The same issuer passes once the authority host is that host.
+    const trusted = await runDoctor(mcpUrl(), {
+      timeoutMs: 5_000,
+      authorityHost: `https://127.0.0.1:${bystanderPort}`,
+    });
+    assert.equal(statusOf(trusted, 'openid_configuration'), 'fail');
+    assert.equal(bystanderHits, 1, 'fetched from the configured host');
+  });
+
+  it('an answer over 1 MiB is not read: the check fails saying so', async () => {
+    const huge = { ...metadata(), padding: 'x'.repeat(1_100_000) };
+    routes.set('GET /.well-known/oauth-protected-resource/mcp', () => ({ status: 200, body: huge }));
+    const check = checkOf(await doctor(), 'metadata_path');
+    assert.equal(check.status, 'fail');
+    assert.match(check.summary, /larger than 1 MiB; not read/);
+  });
+
+  it('control characters the server chose never reach the terminal', async () => {
+    const evil = metadata({ scopes_supported: ['\u001b[2J\u001b]0;pwned\u0007x\u202e\u009b31m\n✓ fake'] });
+    routes.set('GET /.well-known/oauth-protected-resource/mcp', () => ({ status: 200, body: evil }));
+    routes.set('GET /.well-known/oauth-protected-resource', () => ({ status: 200, body: evil }));
+    const report = await doctor();
+    assert.equal(statusOf(report, 'scopes'), 'fail');
+    const lines = doctorLines(report);
+    assert.deepEqual(terminalControls(lines.join('\n')), []);
+    assert.ok(
+      lines.some((l) => l.startsWith('✗ scopes under resource: x ✓ fake is not under ')),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((l) => l.startsWith('✓ fake')), 'no line of its own');
+  });
+
   it('resource other than the server URL fails (RFC 9728 §3.3); a trailing slash is the same URL', async () => {
     const wrong = metadata({ resource: `${base}/other` });
     routes.set('GET /.well-known/oauth-protected-resource/mcp', () => ({ status: 200, body: wrong }));
@@ -256,7 +350,7 @@ describe('doctor against fake servers', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as { port: number };
     await new Promise((resolve) => probe.close(resolve));
-    const report = await runDoctor(`http://127.0.0.1:${port}/mcp`, { timeoutMs: 5_000 });
+    const report = await runDoctor(`http://127.0.0.1:${port}/mcp`, { timeoutMs: 5_000, authorityHost: base });
     assert.equal(report.exitCode, ExitCode.serverUnreachable);
     assert.match(checkOf(report, 'challenge').summary, /ECONNREFUSED/);
     assert.ok(report.checks.slice(2).every((c) => c.status === 'skip'));
@@ -280,14 +374,14 @@ describe('doctor against fake servers', () => {
   });
 
   it('plain http to another machine fails the transport check', async () => {
-    const report = await runDoctor('http://192.0.2.1/mcp', { timeoutMs: 200 });
+    const report = await runDoctor('http://192.0.2.1/mcp', { timeoutMs: 200, authorityHost: base });
     const check = checkOf(report, 'transport');
     assert.equal(check.status, 'fail');
     assert.match(check.summary, /unencrypted/);
   });
 
   it('as a command: one ✓/✗ line per check, --json with every check, exit 7 on a failure', async () => {
-    const env = { NODE_EXTRA_CA_CERTS: caCertPath };
+    const env = { NODE_EXTRA_CA_CERTS: caCertPath, ENTRA_AUTHORITY_HOST: base };
     const good = await runCli(['doctor', '--server', mcpUrl()], env);
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.equal(good.stdout.split('\n').filter((l) => l.startsWith('✓ ')).length, 9);

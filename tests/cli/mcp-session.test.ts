@@ -1,52 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { ClientError, ExitCode } from '../../cli/exit-codes.js';
 import { McpSession } from '../../cli/mcp-session.js';
-
-/**
- * A minimal stateless MCP endpoint: answers initialize, hands other POSTed messages to `onMessage`
- * (which answers or leaves the response hanging), and GET with `onGet`.
- */
-async function fakeMcpServer(
-  onMessage: (message: { id?: number; method: string }, res: ServerResponse) => void,
-  onGet: (res: ServerResponse) => void = (res) => res.writeHead(405, { Allow: 'POST' }).end(),
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    open.add(res);
-    res.once('close', () => open.delete(res));
-    if (req.method === 'GET') return onGet(res);
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const message = JSON.parse(body) as { id?: number; method: string };
-      if (message.method !== 'initialize') return onMessage(message, res);
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: message.id,
-          result: {
-            protocolVersion: '2025-06-18',
-            capabilities: { tools: {} },
-            serverInfo: { name: 'fake', version: '1' },
-          },
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`,
-    close: async () => {
-      for (const res of open) res.destroy();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+import { fakeMcpServer, replyResult } from '../helpers/fake-mcp.js';
 
 describe('McpSession', () => {
   it('--timeout also bounds the notifications/initialized POST', async () => {
@@ -113,6 +69,41 @@ describe('McpSession', () => {
         await session.close();
       }
       assert.equal(gets, 1, 'the SDK opened its GET stream');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('reads at most 1 MiB of an answer: a larger one is a ClientError saying so, not read to the end', async () => {
+    let written = 0;
+    const fake = await fakeMcpServer((message, res) => {
+      if (message.method === 'notifications/initialized') return void res.writeHead(202).end();
+      if (message.method !== 'tools/call') return replyResult(res, message.id, {});
+      // Chunked, no length to go by: 64 MiB of text unless the client stops reading.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(`{"jsonrpc":"2.0","id":${message.id},"result":{"content":[{"type":"text","text":"`);
+      const chunk = 'x'.repeat(65_536);
+      const more = () => {
+        while (written < 64 * 1_048_576) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end('"}]}}');
+      };
+      more();
+    });
+    try {
+      const session = await McpSession.connect(fake.url, 'token', 10_000);
+      try {
+        await assert.rejects(session.callTool('get_subscriptions', {}), (e: unknown) => {
+          assert.ok(e instanceof ClientError);
+          assert.match(e.message, /sent an answer larger than 1 MiB; the CLI reads no more than that/);
+          return true;
+        });
+      } finally {
+        await session.close();
+      }
+      assert.ok(written < 64 * 1_048_576, `the server could not write it all (${written} bytes)`);
     } finally {
       await fake.close();
     }

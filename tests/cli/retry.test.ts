@@ -209,7 +209,7 @@ describe('Conditional Access step-up through the dev fx.host (emulated MFA on AR
   it('401 insufficient_claims from the server → sign-in with the claims → get_subscriptions succeeds', async () => {
     const r = await runCli(
       ['--yes', '--server', mfaHost.mcpUrl, '--cache', fx.newCache(), '--json', 'call', 'get_subscriptions'],
-      clientEnv(mfaEmulator, fx.home),
+      { ...clientEnv(mfaEmulator, fx.home), ENTRA_API_SERVER_URLS: mfaHost.mcpUrl },
     );
     assert.equal(r.code, 0, show(r));
     assert.match(r.stderr, /The server asks for a stronger sign-in \(Conditional Access: /);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { discoverScope, metadataUrlAllowed, parseBearerChallenge } from '../../cli/scope-discovery.js';
+import { discoverScope, parseBearerChallenge } from '../../cli/scope-discovery.js';
+import { serverTie } from '../../cli/server-tie.js';
 
 const CLIENT = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
 
@@ -29,11 +30,12 @@ describe('discoverScope', () => {
   let challengeScope = '';
   let resource: (base: string) => unknown = (b) => `${b}/mcp`;
   let authorizationServer = 'https://login.example/contoso-tenant/v2.0';
+  let challengeMetadata: string | undefined;
   before(async () => {
     server = createServer((req, res) => {
       if (req.method === 'POST' && req.url === '/mcp') {
         res.writeHead(401, {
-          'WWW-Authenticate': `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"${challengeScope ? `, scope="${challengeScope}"` : ''}`,
+          'WWW-Authenticate': `Bearer resource_metadata="${challengeMetadata ?? `${base}/.well-known/oauth-protected-resource/mcp`}"${challengeScope ? `, scope="${challengeScope}"` : ''}`,
         });
         res.end();
         return;
@@ -154,14 +156,52 @@ describe('discoverScope', () => {
     });
   }
 
-  it('fetches a challenge resource_metadata over http only for a loopback http server', () => {
-    const meta = 'http://metadata.example/.well-known/oauth-protected-resource/mcp';
-    assert.equal(metadataUrlAllowed(meta, 'http://127.0.0.1:7071/mcp'), true);
-    assert.equal(metadataUrlAllowed(meta, 'http://localhost:7071/mcp'), true);
-    assert.equal(metadataUrlAllowed(meta, 'https://mcp.example/mcp'), false);
-    assert.equal(metadataUrlAllowed(meta, 'http://mcp.example/mcp'), false);
-    assert.equal(metadataUrlAllowed('https://m.example/x', 'https://mcp.example/mcp'), true);
-    assert.equal(metadataUrlAllowed('file:///etc/passwd', 'http://127.0.0.1/mcp'), false);
+  for (const [what, url] of [
+    ['a link-local (cloud instance metadata) URL', 'http://169.254.169.254/metadata/instance'],
+    ['another host', 'https://metadata.example/.well-known/oauth-protected-resource/mcp'],
+    ['a file: URL', 'file:///etc/passwd'],
+  ] as const) {
+    it(`never fetches a challenge's resource_metadata on ${what}: it says so and reads the server's own`, async () => {
+      reset();
+      metadataScopes = [`api://${CLIENT}/read`];
+      challengeMetadata = url;
+      try {
+        const d = await discoverScope(`${base}/mcp`, opts);
+        assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/read`, 'metadata']);
+        assert.match(
+          d.notes?.[0] ?? '',
+          new RegExp(`ignored the challenge's resource_metadata .* \\(not fetched\\): it is `),
+        );
+      } finally {
+        challengeMetadata = undefined;
+      }
+    });
+  }
+
+  it('a server that is its own authorization server (OAuth proxy): its scope still counts, no tenant read', async () => {
+    reset();
+    metadataScopes = [`api://${CLIENT}/execute`];
+    authorizationServer = base;
+    const d = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([d.scope, d.source, d.tenantId], [`api://${CLIENT}/execute`, 'metadata', undefined]);
+    // The tie does not depend on the authorization server either (cli/server-tie.ts): the scope is api://.
+    assert.equal(serverTie(d, `${base}/mcp`, []), undefined);
+    assert.equal(serverTie(d, `${base}/mcp`, [`${base}/mcp`]), 'setting');
+  });
+
+  it('takes no scope with control characters or quotes in its name', async () => {
+    reset();
+    metadataScopes = [`api://${CLIENT}/exe\u001b[2Jcute`, `api://${CLIENT}/"x"`];
+    const d = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback']);
+  });
+
+  it('ignores metadata over 1 MiB without reading it all', async () => {
+    reset();
+    metadataScopes = [`api://${CLIENT}/read`, 'x'.repeat(1_100_000)];
+    const d = await discoverScope(`${base}/mcp`, opts);
+    assert.deepEqual([d.scope, d.source], [`api://${CLIENT}/execute`, 'fallback']);
+    assert.match(d.notes?.join(' ') ?? '', /larger than 1 MiB/);
   });
 
   it('falls back to api://<client-id>/execute when the server is not there', async () => {

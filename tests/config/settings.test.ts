@@ -75,6 +75,7 @@ describe('loadSettings', () => {
       ['ENTRA_ALLOWED_CLIENT_IDS', `${MARK}-app`, BASE],
       ['ENTRA_AUTHORITY_HOST', `http://${MARK}.example`, BASE],
       ['ENTRA_REQUIRED_SCOPE', `${MARK} scope`, BASE],
+      ['ENTRA_ACCEPTED_TOKEN_VERSIONS', `2,${MARK}`, BASE],
       ['ARM_ENDPOINT', `${MARK} not a url`, BASE],
       ['OBO_CREDENTIAL', `${MARK}-mode`, BASE],
       ['OBO_CLIENT_SECRET', `${MARK}-secret`, KEYVAULT],
@@ -187,9 +188,12 @@ describe('loadSettings', () => {
       assert.equal(loadSettings(BASE).appIdUri, `api://${BASE.ENTRA_CLIENT_ID}`);
     });
 
+    it('accepts api://<ENTRA_CLIENT_ID>, whatever the case of the GUID', () => {
+      const uri = `api://${BASE.ENTRA_CLIENT_ID.toUpperCase()}`;
+      assert.equal(loadSettings({ ...BASE, ENTRA_APP_ID_URI: uri }).appIdUri, uri);
+    });
+
     for (const uri of [
-      'api://contoso-mcp',
-      `api://${BASE.ENTRA_TENANT_ID}/mcp`,
       'https://mcp.contoso.example/mcp',
       'https://mcp.contoso.example',
       'http://localhost:7071/mcp',
@@ -197,8 +201,27 @@ describe('loadSettings', () => {
       'http://127.8.9.10/mcp',
       'http://[::1]:7071/mcp',
     ]) {
-      it(`accepts ${uri}`, () => {
-        assert.equal(loadSettings({ ...BASE, ENTRA_APP_ID_URI: uri }).appIdUri, uri);
+      it(`accepts ${uri} when it is MCP_PUBLIC_URL`, () => {
+        const s = loadSettings({ ...BASE, ENTRA_APP_ID_URI: uri, MCP_PUBLIC_URL: uri });
+        assert.equal(s.appIdUri, uri);
+      });
+    }
+
+    for (const [why, env] of [
+      ["another app's api:// URI", { ENTRA_APP_ID_URI: 'api://contoso-mcp' }],
+      ['an api:// URI under the tenant', { ENTRA_APP_ID_URI: `api://${BASE.ENTRA_TENANT_ID}/mcp` }],
+      ['an https URI without MCP_PUBLIC_URL', { ENTRA_APP_ID_URI: 'https://mcp.contoso.example/mcp' }],
+      [
+        'an https URI other than MCP_PUBLIC_URL',
+        { ENTRA_APP_ID_URI: 'https://mcp.contoso.example/mcp', MCP_PUBLIC_URL: 'https://other.example/mcp' },
+      ],
+    ] as const) {
+      it(`refuses to start with ${why} (unrecognised: neither api://<ENTRA_CLIENT_ID> nor MCP_PUBLIC_URL)`, () => {
+        fails({ ...BASE, ...env }, 'ENTRA_APP_ID_URI');
+        assert.throws(
+          () => loadSettings({ ...BASE, ...env }),
+          /api:\/\/<ENTRA_CLIENT_ID> or equal MCP_PUBLIC_URL/,
+        );
       });
     }
 
@@ -216,6 +239,30 @@ describe('loadSettings', () => {
     ]) {
       it(`rejects ${why}, naming the setting only`, () => {
         fails({ ...BASE, ENTRA_APP_ID_URI: uri! }, 'ENTRA_APP_ID_URI');
+      });
+    }
+  });
+
+  describe('ENTRA_ACCEPTED_TOKEN_VERSIONS', () => {
+    it('defaults to 1,2 (the original demo issues v1 tokens)', () => {
+      assert.deepEqual(loadSettings(BASE).acceptedTokenVersions, [1, 2]);
+    });
+
+    for (const [value, versions] of [
+      ['2', [2]],
+      ['1', [1]],
+      [' 2 , 1 ', [1, 2]],
+      ['2,2', [2]],
+    ] as const) {
+      it(`reads ${JSON.stringify(value)}`, () => {
+        const s = loadSettings({ ...BASE, ENTRA_ACCEPTED_TOKEN_VERSIONS: value });
+        assert.deepEqual(s.acceptedTokenVersions, versions);
+      });
+    }
+
+    for (const value of ['3', '2.0', 'v2', ',', '1;2']) {
+      it(`rejects ${JSON.stringify(value)}, naming the setting`, () => {
+        fails({ ...BASE, ENTRA_ACCEPTED_TOKEN_VERSIONS: value }, 'ENTRA_ACCEPTED_TOKEN_VERSIONS');
       });
     }
   });

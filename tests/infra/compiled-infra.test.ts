@@ -4,8 +4,12 @@
 // scope plus the sign-in scopes and is pre-authorized for `execute`, the optional admin consent grants, and
 // host name binding, managed certificate and settings that exist only when a custom domain is given.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { compileMain } from './compiled.js';
+
+const root = join(import.meta.dirname, '..', '..');
 
 const VS_CODE = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 const AZURE_SERVICE_MANAGEMENT = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
@@ -43,17 +47,14 @@ function resources(d: Deployment, type: string): [string, Json][] {
 const props = (r: Json): Json => r.properties as Json;
 const text = (value: unknown): string => JSON.stringify(value);
 
-/** The CLI app's Graph scopes (variable cliGraphScopes), with references to graphScopes resolved. */
-function cliGraphScopes(): Record<string, string> {
+/** The Graph scopes both apps request (variable signInGraphScopes). */
+function signInGraphScopes(): Record<string, string> {
   const variables = deployment('entraApp').template.variables ?? {};
-  const graphScopes = variables.graphScopes as Record<string, string>;
-  return Object.fromEntries(
-    Object.entries(variables.cliGraphScopes as Record<string, string>).map(([name, id]) => {
-      const reference = /^\[variables\('graphScopes'\)\.(\w+)\]$/.exec(id);
-      return [name, reference ? graphScopes[reference[1]!]! : id];
-    }),
-  );
+  return variables.signInGraphScopes as Record<string, string>;
 }
+
+/** The one Graph entry of requiredResourceAccess both apps use (variable signInGraphAccess). */
+const SIGN_IN_GRAPH_ACCESS = "[variables('signInGraphAccess')]";
 
 describe('Entra app registrations (compiled)', () => {
   const apps = () => resources(deployment('entraApp'), 'Microsoft.Graph/applications@');
@@ -112,6 +113,54 @@ describe('Entra app registrations (compiled)', () => {
     assert.match(callbacks, /createObject\('value', createArray\(\)\)\)\]"$/, 'none when the proxy is off');
   });
 
+  it('the API app requests only what it uses: ARM user_impersonation and the sign-in scopes (no User.Read, no email)', () => {
+    const variables = deployment('entraApp').template.variables ?? {};
+    const access = variables.requiredResourceAccess as Json[];
+    assert.equal(access.length, 2, 'ARM and Graph, nothing else');
+    assert.deepEqual(access[0], {
+      resourceAppId: "[variables('azureServiceManagementAppId')]",
+      resourceAccess: [{ id: "[variables('azureServiceManagementUserImpersonation')]", type: 'Scope' }],
+    });
+    assert.equal(variables.azureServiceManagementUserImpersonation, '41094075-9dad-400e-a0bd-54e686782033');
+    assert.equal(access[1], SIGN_IN_GRAPH_ACCESS);
+    assert.deepEqual(signInGraphScopes(), GRAPH_SIGN_IN_SCOPES, 'openid, profile, offline_access only');
+    for (const id of ['e1fe6dd8-ba31-4d61-89e7-88639da4683d', '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0'])
+      assert.doesNotMatch(
+        text(deployment('entraApp').template),
+        new RegExp(id),
+        'User.Read / email are gone',
+      );
+    // The admin consent grants exactly these, tenant-wide.
+    const grants = resources(deployment('entraApp'), 'Microsoft.Graph/oauth2PermissionGrants@');
+    const graph = grants.filter(([, r]) => props(r).resourceId === "[reference('graphServicePrincipal').id]");
+    assert.equal(graph.length, 2, 'API app and CLI app');
+    for (const [, grant] of graph)
+      assert.equal(props(grant).scope, "[join(objectKeys(variables('signInGraphScopes')), ' ')]");
+    const arm = grants.filter(([, r]) => props(r).resourceId === "[reference('armServicePrincipal').id]");
+    assert.deepEqual(
+      arm.map(([, r]) => props(r).scope),
+      ['user_impersonation'],
+    );
+  });
+
+  it('the API app issues v2 tokens and the server accepts only v2 (ENTRA_ACCEPTED_TOKEN_VERSIONS)', () => {
+    const entra = deployment('entraApp').template;
+    assert.equal(entra.variables?.accessTokenVersion, 2);
+    for (const [name, app] of apiApps())
+      assert.equal(
+        (props(app).api as Json).requestedAccessTokenVersion,
+        "[variables('accessTokenVersion')]",
+        name,
+      );
+    assert.equal(entra.outputs?.accessTokenVersion?.value, "[variables('accessTokenVersion')]");
+    const settings = props(deployment('functionApp').template.resources.appSettings!);
+    assert.equal(settings.ENTRA_ACCEPTED_TOKEN_VERSIONS, "[parameters('server').acceptedTokenVersions]");
+    assert.match(
+      text(deployment('functionApp').parameters.server),
+      /"acceptedTokenVersions":"\[string\(reference\('entraApp'\)\.outputs\.accessTokenVersion\.value\)\]"/,
+    );
+  });
+
   it('makes the CLI a public client that may request only the API execute scope and the sign-in scopes', () => {
     for (const [name, app] of cliApps()) {
       const p = props(app);
@@ -126,16 +175,17 @@ describe('Entra app registrations (compiled)', () => {
         resourceAppId: "[reference('app').appId]",
         resourceAccess: [{ id: "[parameters('executeScopeId')]", type: 'Scope' }],
       },
-      {
-        resourceAppId: "[variables('microsoftGraphAppId')]",
-        resourceAccess:
-          "[map(items(variables('cliGraphScopes')), lambda('scope', createObject('id', lambdaVariables('scope').value, 'type', 'Scope')))]",
-      },
+      SIGN_IN_GRAPH_ACCESS,
     ]);
     const variables = deployment('entraApp').template.variables ?? {};
     assert.equal(variables.microsoftGraphAppId, MICROSOFT_GRAPH);
+    assert.deepEqual(variables.signInGraphAccess, {
+      resourceAppId: "[variables('microsoftGraphAppId')]",
+      resourceAccess:
+        "[map(items(variables('signInGraphScopes')), lambda('scope', createObject('id', lambdaVariables('scope').value, 'type', 'Scope')))]",
+    });
     assert.deepEqual(
-      cliGraphScopes(),
+      signInGraphScopes(),
       GRAPH_SIGN_IN_SCOPES,
       'openid, profile, offline_access and nothing else',
     );
@@ -162,9 +212,33 @@ describe('Entra app registrations (compiled)', () => {
     const passed = text(deployment('entraApp').parameters.preAuthorizedClientIds);
     assert.match(
       passed,
-      new RegExp(`variables\\('vsCodeClientId'\\).*parameters\\('additionalClientIds'\\)`),
+      new RegExp(`variables\\('vsCodeClientIds'\\).*parameters\\('additionalClientIds'\\)`),
     );
     assert.equal(template.variables?.vsCodeClientId, VS_CODE);
+  });
+
+  it('pre-authorizes and allows VS Code only with allowVsCode, which is on by default', () => {
+    const parameters = (template as unknown as { parameters: Record<string, Json> }).parameters;
+    assert.deepEqual(
+      { type: parameters.allowVsCode?.type, defaultValue: parameters.allowVsCode?.defaultValue },
+      { type: 'bool', defaultValue: true },
+    );
+    assert.equal(
+      template.variables?.vsCodeClientIds,
+      "[if(parameters('allowVsCode'), createArray(variables('vsCodeClientId')), createArray())]",
+    );
+    // Both lists take VS Code from that variable only: pre-authorization and ENTRA_ALLOWED_CLIENT_IDS.
+    const server = text(deployment('functionApp').parameters.server);
+    assert.match(
+      server,
+      /union\(createArray\(reference\('entraApp'\)\.outputs\.cliAppId\.value\), variables\('vsCodeClientIds'\)/,
+    );
+    for (const used of [server, text(deployment('entraApp').parameters.preAuthorizedClientIds)])
+      assert.doesNotMatch(used, /variables\('vsCodeClientId'\)/);
+    const azdParameters = JSON.parse(readFileSync(join(root, 'infra', 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
+    assert.equal(azdParameters.parameters.allowVsCode?.value, '${MCP_ALLOW_VSCODE=true}');
   });
 
   it('grants admin consent, when asked, to the API app (OBO) and to the CLI app sign-in scopes', () => {
@@ -188,8 +262,8 @@ describe('Entra app registrations (compiled)', () => {
     assert.equal(cli.length, 1, 'CLI app: one grant');
     const [, cliGrant] = cli[0]!;
     assert.equal(props(cliGrant).resourceId, "[reference('graphServicePrincipal').id]");
-    assert.equal(props(cliGrant).scope, "[join(objectKeys(variables('cliGraphScopes')), ' ')]");
-    assert.deepEqual(Object.keys(cliGraphScopes()).sort(), ['offline_access', 'openid', 'profile']);
+    assert.equal(props(cliGrant).scope, "[join(objectKeys(variables('signInGraphScopes')), ' ')]");
+    assert.deepEqual(Object.keys(signInGraphScopes()).sort(), ['offline_access', 'openid', 'profile']);
     const graph = deployment('entraApp').template.resources.graphServicePrincipal!;
     assert.equal(graph.existing, true);
     assert.equal(props(graph).appId, "[variables('microsoftGraphAppId')]");
@@ -245,12 +319,12 @@ describe('Function App (compiled)', () => {
     assert.match(text(deployment('entraApp').template.outputs?.identifierUri), /api:\/\/\{0\}/);
   });
 
-  it('always sets ENTRA_ALLOWED_CLIENT_IDS to the CLI app, VS Code and the additional client apps', () => {
+  it('always sets ENTRA_ALLOWED_CLIENT_IDS to the CLI app, VS Code (allowVsCode) and the additional client apps', () => {
     const settings = props(functionApp().template.resources.appSettings!);
     assert.equal(settings.ENTRA_ALLOWED_CLIENT_IDS, "[parameters('server').allowedClientIds]");
     assert.match(
       text(functionApp().parameters.server),
-      /join\(union\(createArray\(reference\('entraApp'\)\.outputs\.cliAppId\.value, variables\('vsCodeClientId'\)\), parameters\('additionalClientIds'\)\), ','\)/,
+      /join\(union\(createArray\(reference\('entraApp'\)\.outputs\.cliAppId\.value\), variables\('vsCodeClientIds'\), parameters\('additionalClientIds'\)\), ','\)/,
     );
   });
 

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { deployRunning, deployWith, lintWorkflow } from '../helpers/lint-workflows.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -105,15 +106,18 @@ describe('delivery (scripts, workflows, azd, VS Code)', () => {
     assert.deepEqual(run?.workflows, ['CI']);
     assert.deepEqual(run?.branches, ['main']);
     assert.match(text, /github\.event\.workflow_run\.conclusion == 'success'/);
-    // Least privilege per job: only the deploy job can get an OIDC token; the tip check reads contents.
-    assert.deepEqual(Object.keys(deploy.jobs).sort(), ['current', 'deploy']);
+    // Least privilege per job: only the deploy job can get an OIDC token; the checks read contents and CI's
+    // runs, the build reads contents.
+    assert.deepEqual(Object.keys(deploy.jobs).sort(), ['build', 'current', 'deploy']);
     assert.deepEqual(deploy.permissions, {});
-    assert.deepEqual(deploy.jobs.current!.permissions, { contents: 'read' });
+    assert.deepEqual(deploy.jobs.current!.permissions, { contents: 'read', actions: 'read' });
+    assert.deepEqual(deploy.jobs.build!.permissions, { contents: 'read' });
     assert.deepEqual(deploy.jobs.deploy!.permissions, { 'id-token': 'write', contents: 'read' });
     // One deployment at a time, and a running one is never cancelled. Only the deploy job queues, so a stale
     // run that the tip check stops never takes the waiting slot of a newer one.
     assert.equal(deploy.concurrency, undefined, 'no workflow-level concurrency');
     assert.equal(deploy.jobs.current!.concurrency, undefined);
+    assert.equal(deploy.jobs.build!.concurrency, undefined);
     assert.deepEqual(deploy.jobs.deploy!.concurrency, {
       group: 'deploy-production',
       'cancel-in-progress': false,
@@ -126,13 +130,47 @@ describe('delivery (scripts, workflows, azd, VS Code)', () => {
     assert.ok(steps.some((s) => s.startsWith('azure/login@')));
     assert.ok(steps.some((s) => s.startsWith('Azure/setup-azd@')));
     assert.ok(steps.some((s) => s.includes('--federated-credential-provider github')));
-    assert.ok(steps.includes('azd provision --no-prompt') && steps.includes('azd deploy --no-prompt'));
+    assert.ok(steps.includes('azd provision --no-prompt'));
+    assert.ok(steps.includes('azd deploy api --from-package "$RUNNER_TEMP/package/api.zip" --no-prompt'));
+  });
+
+  it('Deploy builds in a job without credentials; the deploy job verifies and deploys only that package', () => {
+    const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+    const { build, deploy: job } = deploy.jobs;
+    // The build job: no Azure login, no OIDC token, no approval; installs without install scripts.
+    const buildSteps = build!.steps.map((s) => s.uses ?? s.run ?? '');
+    assert.deepEqual([build!.needs].flat(), ['current']);
+    assert.equal(build!.if, "needs.current.outputs.current == 'true'");
+    assert.equal(build!.environment, undefined, 'no approval environment, so no environment secrets');
+    assert.ok(!buildSteps.some((s) => /azure\/login|azd auth|az login/i.test(s)));
+    assert.ok(buildSteps.includes('npm ci --ignore-scripts --no-audit --no-fund'));
+    assert.ok(buildSteps.includes('npm run build'));
+    const pkg = build!.steps.find((s) => s.id === 'package')!;
+    assert.match(pkg.run ?? '', /cd dist\/deploy && zip -q -r -X "\$RUNNER_TEMP\/api\.zip" \./);
+    assert.match(pkg.run ?? '', /sha256sum "\$RUNNER_TEMP\/api\.zip"/);
+    assert.equal(build!.outputs?.sha256, '${{ steps.package.outputs.sha256 }}');
+    const upload = build!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    assert.equal(upload?.with?.name, 'api-package');
+    // The deploy job: downloads that artifact and checks its SHA-256 against the build job's output before the
+    // Azure login, then deploys it with --from-package; it installs and builds nothing.
+    assert.deepEqual([job!.needs].flat(), ['current', 'build']);
+    const names = job!.steps.map((s) => s.uses ?? s.run ?? '');
+    const at = (test: (s: string) => boolean) => names.findIndex(test);
+    const download = at((s) => s.startsWith('actions/download-artifact@'));
+    const verify = at((s) => s.includes('sha256sum --check --strict'));
+    const login = at((s) => s.startsWith('azure/login@'));
+    const ship = at((s) => s.startsWith('azd deploy '));
+    assert.ok(download >= 0 && download < verify && verify < login && login < ship, names.join(' | '));
+    assert.equal(job!.steps[download]!.with?.name, 'api-package');
+    assert.deepEqual(job!.steps[verify]!.env, { SHA256: '${{ needs.build.outputs.sha256 }}' });
+    assert.ok(!names.some((s) => /\bnpm\b|\bnpx\b|setup-node|azd (up|package)/.test(s)), names.join(' | '));
   });
 
   it('Deploy runs only for a successful push to this repository main, or by hand from main', () => {
     const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
-    // The first job gates the run; the deploy job runs only after it.
-    assert.deepEqual([deploy.jobs.deploy!.needs].flat(), ['current']);
+    // The first job gates the run; the build and deploy jobs run only after it.
+    assert.deepEqual([deploy.jobs.build!.needs].flat(), ['current']);
+    assert.deepEqual([deploy.jobs.deploy!.needs].flat(), ['current', 'build']);
     const condition = deploy.jobs.current!.if ?? '';
     // Each alternative of the condition, with its clauses.
     const alternatives = condition.split(/\)\s*\|\|\s*\(/).map((part) =>
@@ -182,16 +220,17 @@ describe('delivery (scripts, workflows, azd, VS Code)', () => {
     assert.equal(checkout?.with?.ref, TIP_CHECK_SHA);
   });
 
-  // A stand-in `gh`: records its arguments and prints $FAKE_TIP, or fails when $FAKE_TIP is empty.
+  // A stand-in `gh`: records its arguments and prints $FAKE_ANSWER, or fails when $FAKE_ANSWER is empty.
   const FAKE_GH = String.raw`#!/usr/bin/env bash
 printf '%s\n' "$*" >> "$FAKE_LOG"
-[[ -n "$FAKE_TIP" ]] || { echo 'gh: HTTP 502' >&2; exit 1; }
-printf '%s\n' "$FAKE_TIP"
+[[ -n "$FAKE_ANSWER" ]] || { echo 'gh: HTTP 502' >&2; exit 1; }
+printf '%s\n' "$FAKE_ANSWER"
 `;
 
-  function runTipCheck(sha: string, tip: string) {
+  /** Runs step `id` of the current job for commit `sha` with a `gh` that answers `answer` (empty: fails). */
+  function runCurrentStep(id: string, sha: string, answer: string) {
     const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
-    const script = deploy.jobs.current!.steps.find((step) => step.id === 'tip')!.run!;
+    const script = deploy.jobs.current!.steps.find((step) => step.id === id)!.run!;
     const dir = mkdtempSync(join(tmpdir(), 'fake-gh-'));
     writeFileSync(join(dir, 'gh'), FAKE_GH, { mode: 0o755 });
     writeFileSync(join(dir, 'step.sh'), script);
@@ -204,7 +243,7 @@ printf '%s\n' "$FAKE_TIP"
       env: {
         PATH: `${dir}:${process.env.PATH}`,
         FAKE_LOG: files.log,
-        FAKE_TIP: tip,
+        FAKE_ANSWER: answer,
         GITHUB_OUTPUT: files.output,
         GITHUB_REPOSITORY: 'contoso/azure-obo-mcp',
         GH_TOKEN: 'token',
@@ -216,6 +255,29 @@ printf '%s\n' "$FAKE_TIP"
     rmSync(dir, { recursive: true, force: true });
     return { ...result, log, output };
   }
+
+  const runTipCheck = (sha: string, tip: string) => runCurrentStep('tip', sha, tip);
+
+  it('Deploy asks GitHub whether CI passed for the commit, for a manual run too, and fails closed', () => {
+    const deploy = readYaml('.github/workflows/deploy.yml') as Workflow;
+    const [ci, tip] = deploy.jobs.current!.steps;
+    assert.equal(ci!.id, 'ci', 'the CI check comes first');
+    assert.equal(ci!.if, undefined, 'it runs for every event');
+    assert.equal(tip!.id, 'tip');
+    assert.deepEqual(ci!.env, { GH_TOKEN: '${{ github.token }}', SHA: TIP_CHECK_SHA });
+    const sha = 'c'.repeat(40);
+    const passed = runCurrentStep('ci', sha, '1');
+    assert.equal(passed.status, 0, passed.stderr);
+    assert.equal(
+      passed.log,
+      `api repos/contoso/azure-obo-mcp/actions/workflows/ci.yml/runs?head_sha=${sha}&event=push&branch=main&status=success&per_page=100 --jq [.workflow_runs[] | select(.head_sha == $ENV.SHA and .event == "push" and .head_branch == "main" and .conclusion == "success")] | length\n`,
+    );
+    const never = runCurrentStep('ci', sha, '0');
+    assert.notEqual(never.status, 0, 'no successful CI run: no deploy');
+    assert.match(never.stdout, /::error title=Deploy refused::CI has not passed for c{40} on main/);
+    assert.notEqual(runCurrentStep('ci', sha, 'null').status, 0, 'an odd answer fails too');
+    assert.notEqual(runCurrentStep('ci', sha, '').status, 0, 'no answer from GitHub: the step fails');
+  });
 
   it('the tip check compares the commit with main and fails closed', () => {
     const newer = 'b'.repeat(40);
@@ -234,6 +296,54 @@ printf '%s\n' "$FAKE_TIP"
     const unknown = runTipCheck(newer, '');
     assert.notEqual(unknown.status, 0, 'no answer from GitHub: the step fails');
     assert.doesNotMatch(unknown.output, /current=true/);
+  });
+
+  it('workflows:check fails on a job that both logs in to Azure and installs or builds', () => {
+    const ok = lintWorkflow(read('.github/workflows/deploy.yml'));
+    assert.equal(ok.status, 0, ok.stderr);
+    for (const [what, workflow] of [
+      ['npm ci', deployRunning('npm ci')],
+      ['npm install', deployRunning('npm install --no-audit')],
+      ['npm run build', deployRunning('npm run build')],
+      ['npx', deployRunning('npx --yes some-tool')],
+      ['azd up', deployWith('azd provision --no-prompt', 'azd up --no-prompt')],
+      [
+        'azd deploy without --from-package',
+        deployWith(
+          'azd deploy api --from-package "$RUNNER_TEMP/package/api.zip" --no-prompt',
+          'azd deploy --no-prompt',
+        ),
+      ],
+      [
+        'the build job with an OIDC token',
+        deployWith('    outputs:\n      sha256:', '      id-token: write\n    outputs:\n      sha256:'),
+      ],
+    ] as const) {
+      const r = lintWorkflow(workflow);
+      assert.equal(r.status, 1, `${what}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /job (deploy|build) logs in to Azure \(.+\) and runs dependency code: /, what);
+      assert.match(r.stderr, /--from-package/, what);
+    }
+  });
+
+  it('workflows:check fails on a manual deploy that does not check CI passed for the commit', () => {
+    const ciStep =
+      / {6}# workflow_run already says CI passed[\s\S]*?(?= {6}- name: Compare with the tip of main)/;
+    for (const [what, workflow] of [
+      ['no CI check', deployWith(ciStep, '')],
+      [
+        'a CI check that can be skipped',
+        deployWith('        id: ci\n', "        id: ci\n        if: github.event_name == 'workflow_run'\n"),
+      ],
+    ] as const) {
+      const r = lintWorkflow(workflow);
+      assert.equal(r.status, 1, `${what}: ${r.stdout}${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /job deploy logs in to Azure in a workflow that can be run by hand \(workflow_dispatch\), but needs no job that checks CI succeeded/,
+        what,
+      );
+    }
   });
 
   it('azure.yaml deploys service api to Functions and runs the secret hook', () => {

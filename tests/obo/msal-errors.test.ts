@@ -125,7 +125,7 @@ describe('mapMsalError', () => {
     });
   }
 
-  it('429 with Retry-After → obo_throttled carrying the hint (capped at an hour)', () => {
+  it('429 with Retry-After → obo_throttled carrying the hint (capped at 5 minutes)', () => {
     const error = server('temporarily_unavailable', 'AADSTS90055: throttled');
     const mapped = mapMsalError(error, { status: 429, claims: undefined, retryAfterSec: 17 });
     assert.ok(mapped instanceof OboError);
@@ -133,7 +133,7 @@ describe('mapMsalError', () => {
     assert.equal(mapped.retryAfterSec, 17);
     assert.match(mapped.message, /retry in 17 seconds/);
     const huge = mapMsalError(error, { status: 429, claims: undefined, retryAfterSec: 999_999 });
-    assert.equal((huge as OboError).retryAfterSec, 3600);
+    assert.equal((huge as OboError).retryAfterSec, 300);
   });
 
   it('429 with Retry-After: 0 stays obo_unavailable (no window to honour)', () => {

@@ -23,6 +23,16 @@ const logger: Logger = {
 
 const user = (token: string): VerifiedUser => verifiedUser(emulator, token);
 
+/** assert.rejects' check for an obo_throttled error asking to wait `seconds`. */
+const throttledFor =
+  (seconds: number) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof OboError);
+    assert.equal(error.code, 'obo_throttled');
+    assert.equal(error.retryAfterSec, seconds);
+    return true;
+  };
+
 function client(options: Partial<OboClientOptions> = {}): OboClient {
   return emulatorOboClient(emulator, logger, options);
 }
@@ -179,12 +189,7 @@ describe('OboClient', () => {
     ); // warm up
     emulator.injectFault('entra', { status: 429, retryAfterSec: 2 });
     const a = user(await emulator.issueUserToken({ user: alice!.oid }));
-    await assert.rejects(obo.getArmToken(a), (error: unknown) => {
-      assert.ok(error instanceof OboError);
-      assert.equal(error.code, 'obo_throttled');
-      assert.equal(error.retryAfterSec, 2);
-      return true;
-    });
+    await assert.rejects(obo.getArmToken(a), throttledFor(2));
     const b = user(await emulator.issueUserToken({ user: bob!.oid }));
     await assert.rejects(
       obo.getArmToken(b),
@@ -198,6 +203,36 @@ describe('OboClient', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     assert.ok((await obo.getArmToken(b)).token, 'after the window, exchanges work again (MSAL forgot too)');
     assert.ok((await obo.getArmToken(a)).token);
+  });
+
+  it('an Entra 429 asking for an hour holds back for 5 minutes only, logged; cached users keep working', async () => {
+    let now = Date.now();
+    logs.length = 0;
+    const obo = client({ now: () => now });
+    const [alice, bob] = emulator.users;
+    const cached = user(await emulator.issueUserToken({ user: bob!.oid }));
+    const before = await obo.getArmToken(cached);
+    emulator.injectFault('entra', { status: 429, retryAfterSec: 3600 });
+    const a = user(await emulator.issueUserToken({ user: alice!.oid }));
+    await assert.rejects(obo.getArmToken(a), throttledFor(300));
+    assert.deepEqual(
+      logs.filter((l) => l.includes('429')),
+      [
+        'OBO: Entra ID answered 429 (Retry-After 3600 s); no exchange for anyone for 300 s (at most 300 s); cached ARM tokens keep serving.',
+      ],
+    );
+    // Meanwhile: the user with a cached ARM token is served from the cache; a new one waits, Entra untouched.
+    now += 299_000;
+    assert.equal((await obo.getArmToken(cached)).token, before.token);
+    await assert.rejects(
+      obo.getArmToken(a),
+      (e: unknown) => e instanceof OboError && e.code === 'obo_throttled',
+    );
+    assert.equal(emulator.counts()['entra.token.obo'], 2, 'the cached exchange + the throttled one');
+    // After 5 minutes exchanges work again, although MSAL itself would have held back for the hour.
+    now += 2_000;
+    assert.ok((await obo.getArmToken(a)).token);
+    assert.equal(emulator.counts()['entra.token.obo'], 3);
   });
 
   it('a hung token endpoint is a bounded obo_unavailable error', async () => {

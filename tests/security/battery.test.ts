@@ -1,16 +1,27 @@
 // Security battery (issue 9): hostile tokens, upstream faults and a bounded fuzz run against the real dev host
-// and the emulator. Prints one summary line; every hostile token must get 401/403, never 200 or 5xx.
+// and the emulator; and (issue 17) the third hardening pass: credentials kept from installs and builds in the
+// deploy workflow, doctor's fetch guard, the CLI's server tie and bounded, sanitised output, accepted token
+// versions, least-privilege app registrations, bounded OBO throttling. Prints one summary line; every hostile
+// token must get 401/403, never 200 or 5xx.
 import assert from 'node:assert/strict';
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
-import { startDevHost } from '../helpers/dev-host.js';
+import { runDoctor } from '../../cli/doctor.js';
+import { clientEnv, runCli } from '../cli/run-cli.js';
+import { runDevHostExpectingFailure, startDevHost } from '../helpers/dev-host.js';
 import type { DevHost } from '../helpers/dev-host.js';
 import { connect, textOf } from '../helpers/mcp-client.js';
 import { rawExchange } from '../dev-host/raw-http.js';
+import { deployRunning, deployWith, lintWorkflow } from '../helpers/lint-workflows.js';
+import { terminalControls } from '../helpers/terminal-controls.js';
 
 const OTHER_TENANT = '9b0c5e34-3c7a-4a8e-9d0c-2f1e6b7a8c9d';
 const UNKNOWN_CLIENT = '5d2b1c3e-8f4a-4b6c-9e7d-0a1b2c3d4e5f';
@@ -20,7 +31,7 @@ const STACK = /\bat [^\n]*\.(?:m?[jt]s|node):\d+/;
 
 let emulator: Emulator;
 let host: DevHost;
-const summary = { tokens: 0, rejected: 0, faults: 0, fuzz: 0, fuzz5xx: 0, fuzzResets: 0 };
+const summary = { tokens: 0, rejected: 0, faults: 0, fuzz: 0, fuzz5xx: 0, fuzzResets: 0, hardening: 0 };
 
 before(async () => {
   emulator = await startEmulator();
@@ -32,7 +43,7 @@ after(async () => {
   console.log(
     `security battery: ${summary.tokens} hostile tokens → ${summary.rejected} rejected (401/403); ` +
       `${summary.faults} fault cases ok; fuzz ${summary.fuzz} requests: ${summary.fuzz5xx} 5xx, ` +
-      `${summary.fuzzResets} resets`,
+      `${summary.fuzzResets} resets; ${summary.hardening} third-pass hardening cases ok`,
   );
 });
 
@@ -42,8 +53,8 @@ const parts = (token: string) => token.split('.') as [string, string, string];
 const payloadOf = (token: string) =>
   JSON.parse(Buffer.from(parts(token)[1], 'base64url').toString()) as Record<string, unknown>;
 
-async function post(token: string | undefined, headers: Record<string, string> = {}) {
-  const res = await fetch(host.mcpUrl, {
+async function post(token: string | undefined, headers: Record<string, string> = {}, at = host.mcpUrl) {
+  const res = await fetch(at, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',
@@ -54,6 +65,16 @@ async function post(token: string | undefined, headers: Record<string, string> =
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
   return { status: res.status, body: await res.text(), challenge: res.headers.get('www-authenticate') ?? '' };
+}
+
+/** get_subscriptions through the MCP SDK client as `user` (a fresh token), against `at`. */
+async function getSubscriptions(at: DevHost, user: string) {
+  const client = await connect(at.mcpUrl, await emulator.issueUserToken({ user }));
+  try {
+    return await client.callTool({ name: 'get_subscriptions', arguments: {} });
+  } finally {
+    await client.close();
+  }
 }
 
 /** The hostile tokens: each is a name and a token (or the Authorization header to send). */
@@ -258,14 +279,7 @@ describe('security battery', () => {
       JSON.stringify(header.answers.map((a) => a.status)),
     );
 
-    const call = async (user: string) => {
-      const client = await connect(host.mcpUrl, await emulator.issueUserToken({ user }));
-      try {
-        return await client.callTool({ name: 'get_subscriptions', arguments: {} });
-      } finally {
-        await client.close();
-      }
-    };
+    const call = (user: string) => getSubscriptions(host, user);
     const users = emulator.users.map((u) => u.oid);
     assert.ok(users.length >= 2, 'the emulator has two users');
     // Keys are cached by now: the only Entra call left is the OBO token request.
@@ -277,7 +291,7 @@ describe('security battery', () => {
       !STACK.test(textOf(failed)) && !textOf(failed).includes(emulator.clientSecret),
     );
     emulator.resetCounts();
-    emulator.injectFault('entra', { status: 0, times: 0 });
+    emulator.clearFaults('entra');
 
     emulator.setHang('entra', true);
     const started = Date.now();
@@ -292,7 +306,7 @@ describe('security battery', () => {
     emulator.injectFault('arm', { status: 500, times: 20 });
     const armDown = await call(users[0]!);
     ok('ARM 500: tool error', armDown.isError === true, textOf(armDown));
-    emulator.injectFault('arm', { status: 0, times: 0 });
+    emulator.clearFaults('arm');
 
     // A host that has not fetched Entra's metadata yet, while Entra is down: 503, not 401 or 500. Down before
     // the host starts, or its start-up prefetch could already hold the metadata.
@@ -466,5 +480,270 @@ describe('security battery', () => {
       assert.ok(statuses.get(status), `no ${status} in ${JSON.stringify([...statuses])}`);
     assert.ok(Date.now() - started < 90_000, 'bounded');
     assert.doesNotMatch(host.logs(), new RegExp(token.split('.')[2]!.slice(0, 40)), 'no token in the logs');
+  });
+});
+
+/** A plain HTTP server on loopback answering with `handle`; counts the connections it got. */
+async function listen(
+  handle: (req: IncomingMessage, res: ServerResponse, base: string) => void,
+): Promise<{ base: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0;
+  let base = '';
+  const server = createServer((req, res) => {
+    req.resume();
+    handle(req, res, base);
+  });
+  // Connections, not requests: a TLS handshake to this plain HTTP server counts too.
+  server.on('connection', () => hits++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    base,
+    hits: () => hits,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('security battery: third hardening pass (issue 17)', () => {
+  const ok = (name: string, condition: boolean, detail = '') => {
+    assert.ok(condition, `${name} ${detail}`);
+    summary.hardening++;
+  };
+
+  it('deploy: workflows:check fails on a job that logs in to Azure and installs, and on a manual deploy without the CI check', () => {
+    ok('the shipped deploy workflow passes', lintWorkflow(deployWith('', '')).status === 0);
+    for (const command of ['npm ci', 'npm install', 'npm run build', 'azd package --no-prompt']) {
+      const r = lintWorkflow(deployRunning(command));
+      ok(
+        `${command} in the deploy job fails`,
+        r.status === 1 && /logs in to Azure .* runs dependency code/.test(r.stderr),
+        r.stderr,
+      );
+    }
+    const noCiCheck = deployWith(
+      / {6}# workflow_run already says CI passed[\s\S]*?(?= {6}- name: Compare with the tip)/,
+      '',
+    );
+    const r = lintWorkflow(noCiCheck);
+    ok(
+      'a manual deploy without the CI check fails',
+      r.status === 1 && /needs no job that checks CI succeeded/.test(r.stderr),
+      r.stderr,
+    );
+  });
+
+  it('doctor: a challenge naming a link-local or foreign URL, and a foreign issuer, are reported, never fetched', async () => {
+    const bystander = await listen((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'),
+    );
+    let target = '';
+    const hostile = await listen((req, res, base) => {
+      if (req.method === 'POST')
+        return void res
+          .writeHead(401, {
+            'WWW-Authenticate': `Bearer resource_metadata="${target}", scope="${base}/mcp/execute"`,
+          })
+          .end();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          resource: `${base}/mcp`,
+          scopes_supported: [`${base}/mcp/execute`],
+          authorization_servers: [`${bystander.base.replace('http:', 'https:')}/${emulator.tenantId}/v2.0`],
+        }),
+      );
+    });
+    try {
+      for (const url of [
+        'http://169.254.169.254/metadata/identity/oauth2/token',
+        `${bystander.base}/meta.json`,
+      ]) {
+        target = url;
+        const report = await runDoctor(`${hostile.base}/mcp`, {
+          timeoutMs: 3_000,
+          authorityHost: emulator.entraUrl,
+        });
+        const check = report.checks.find((c) => c.id === 'metadata_challenge');
+        ok(
+          `challenge naming ${url}`,
+          check?.status === 'fail' && check.summary.startsWith(`${url}: not fetched: `),
+          JSON.stringify(check),
+        );
+        const issuer = report.checks.find((c) => c.id === 'openid_configuration');
+        ok(
+          'foreign issuer',
+          issuer?.status === 'fail' &&
+            /not fetched: it is not on the configured authority host/.test(issuer.summary),
+          JSON.stringify(issuer),
+        );
+      }
+      ok('nothing reached the other host', bystander.hits() === 0, String(bystander.hits()));
+    } finally {
+      await hostile.close();
+      await bystander.close();
+    }
+  });
+
+  it('CLI: no token for a look-alike server; server answers read to 1 MiB and printed without control characters', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'battery-cli-'));
+    // A look-alike: a server advertising the API's real api:// scope (here the dev host itself), not tied to the
+    // API by the user.
+    const lookAlike = host;
+    let padding = 0;
+    const hostile = await listen((req, res, base) => {
+      if (req.method === 'POST') {
+        const meta = `${base}/.well-known/oauth-protected-resource/mcp`;
+        return void res.writeHead(401, { 'WWW-Authenticate': `Bearer resource_metadata="${meta}"` }).end();
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          resource: `${base}/mcp`,
+          scopes_supported: [`api://${emulator.clientId}/\u001b[2J\u001b]0;pwned\u0007x\u202e`],
+          padding: 'x'.repeat(padding),
+        }),
+      );
+    });
+    const cli = (server: string) =>
+      runCli(['--yes', '--server', server, '--cache', join(home, 'cache.json')], clientEnv(emulator, home));
+    try {
+      emulator.resetCounts();
+      const refused = await cli(lookAlike.mcpUrl);
+      ok(
+        'look-alike refused before sign-in (exit 2)',
+        refused.code === 2 && /nothing ties that server to the API app/.test(refused.stderr),
+        refused.stderr,
+      );
+      const lying = await cli(hostile.base + '/mcp');
+      ok(
+        'hostile metadata: refused, printed without control characters',
+        lying.code === 2 && terminalControls(lying.stdout + lying.stderr).length === 0,
+        lying.stderr,
+      );
+      padding = 1_100_000;
+      const huge = await cli(hostile.base + '/mcp');
+      ok(
+        'metadata over 1 MiB is not read',
+        huge.code === 2 && /larger than 1 MiB/.test(huge.stderr),
+        huge.stderr,
+      );
+      ok('no device code, no token', (emulator.counts()['entra.devicecode'] ?? 0) === 0);
+    } finally {
+      await hostile.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('ENTRA_ACCEPTED_TOKEN_VERSIONS=2 takes only v2 tokens with the client-id audience; an unrecognised ENTRA_APP_ID_URI stops the start', async () => {
+    const v2Only = await startDevHost({ ...emulator.env('secret'), ENTRA_ACCEPTED_TOKEN_VERSIONS: '2' });
+    try {
+      const at = v2Only.mcpUrl;
+      ok('v2 token: 200', (await post(await emulator.issueUserToken({}), {}, at)).status === 200);
+      for (const [name, token] of [
+        ['v1 token (api:// audience)', await emulator.issueUserToken({ version: 1 })],
+        [
+          'v1 token (client-id audience)',
+          await emulator.issueUserToken({ version: 1, audience: emulator.clientId }),
+        ],
+        [
+          'v2 token with an api:// audience',
+          await emulator.issueUserToken({ audience: `api://${emulator.clientId}` }),
+        ],
+      ] as const) {
+        const res = await post(token, {}, at);
+        ok(name, res.status === 401 && /error="invalid_token"/.test(res.challenge), String(res.status));
+      }
+      // The default (1,2) still takes the original demo's v1 tokens.
+      ok(
+        'v1 token on the default: 200',
+        (await post(await emulator.issueUserToken({ version: 1 }))).status === 200,
+      );
+    } finally {
+      await v2Only.stop();
+    }
+    const failed = await runDevHostExpectingFailure({
+      ...emulator.env('secret'),
+      ENTRA_APP_ID_URI: 'api://another-app-7f3a',
+    });
+    ok(
+      'unrecognised ENTRA_APP_ID_URI: start-up error naming the setting, not the value',
+      failed.code !== 0 &&
+        failed.output.includes('ENTRA_APP_ID_URI') &&
+        !failed.output.includes('another-app-7f3a'),
+      failed.output,
+    );
+  });
+
+  it('infra: VS Code only with allowVsCode; the API app requests only ARM user_impersonation and the sign-in scopes', () => {
+    const main = readFileSync(join(import.meta.dirname, '..', '..', 'infra', 'main.bicep'), 'utf8');
+    const app = readFileSync(
+      join(import.meta.dirname, '..', '..', 'infra', 'modules', 'entra-app.bicep'),
+      'utf8',
+    );
+    ok('allowVsCode, on by default', /^param allowVsCode bool = true$/m.test(main));
+    ok(
+      'VS Code listed only through allowVsCode',
+      /vsCodeClientIds = allowVsCode \? \[vsCodeClientId\] : \[\]/.test(main),
+    );
+    ok(
+      'pre-authorization and allow-list both use it',
+      (main.match(/vsCodeClientIds,/g) ?? []).length === 2 &&
+        !/\[vsCodeClientId\],|, vsCodeClientId\]/.test(main),
+    );
+    const graph = /var signInGraphScopes = \{([^}]*)\}/.exec(app)?.[1] ?? '';
+    ok(
+      'Graph: openid, profile, offline_access only',
+      JSON.stringify([...graph.matchAll(/^\s*(\w+):/gm)].map((m) => m[1])) ===
+        '["openid","profile","offline_access"]',
+      graph,
+    );
+    // Microsoft Graph User.Read and email.
+    ok(
+      'no User.Read, no email',
+      !/e1fe6dd8-ba31-4d61-89e7-88639da4683d|64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0|User\.Read|\bemail\b/.test(
+        app,
+      ),
+    );
+  });
+
+  it('OBO throttling: a 429 holds back new exchanges for at most 5 minutes; users with a cached ARM token keep working', async () => {
+    const throttled = await startDevHost(emulator.env('secret'));
+    const [alice, bob] = emulator.users.map((u) => u.oid);
+    // alice keeps her token (and so her cached ARM token) across the calls, as a client does in a session.
+    const client = await connect(throttled.mcpUrl, await emulator.issueUserToken({ user: alice! }));
+    const aliceCalls = () => client.callTool({ name: 'get_subscriptions', arguments: {} });
+    try {
+      ok('alice before', (await aliceCalls()).isError !== true);
+      emulator.resetCounts();
+      emulator.injectFault('entra', { status: 429, retryAfterSec: 3600 });
+      const held = await getSubscriptions(throttled, bob!);
+      const wait = Number(/retry in (\d+) seconds/.exec(textOf(held))?.[1]);
+      ok(
+        'a new user meanwhile: obo_throttled, for at most 300 s',
+        held.isError === true && /\[obo_throttled\]$/.test(textOf(held)) && wait > 0 && wait <= 300,
+        textOf(held),
+      );
+      const again = await getSubscriptions(throttled, bob!);
+      ok(
+        'and again, without asking Entra',
+        again.isError === true && emulator.counts()['entra.token.obo'] === 1,
+      );
+      ok('alice (cached ARM token) meanwhile', (await aliceCalls()).isError !== true);
+      ok(
+        'no exchange for her',
+        emulator.counts()['entra.token.obo'] === 1,
+        JSON.stringify(emulator.counts()),
+      );
+      ok(
+        'logged with the hold-back',
+        /Entra ID answered 429 \(Retry-After 3600 s\); no exchange for anyone for 300 s/.test(
+          throttled.logs(),
+        ),
+      );
+    } finally {
+      await client.close();
+      await throttled.stop();
+    }
   });
 });
