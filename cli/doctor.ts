@@ -30,7 +30,10 @@ export type CheckId =
   | 'resource'
   | 'scopes'
   | 'authorization_server'
-  | 'openid_configuration';
+  | 'openid_configuration'
+  | 'authorization_server_metadata'
+  | 'client_registration'
+  | 'callback';
 
 /** One check's outcome: `skip` when an earlier failure left nothing to check. */
 export interface Check {
@@ -62,6 +65,9 @@ const TITLES: Record<CheckId, string> = {
   scopes: 'scopes under resource',
   authorization_server: 'authorization server',
   openid_configuration: 'OpenID configuration',
+  authorization_server_metadata: 'authorization server metadata (OAuth proxy)',
+  client_registration: 'client registration (CIMD, DCR)',
+  callback: 'sign-in callback reachable',
 };
 
 /** The clients that send RFC 8707 `resource` with the scope, and so hit AADSTS9010010. */
@@ -337,6 +343,10 @@ export async function runDoctor(server: string, opts: DoctorOptions): Promise<Do
         },
   );
 
+  // The server as its own authorization server (MCP_OAUTH_PROXY=on): it, not Entra, takes scope + resource.
+  const servers = metadata.authorization_servers ?? [];
+  const proxied = servers.length > 0 && servers.every((s) => s === url.origin);
+
   // (d) Every scope lives under resource, or Entra refuses scope + RFC 8707 resource (AADSTS9010010).
   const scopes = [...(metadata.scopes_supported ?? [])];
   if (challengeScope)
@@ -351,6 +361,12 @@ export async function runDoctor(server: string, opts: DoctorOptions): Promise<Do
     });
   else if (outside.length === 0)
     add({ id: 'scopes', status: 'pass', summary: `${scopes.join(', ')} under ${resource}` });
+  else if (proxied)
+    add({
+      id: 'scopes',
+      status: 'pass',
+      summary: `${scopes.join(', ')}: the server is its own authorization server, which takes this scope with resource=${resource}`,
+    });
   else
     add({
       id: 'scopes',
@@ -359,8 +375,18 @@ export async function runDoctor(server: string, opts: DoctorOptions): Promise<Do
       fix: `Set the app registration's Application ID URI to the MCP URL (${resource}, https on a verified domain), expose the scope under it, and set ENTRA_APP_ID_URI = MCP_PUBLIC_URL = ${resource}.`,
     });
 
+  if (proxied) {
+    add({
+      id: 'authorization_server',
+      status: 'pass',
+      summary: `${url.origin}: the server itself (OAuth proxy in front of Entra ID)`,
+    });
+    skip('openid_configuration', 'the server is its own authorization server');
+    await checkProxy(url, opts, add);
+    return finish(server, checks);
+  }
+
   // (e) authorization_servers: a v2 Entra issuer of a tenant GUID whose OpenID metadata matches.
-  const servers = metadata.authorization_servers ?? [];
   const issuers = servers.map((s) => ({ value: s, parsed: entraV2Issuer(s) }));
   const bad = issuers.filter((i) => !i.parsed);
   if (servers.length === 0 || bad.length > 0) {
@@ -432,6 +458,143 @@ export async function runDoctor(server: string, opts: DoctorOptions): Promise<Do
         },
   );
   return finish(server, checks);
+}
+
+/** A JSON document from the server's own origin (guarded like the metadata), or the problem. */
+async function serverJson(
+  url: string,
+  server: URL,
+  timeoutMs: number,
+): Promise<{ doc?: Record<string, unknown>; problem?: string }> {
+  const refusal = metadataUrlRefusal(url, server.toString());
+  if (refusal) return { problem: notFetched(refusal) };
+  const f = guardedFetch({ refusal: (u) => metadataUrlRefusal(u, server.toString()), timeoutMs });
+  try {
+    const r = await f.fetch(url, { headers: { Accept: 'application/json' } });
+    if (!r.ok) {
+      await r.body?.cancel().catch(() => undefined);
+      return { problem: `answered HTTP ${r.status}` };
+    }
+    const doc: unknown = await r.json().catch((error: unknown) => {
+      if (error instanceof ResponseTooLargeError) throw error;
+      return undefined;
+    });
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+      return { problem: 'the answer is not a JSON object' };
+    return { doc: doc as Record<string, unknown> };
+  } catch (error) {
+    return { problem: fetchProblem(error, f.lastFailure()) ?? 'no answer' };
+  }
+}
+
+const includes = (value: unknown, item: string) => Array.isArray(value) && value.includes(item);
+
+/**
+ * The server as an authorization server (MCP_OAUTH_PROXY=on): its RFC 8414 metadata as MCP clients need it (the
+ * issuer exactly the PRM's entry, endpoints on its origin, code + PKCE S256, public clients), a way to register
+ * (CIMD, DCR), and the callback Entra ID sends sign-ins back to.
+ */
+async function checkProxy(server: URL, opts: DoctorOptions, add: (check: Check) => void): Promise<void> {
+  const metadataUrl = `${server.origin}/.well-known/oauth-authorization-server`;
+  const { doc, problem } = await serverJson(metadataUrl, server, opts.timeoutMs);
+  if (!doc) {
+    add({
+      id: 'authorization_server_metadata',
+      status: 'fail',
+      summary: `${metadataUrl}: ${problem}`,
+      fix: 'A server naming itself as authorization server must serve RFC 8414 metadata there (MCP_OAUTH_PROXY=on with its key set).',
+    });
+    add({
+      id: 'client_registration',
+      status: 'skip',
+      summary: 'not checked: no authorization server metadata',
+    });
+    add({ id: 'callback', status: 'skip', summary: 'not checked: no authorization server metadata' });
+    return;
+  }
+  const problems: string[] = [];
+  if (doc.issuer !== server.origin)
+    problems.push(`issuer ${JSON.stringify(doc.issuer ?? null)} is not ${server.origin}`);
+  for (const name of ['authorization_endpoint', 'token_endpoint'] as const) {
+    const value = doc[name];
+    if (typeof value !== 'string' || !URL.canParse(value) || new URL(value).origin !== server.origin)
+      problems.push(`${name} ${JSON.stringify(value ?? null)} is not on ${server.origin}`);
+  }
+  if (!includes(doc.response_types_supported, 'code')) problems.push('response_types_supported lacks code');
+  if (!includes(doc.code_challenge_methods_supported, 'S256'))
+    problems.push('code_challenge_methods_supported lacks S256 (clients must refuse to proceed)');
+  if (!includes(doc.token_endpoint_auth_methods_supported, 'none'))
+    problems.push(
+      "token_endpoint_auth_methods_supported lacks none (public clients, and Claude's CIMD, need it)",
+    );
+  if (doc.authorization_response_iss_parameter_supported !== true)
+    problems.push('authorization_response_iss_parameter_supported is not true');
+  add(
+    problems.length === 0
+      ? {
+          id: 'authorization_server_metadata',
+          status: 'pass',
+          summary: `${metadataUrl}: issuer ${server.origin}, code + S256, public clients, iss`,
+        }
+      : {
+          id: 'authorization_server_metadata',
+          status: 'fail',
+          summary: `${metadataUrl}: ${problems.join('; ')}`,
+          fix: "Serve the metadata with issuer = the MCP URL's origin (MCP_PUBLIC_URL) and its endpoints on that origin; clients compare the issuer with the protected resource metadata exactly.",
+        },
+  );
+
+  const ways: string[] = [];
+  if (doc.client_id_metadata_document_supported === true) ways.push('client metadata documents (CIMD)');
+  const registration = doc.registration_endpoint;
+  if (
+    typeof registration === 'string' &&
+    URL.canParse(registration) &&
+    new URL(registration).origin === server.origin
+  )
+    ways.push(`dynamic registration at ${registration}`);
+  add(
+    ways.length > 0
+      ? { id: 'client_registration', status: 'pass', summary: ways.join(' and ') }
+      : {
+          id: 'client_registration',
+          status: 'fail',
+          summary: 'neither client_id_metadata_document_supported nor a registration_endpoint on the server',
+          fix: 'Clients without a pre-registered client id (Claude.ai, ChatGPT, Claude Code, mcp-remote) need CIMD or DCR.',
+        },
+  );
+
+  // Entra ID sends every sign-in back to <origin>/oauth/callback; without parameters it answers an error page.
+  const callbackUrl = `${server.origin}/oauth/callback`;
+  const f = guardedFetch({
+    refusal: (u) => metadataUrlRefusal(u, server.toString()),
+    timeoutMs: opts.timeoutMs,
+  });
+  try {
+    const r = await f.fetch(callbackUrl, { headers: { Accept: 'text/html' } });
+    await r.body?.cancel().catch(() => undefined);
+    add(
+      r.status === 404 || r.status >= 500
+        ? {
+            id: 'callback',
+            status: 'fail',
+            summary: `${callbackUrl} answered HTTP ${r.status}`,
+            fix: "Deploy with MCP_OAUTH_PROXY=on and its key, and register the URL as the API app's Web redirect URI (infra does both).",
+          }
+        : {
+            id: 'callback',
+            status: 'pass',
+            summary: `${callbackUrl} answers (HTTP ${r.status} without a sign-in)`,
+          },
+    );
+  } catch (error) {
+    add({
+      id: 'callback',
+      status: 'fail',
+      summary: `${callbackUrl}: ${fetchProblem(error, f.lastFailure()) ?? 'no answer'}`,
+      fix: 'Entra ID sends sign-ins back there: it must be reachable.',
+    });
+  }
 }
 
 function finish(server: string, checks: Check[]): DoctorReport {

@@ -398,6 +398,100 @@ describe('doctor against fake servers', () => {
   });
 });
 
+/** A server that is its own authorization server (MCP_OAUTH_PROXY=on) and does everything right. */
+function proxied(asMetadata: Record<string, unknown> = {}): Map<string, () => Answer> {
+  const api = `api://${CLIENT}/execute`;
+  const prm = metadata({ authorization_servers: [base], scopes_supported: [api] });
+  return new Map<string, () => Answer>([
+    [
+      'POST /mcp',
+      () => challenge(`resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="${api}"`),
+    ],
+    ['GET /.well-known/oauth-protected-resource/mcp', () => ({ status: 200, body: prm })],
+    ['GET /.well-known/oauth-protected-resource', () => ({ status: 200, body: prm })],
+    [
+      'GET /.well-known/oauth-authorization-server',
+      () => ({
+        status: 200,
+        body: {
+          issuer: base,
+          authorization_endpoint: `${base}/oauth/authorize`,
+          token_endpoint: `${base}/oauth/token`,
+          registration_endpoint: `${base}/oauth/register`,
+          response_types_supported: ['code'],
+          code_challenge_methods_supported: ['S256'],
+          token_endpoint_auth_methods_supported: ['none'],
+          client_id_metadata_document_supported: true,
+          authorization_response_iss_parameter_supported: true,
+          ...asMetadata,
+        },
+      }),
+    ],
+    ['GET /oauth/callback', () => ({ status: 400, body: 'This sign-in link is not valid' })],
+  ]);
+}
+
+describe('doctor against an OAuth proxy (the server is its own authorization server)', () => {
+  it('passes: api:// scopes are fine, the AS metadata, CIMD and DCR, and the callback are checked', async () => {
+    routes = proxied();
+    const report = await doctor();
+    assert.equal(report.ok, true, JSON.stringify(report, null, 2));
+    assert.deepEqual(
+      report.checks.map((c) => [c.id, c.status]),
+      [
+        ['transport', 'pass'],
+        ['challenge', 'pass'],
+        ['metadata_path', 'pass'],
+        ['metadata_root', 'pass'],
+        ['resource', 'pass'],
+        ['scopes', 'pass'],
+        ['authorization_server', 'pass'],
+        ['openid_configuration', 'skip'],
+        ['authorization_server_metadata', 'pass'],
+        ['client_registration', 'pass'],
+        ['callback', 'pass'],
+      ],
+    );
+    assert.match(checkOf(report, 'client_registration').summary, /CIMD.*dynamic registration/);
+  });
+
+  for (const [what, over, pattern] of [
+    ['an issuer other than its origin', { issuer: `${'https://127.0.0.1:1'}` }, /issuer .* is not/],
+    ['no PKCE S256', { code_challenge_methods_supported: ['plain'] }, /lacks S256/],
+    ['no public clients', { token_endpoint_auth_methods_supported: ['client_secret_basic'] }, /lacks none/],
+    [
+      'a token endpoint on another origin',
+      { token_endpoint: 'https://elsewhere.example/token' },
+      /token_endpoint/,
+    ],
+  ] as const) {
+    it(`AS metadata with ${what} fails`, async () => {
+      routes = proxied(over);
+      const check = checkOf(await doctor(), 'authorization_server_metadata');
+      assert.equal(check.status, 'fail');
+      assert.match(check.summary, pattern);
+    });
+  }
+
+  it('neither CIMD nor DCR fails client_registration; a missing callback (404) fails callback', async () => {
+    routes = proxied({ client_id_metadata_document_supported: false, registration_endpoint: undefined });
+    routes.delete('GET /oauth/callback');
+    const report = await doctor();
+    assert.equal(statusOf(report, 'client_registration'), 'fail');
+    assert.equal(statusOf(report, 'callback'), 'fail');
+    assert.equal(report.exitCode, ExitCode.doctor);
+  });
+
+  it('no AS metadata at all fails, the checks that need it skipped', async () => {
+    routes = proxied();
+    routes.delete('GET /.well-known/oauth-authorization-server');
+    const report = await doctor();
+    assert.equal(statusOf(report, 'authorization_server_metadata'), 'fail');
+    assert.equal(statusOf(report, 'client_registration'), 'skip');
+    assert.equal(statusOf(report, 'callback'), 'skip');
+  });
+});
+
 describe('doctor helpers', () => {
   it('scopeUnderResource: <resource>/<one segment>', () => {
     assert.equal(scopeUnderResource('https://a.example/mcp/execute', 'https://a.example/mcp'), true);

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { runDoctor } from '../../cli/doctor.js';
 import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
 import { startDevHost } from '../helpers/dev-host.js';
@@ -163,6 +164,13 @@ describe('MCP SDK OAuth client through the proxy, default api:// configuration',
     } finally {
       await docs.stop();
     }
+  });
+
+  it('doctor passes on the proxy-mode server: AS metadata, CIMD and DCR, the callback', async () => {
+    const report = await runDoctor(host.mcpUrl, { timeoutMs: 10_000, authorityHost: emulator.entraUrl });
+    assert.equal(report.ok, true, JSON.stringify(report.checks, null, 2));
+    for (const id of ['authorization_server_metadata', 'client_registration', 'callback'] as const)
+      assert.equal(report.checks.find((c) => c.id === id)?.status, 'pass', id);
   });
 
   it('remembers an approval in this browser: the same client signing in again skips the consent page', async () => {

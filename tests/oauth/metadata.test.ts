@@ -117,14 +117,16 @@ describe('authorizationServerMetadata', () => {
   });
 
   it('announces the scope under ENTRA_APP_ID_URI with ENTRA_REQUIRED_SCOPE', () => {
+    // The aligned setup: ENTRA_APP_ID_URI = MCP_PUBLIC_URL.
     const s = settings({
-      ENTRA_APP_ID_URI: 'https://mcp.contoso.example',
+      ENTRA_APP_ID_URI: 'https://mcp.contoso.example/mcp',
+      MCP_PUBLIC_URL: 'https://mcp.contoso.example/mcp',
       ENTRA_REQUIRED_SCOPE: 'tools.call',
     });
     assert.deepEqual(authorizationServerMetadata(s, 'http://x/mcp').scopes_supported, [
-      'https://mcp.contoso.example/tools.call',
+      'https://mcp.contoso.example/mcp/tools.call',
     ]);
-    assert.equal(proxyScope(s), 'https://mcp.contoso.example/tools.call');
+    assert.equal(proxyScope(s), 'https://mcp.contoso.example/mcp/tools.call');
   });
 });
 
