@@ -81,11 +81,10 @@ function azureLogin(workflow, job) {
   return undefined;
 }
 
-// Commands that run code of the project's dependencies: installs (with their install scripts) and builds.
+// Commands that run code of the project's dependencies (installs with their install scripts, builds, package
+// scripts): any invocation of a JavaScript package manager or runner, whatever its flags; and azd's builds.
 const DEPENDENCY_CODE = [
-  /\bnpm\s+(?:ci|install|i|add|rebuild|exec|x|run(?:-script)?\s+build)\b/,
-  /\bnpx\b/,
-  /\b(?:yarn|pnpm)\b/,
+  /(?:^|[\s;&|(`])(?:npm|npx|node|yarn|pnpm|bun|bunx|corepack|make|tsx)(?:\s|$)/,
   /\bazd\s+(?:up|package)\b/,
 ];
 
@@ -97,11 +96,15 @@ function installsOrBuilds(job) {
       .map((line) => line.trim())
       .filter(
         (line) =>
-          DEPENDENCY_CODE.some((pattern) => pattern.test(line)) ||
-          (/\bazd\s+deploy\b/.test(line) && !/\s--from-package[\s=]/.test(line)),
+          !line.startsWith('#') &&
+          (DEPENDENCY_CODE.some((pattern) => pattern.test(line)) ||
+            (/\bazd\s+deploy\b/.test(line) && !/\s--from-package[\s=]/.test(line))),
       ),
   );
 }
+
+// A job condition that lets it run although a job it needs failed or was cancelled (the CI-passed check).
+const RUNS_DESPITE_FAILURE = /\b(?:always|failure|cancelled)\s*\(\s*\)/;
 
 /** True when a step of `job`, run unconditionally, asks GitHub for a successful CI run of the commit. */
 function checksCiSucceeded(job) {
@@ -141,6 +144,12 @@ function checkDeploySafety(file, text, workflow) {
         file,
         jobLine(text, name),
         `job ${name} logs in to Azure (${login}) and runs dependency code: ${builds.join('; ')}. Build and package in a job without credentials and deploy only that package (azd deploy <service> --from-package <zip>).`,
+      );
+    if (typeof job.if === 'string' && RUNS_DESPITE_FAILURE.test(job.if))
+      report(
+        file,
+        jobLine(text, name),
+        `job ${name} logs in to Azure with a condition that runs it even when a job it needs failed (${job.if.trim()}): the checks it depends on would not stop it.`,
       );
     if (byHand && !ciChecks.some((ci) => allNeeds(jobs, name).has(ci)))
       report(

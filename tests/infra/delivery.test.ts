@@ -306,6 +306,9 @@ printf '%s\n' "$FAKE_ANSWER"
       ['npm install', deployRunning('npm install --no-audit')],
       ['npm run build', deployRunning('npm run build')],
       ['npx', deployRunning('npx --yes some-tool')],
+      ['npm with flags before the command', deployRunning('npm --prefix . ci')],
+      ['another package script', deployRunning('npm run bundle')],
+      ['node running a project script', deployRunning('node scripts/bundle.mjs')],
       ['azd up', deployWith('azd provision --no-prompt', 'azd up --no-prompt')],
       [
         'azd deploy without --from-package',
@@ -324,6 +327,20 @@ printf '%s\n' "$FAKE_ANSWER"
       assert.match(r.stderr, /job (deploy|build) logs in to Azure \(.+\) and runs dependency code: /, what);
       assert.match(r.stderr, /--from-package/, what);
     }
+  });
+
+  it('workflows:check fails on a logged-in job that runs although what it needs failed (always())', () => {
+    const r = lintWorkflow(
+      deployWith(
+        "    needs: [current, build]\n    if: needs.current.outputs.current == 'true'\n",
+        "    needs: [current, build]\n    if: always() && needs.current.outputs.current == 'true'\n",
+      ),
+    );
+    assert.equal(r.status, 1, `${r.stdout}${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /job deploy logs in to Azure with a condition that runs it even when a job it needs failed/,
+    );
   });
 
   it('workflows:check fails on a manual deploy that does not check CI passed for the commit', () => {
