@@ -48,9 +48,24 @@ secret_name="${MCP_OAUTH_PROXY_KEY_SECRET_NAME:-mcp-oauth-proxy-key}"
 command -v az >/dev/null || { echo "set-oauth-proxy-key: the Azure CLI (az) is required." >&2; exit 1; }
 command -v openssl >/dev/null || { echo "set-oauth-proxy-key: openssl is required." >&2; exit 1; }
 
+# Runs an az command until it succeeds: the role assignments made by the deployment can take a few minutes to
+# reach Key Vault, and the first call to the vault is often the one that meets that delay.
+with_retries() {
+  local attempt
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    if "$@"; then return 0; fi
+    echo "set-oauth-proxy-key: Key Vault refused or failed (attempt ${attempt}/10); retrying in 30 s." >&2
+    sleep "${SET_KEY_RETRY_SECONDS:-30}"
+  done
+  return 1
+}
+
 # Listing returns secret metadata only, never values.
-exists="$(az keyvault secret list --vault-name "$KEY_VAULT_NAME" --only-show-errors \
-  --query "[?ends_with(id, '/secrets/${secret_name}')] | length(@)" -o tsv)"
+list_secret() {
+  az keyvault secret list --vault-name "$KEY_VAULT_NAME" --only-show-errors \
+    --query "[?ends_with(id, '/secrets/${secret_name}')] | length(@)" -o tsv
+}
+exists="$(with_retries list_secret)" || { echo "set-oauth-proxy-key: cannot list the secrets of ${KEY_VAULT_NAME}." >&2; exit 1; }
 if [[ "$exists" == 1 && "$rotate" == false ]]; then
   echo "set-oauth-proxy-key: ${KEY_VAULT_NAME}/${secret_name} exists; kept. Use --rotate to add a new key."
   exit 0
@@ -63,26 +78,23 @@ if [[ ${#new_key} -ne 43 ]]; then
 fi
 value="$new_key"
 if [[ "$exists" == 1 ]]; then
-  current="$(az keyvault secret show --vault-name "$KEY_VAULT_NAME" --name "$secret_name" --only-show-errors \
-    --query value -o tsv)"
+  show_secret() {
+    az keyvault secret show --vault-name "$KEY_VAULT_NAME" --name "$secret_name" --only-show-errors --query value -o tsv
+  }
+  current="$(with_retries show_secret)" || { echo "set-oauth-proxy-key: cannot read ${KEY_VAULT_NAME}/${secret_name}." >&2; exit 1; }
   previous="${current%%,*}"
   [[ -n "$previous" ]] && value="${new_key},${previous}"
   unset current previous
 fi
 unset new_key
 
-# The role assignment made by the deployment can take a few minutes to reach Key Vault: retry on failure.
-stored=false
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
-  if printf '%s' "$value" | az keyvault secret set --vault-name "$KEY_VAULT_NAME" --name "$secret_name" \
+set_secret() {
+  printf '%s' "$value" | az keyvault secret set --vault-name "$KEY_VAULT_NAME" --name "$secret_name" \
     --file /dev/stdin --encoding utf-8 --content-type text/plain --tags "use=mcp-oauth-proxy" \
-    --only-show-errors -o none; then
-    stored=true
-    break
-  fi
-  echo "set-oauth-proxy-key: writing to Key Vault failed (attempt ${attempt}/10); retrying in 30 s." >&2
-  sleep 30
-done
+    --only-show-errors -o none
+}
+stored=false
+with_retries set_secret && stored=true
 unset value
 
 if [[ "$stored" != true ]]; then

@@ -510,7 +510,12 @@ esac
   const FAKE_AZ_KEYS = String.raw`#!/usr/bin/env bash
 printf '%s\n' "$*" >> "$FAKE_LOG"
 case "$*" in
-  "keyvault secret list"*) if [[ -n "$FAKE_CURRENT" ]]; then echo 1; else echo 0; fi ;;
+  "keyvault secret list"*)
+    # FAKE_DENIED: the first calls are refused, as before the deployment's role assignment reaches Key Vault.
+    if [[ -n "$FAKE_DENIED" ]] && (( $(grep -c 'secret list' "$FAKE_LOG") <= FAKE_DENIED )); then
+      echo 'ERROR: (Forbidden) Caller is not authorized' >&2; exit 1
+    fi
+    if [[ -n "$FAKE_CURRENT" ]]; then echo 1; else echo 0; fi ;;
   "keyvault secret show"*) printf '%s\n' "$FAKE_CURRENT" ;;
   "keyvault secret set"*)
     for ((i = 1; i <= $#; i++)); do
@@ -531,6 +536,8 @@ esac
         FAKE_LOG: files.log,
         FAKE_STORED: files.stored,
         FAKE_CURRENT: '',
+        FAKE_DENIED: '',
+        SET_KEY_RETRY_SECONDS: '0',
         KEY_VAULT_NAME: 'kv-test',
         MCP_OAUTH_PROXY: 'on',
         ...env,
@@ -573,6 +580,10 @@ esac
       new RegExp(`^[A-Za-z0-9_-]{43},${old}$`),
       'new key first, the previous first key second',
     );
+    const late = runSetKey({ FAKE_DENIED: '2' });
+    assert.equal(late.status, 0, late.stderr);
+    assert.match(late.stderr, /attempt 2\/10/);
+    assert.match(late.stored ?? '', /^[A-Za-z0-9_-]{43}$/, 'stored once Key Vault lets the deployer in');
     const skipped = runSetKey({ MCP_OAUTH_PROXY: 'off' }, ['--if-proxy']);
     assert.equal(skipped.status, 0);
     assert.equal(skipped.log, '', 'no az call with the proxy off');
