@@ -17,7 +17,7 @@ export interface ProxyContext {
    * failure shows up at the first tool call). The exchanged token is cached for that call.
    */
   stepUpClaims(entraAccessToken: string): Promise<string | undefined>;
-  /** Remembers a code as used; false when it already was (single use, per instance). */
+  /** Remembers a code or refresh token (by its id) as used; false when it already was (single use, per instance). */
   useCode(id: string, expiresAt: number): boolean;
   logger: Logger;
   now(): number;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 // The proxy's token endpoint and the tokens it hands out. Clients never hold an Entra token: the access token is
 // sealed (JWE) around Entra's access token and the client id, the refresh token around Entra's refresh token and
 // the client it was issued to. /mcp opens the access token and verifies the Entra token inside as usual.
@@ -11,8 +12,11 @@ import type { ProxyKeyRing } from './keys.js';
 import { proxyUrls } from './metadata.js';
 import { jsonResponse } from './responses.js';
 
-/** How long a refresh token of the proxy is good for: Entra's own last 90 days (of inactivity). */
-const REFRESH_TOKEN_SEC = 90 * 24 * 3600;
+/**
+ * How long a sign-in lasts through refreshes: 90 days from the interactive sign-in (Entra's own refresh tokens last
+ * 90 days of inactivity). Absolute, so a stolen refresh token cannot be renewed forever.
+ */
+const SIGN_IN_SEC = 90 * 24 * 3600;
 
 interface AccessTokenClaims {
   /** The MCP client the token was issued to. */
@@ -22,9 +26,13 @@ interface AccessTokenClaims {
 }
 
 interface RefreshTokenClaims {
+  /** Used once: a refresh rotates it (per instance; see useCode). */
+  jti: string;
   cidh: string;
   rt: string;
   sc: string;
+  /** When the user signed in interactively (epoch s): the end of the chain of refreshes is counted from it. */
+  sat: number;
 }
 
 /** What a proxy access token holds, once opened for this server. */
@@ -50,6 +58,7 @@ async function issue(
   clientId: string,
   upstream: { at: string; ate: number; rt: string | undefined },
   scope: string,
+  signedInAt: number,
 ): Promise<Response> {
   const { issuer, resource } = proxyUrls(ctx.settings, request.url);
   const now = nowSec(ctx);
@@ -64,8 +73,14 @@ async function issue(
   const refreshToken = upstream.rt
     ? await keys.seal(
         'refresh-token',
-        { cidh: digest(clientId), rt: upstream.rt, sc: scope } satisfies RefreshTokenClaims,
-        now + REFRESH_TOKEN_SEC,
+        {
+          jti: randomUUID(),
+          cidh: digest(clientId),
+          rt: upstream.rt,
+          sc: scope,
+          sat: signedInAt,
+        } satisfies RefreshTokenClaims,
+        signedInAt + SIGN_IN_SEC,
       )
     : undefined;
   return jsonResponse(200, {
@@ -99,7 +114,7 @@ async function authorizationCode(
   if (!ctx.useCode(c.jti, (c.exp ?? nowSec(ctx) + CODE_SEC) + 1)) {
     throw invalidGrant('The authorization code has already been used.');
   }
-  return issue(ctx, keys, request, clientId, { at: c.at, ate: c.ate, rt: c.rt }, c.sc);
+  return issue(ctx, keys, request, clientId, { at: c.at, ate: c.ate, rt: c.rt }, c.sc, nowSec(ctx));
 }
 
 async function refresh(
@@ -116,6 +131,8 @@ async function refresh(
   if (form.has('scope') && grantedScope(ctx, form.get('scope')) !== r.sc) {
     throw new OAuthProxyError('invalid_scope', 'The scope exceeds what was granted.');
   }
+  if (typeof r.jti !== 'string' || typeof r.sat !== 'number')
+    throw invalidGrant('The refresh token is not valid.');
   const upstream = await ctx.signIn.refresh(r.rt);
   // Refreshing cannot satisfy a claims challenge; only an interactive sign-in (authorize again) can.
   if ((await ctx.stepUpClaims(upstream.accessToken)) !== undefined) {
@@ -123,6 +140,9 @@ async function refresh(
       'Azure Resource Manager requires a stronger sign-in (MFA or Conditional Access); authorize again.',
     );
   }
+  // Rotation: this refresh token is spent (marked only now, so a client retrying after an Entra outage can).
+  if (!ctx.useCode(r.jti, r.exp ?? r.sat + SIGN_IN_SEC))
+    throw invalidGrant('The refresh token has already been used.');
   // Entra rotates refresh tokens; should it not, the one in hand stays good.
   return issue(
     ctx,
@@ -131,6 +151,7 @@ async function refresh(
     clientId,
     { at: upstream.accessToken, ate: upstream.expiresAt, rt: upstream.refreshToken ?? r.rt },
     r.sc,
+    r.sat,
   );
 }
 

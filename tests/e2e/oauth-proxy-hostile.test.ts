@@ -204,6 +204,34 @@ describe('OAuth proxy: hostile requests', () => {
     assert.match(String(replay.body.error_description), /already been used/);
   });
 
+  it('a refresh token is used once (rotation), and the chain ends 90 days after the sign-in, not later', async () => {
+    const clientId = await registeredClient();
+    const { code, verifier } = await codeFor(clientId);
+    const issued = await redeem(clientId, code, verifier);
+    const first = String(issued.body.refresh_token);
+    const refresh = (rt: string) =>
+      tokenRequest({
+        grant_type: 'refresh_token',
+        client_id: clientId,
+        refresh_token: rt,
+        resource: host.mcpUrl,
+      });
+    const rotated = await refresh(first);
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    const replay = await refresh(first);
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body.error, 'invalid_grant');
+    assert.match(String(replay.body.error_description), /already been used/);
+    // The new refresh token ends when the first did: refreshing does not extend the sign-in.
+    const ring = keyRing(host.key);
+    const a = await ring.open<{ sat: number }>('refresh-token', first);
+    const b = await ring.open<{ sat: number }>('refresh-token', String(rotated.body.refresh_token));
+    assert.ok(a.ok && b.ok);
+    assert.equal(b.claims.exp, a.claims.exp);
+    assert.equal(b.claims.sat, a.claims.sat);
+    assert.equal(a.claims.exp! - a.claims.sat, 90 * 24 * 3600);
+  });
+
   it('expired or tampered codes, states, tokens and registrations are refused', async () => {
     const clientId = await registeredClient();
     const { code, verifier } = await codeFor(clientId);
