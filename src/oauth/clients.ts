@@ -34,11 +34,14 @@ const CIMD_MIN_TTL_MS = 60_000;
 const CIMD_DEFAULT_TTL_MS = 5 * 60_000;
 const CIMD_MAX_TTL_MS = 24 * 3600_000;
 const CIMD_CACHE_MAX = 500;
+// Documents fetched at once: anyone may name any URL, so the fetches one instance makes are bounded.
+const CIMD_MAX_CONCURRENT = 8;
 
 const FETCH_FAILURES: Record<PublicFetchError['reason'], string> = {
   not_https: 'it is not an https URL',
-  blocked_address: 'its host resolves to an address that is not public',
-  unresolvable: 'its host name does not resolve',
+  // One text for both: an anonymous caller must not learn which internal names exist.
+  blocked_address: 'its host is not public (no public address it resolves to)',
+  unresolvable: 'its host is not public (no public address it resolves to)',
   unreachable: 'its host could not be reached',
   timeout: 'its host did not answer in time',
   redirect: 'it answered with a redirect',
@@ -136,6 +139,7 @@ export interface ClientResolverOptions {
 export class ClientResolver {
   // Only usable documents are cached (the draft: never errors or invalid documents); misses coalesce.
   readonly #documents: ReturnType<typeof boundedCache<string, ProxyClient>>;
+  #inFlight = 0;
 
   constructor(private readonly options: ClientResolverOptions) {
     this.#documents = boundedCache(options.now ?? Date.now, {
@@ -171,6 +175,16 @@ export class ClientResolver {
   }
 
   async #fetchDocument(url: string, entry: { ttl?: number }): Promise<ProxyClient> {
+    if (this.#inFlight >= CIMD_MAX_CONCURRENT) {
+      throw new OAuthProxyError(
+        'temporarily_unavailable',
+        'Too many client metadata documents are being fetched; retry shortly.',
+        {
+          retryAfterSec: 5,
+        },
+      );
+    }
+    this.#inFlight++;
     let doc: PublicDocument;
     try {
       doc = await fetchPublicJson(url, {
@@ -183,6 +197,8 @@ export class ClientResolver {
         throw invalidClient(`The client metadata document was not fetched: ${FETCH_FAILURES[error.reason]}.`);
       }
       throw error;
+    } finally {
+      this.#inFlight--;
     }
     const client = clientFromDocument(url, doc);
     entry.ttl = entryTtl(ttlFrom(doc.cacheControl));

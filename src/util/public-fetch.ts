@@ -2,7 +2,8 @@
 // someone aim the server at its own network: https only, every address the name resolves to must be public, the
 // connection goes to an address that was checked (no second lookup to rebind), no redirects (the CIMD draft: an
 // authorization server MUST NOT follow them), a time budget and a size cap. node:https, because fetch() offers no hook between resolution and connection.
-import { lookup as dnsLookup } from 'node:dns';
+import { Resolver } from 'node:dns/promises';
+import type { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
 import { request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -56,6 +57,13 @@ export function isPublicAddress(address: string, allowLoopback = false): boolean
   const parsed = ipaddr.process(address);
   if (PLATFORM_ADDRESSES.has(parsed.toString())) return false;
   const range = parsed.range();
+  // IPv4-compatible IPv6 (::/96, deprecated) carries an IPv4 address that ipaddr.js calls unicast.
+  if (
+    range === 'unicast' &&
+    parsed.kind() === 'ipv6' &&
+    (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)
+  )
+    return false;
   return range === 'unicast' || (allowLoopback && range === 'loopback');
 }
 
@@ -65,9 +73,36 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
+// c-ares (not getaddrinfo on libuv's four pool threads, which a name server that never answers would hold for many
+// seconds each, stalling every lookup of the process), with its own short time budget.
+const resolver = new Resolver({ timeout: 2000, tries: 1 });
+
+/** dns.lookup's shape over the c-ares resolver: A and AAAA records; `localhost` is loopback (RFC 6761). */
+const aresLookup = ((
+  hostname: string,
+  _options: unknown,
+  callback: (e: NodeJS.ErrnoException | null, a: LookupAddress[]) => void,
+) => {
+  const name = hostname.toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) {
+    return callback(null, [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ]);
+  }
+  void Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]).then(([v4, v6]) => {
+    const addresses = [
+      ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
+      ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 })) : []),
+    ];
+    if (addresses.length > 0) return callback(null, addresses);
+    callback(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }), []);
+  });
+}) as unknown as typeof dnsLookup;
+
 /** A `lookup` for net.connect that fails unless every resolved address is public. */
 function guardedLookup(options: PublicFetchOptions) {
-  const resolve = options.lookup ?? dnsLookup;
+  const resolve = options.lookup ?? aresLookup;
   return (
     hostname: string,
     lookupOptions: LookupOneOptions | LookupAllOptions,

@@ -367,6 +367,22 @@ describe('ClientResolver: metadata documents', () => {
     assert.equal(fetchesOf(url), 1);
   });
 
+  it('fetches at most 8 documents at once: beyond, temporarily_unavailable at once', async () => {
+    // A name server that never answers: each fetch waits for its 5 s budget.
+    const hanging = new ClientResolver({
+      keys: () => Promise.resolve(newRing()),
+      fetch: { lookup: (() => undefined) as never },
+    });
+    const stuck = Array.from({ length: 8 }, (_, i) =>
+      hanging.resolve(`https://hang-${i}.example/m.json`).then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof OAuthProxyError ? e.code : 'other'),
+      ),
+    );
+    await rejectsWith(() => hanging.resolve('https://one-more.example/m.json'), 'temporarily_unavailable');
+    assert.deepEqual(new Set(await Promise.all(stuck)), new Set(['invalid_client']), 'the 8 time out');
+  });
+
   it('does not cache a failed fetch', async () => {
     const url = serve({ 'cache-control': 'max-age=600' });
     const path = new URL(url).pathname;

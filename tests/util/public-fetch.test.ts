@@ -89,6 +89,7 @@ describe('isPublicAddress', () => {
     ['2001:db8::1', 'IPv6 documentation'],
     ['64:ff9b::a00:1', 'NAT64 of a private address'],
     ['2002:a00:1::', '6to4 of a private address'],
+    ['::a9fe:a9fe', 'IPv4-compatible IPv6 of the metadata address (::/96)'],
     ['not-an-address', 'no address'],
     ['', 'empty'],
   ] as const) {
