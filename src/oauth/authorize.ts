@@ -238,7 +238,7 @@ export async function consent(ctx: ProxyContext, request: Request, form: URLSear
   const origin = request.headers.get('origin');
   if (origin !== null && origin !== urls.issuer)
     return forbiddenPage('The form was not submitted from this server.');
-  const keys = await ctx.keys();
+  const keys = await ctx.keys(form.get('transaction') ?? undefined);
   const opened = await keys.open<ConsentForm>('consent-form', form.get('transaction') ?? '');
   if (!opened.ok) {
     return pageResponse(
@@ -300,7 +300,7 @@ function entraDescription(description: string | null): string {
 export async function callback(ctx: ProxyContext, request: Request): Promise<Response> {
   const q = new URL(request.url).searchParams;
   const urls = proxyUrls(ctx.settings, request.url);
-  const keys = await ctx.keys();
+  const keys = await ctx.keys(q.get('state') ?? undefined);
   const opened = await keys.open<UpstreamState>('state', q.get('state') ?? '');
   if (!opened.ok) {
     return pageResponse(

@@ -130,7 +130,7 @@ export function clientFromDocument(clientId: string, doc: PublicDocument): Proxy
 }
 
 export interface ClientResolverOptions {
-  keys: () => Promise<ProxyKeyRing>;
+  keys: (sealed?: string) => Promise<ProxyKeyRing>;
   fetch: Omit<PublicFetchOptions, 'timeoutMs' | 'maxBytes'>;
   now?: () => number;
 }
@@ -165,7 +165,7 @@ export class ClientResolver {
   }
 
   async #registered(clientId: string): Promise<ProxyClient> {
-    const opened = await (await this.options.keys()).verify<RegistrationRecord>('client', clientId);
+    const opened = await (await this.options.keys(clientId)).verify<RegistrationRecord>('client', clientId);
     if (!opened.ok) throw invalidClient('This client_id is unknown here; register the client again.');
     const { client_name: name, redirect_uris: uris } = opened.claims;
     const redirects = checkRedirectUris(uris);

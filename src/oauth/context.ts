@@ -8,7 +8,7 @@ import type { ProxyKeyRing } from './keys.js';
 export interface ProxyContext {
   settings: Settings;
   /** The current key ring (from the environment, or Key Vault: read on demand, cached). */
-  keys(): Promise<ProxyKeyRing>;
+  keys(sealed?: string): Promise<ProxyKeyRing>;
   clients: ClientResolver;
   signIn: EntraSignIn;
   /**

@@ -8,7 +8,11 @@ import { ProxyKeyRing } from './keys.js';
 
 /** The OAuth proxy's key ring: from MCP_OAUTH_PROXY_KEY, or from a Key Vault secret (cached, re-read per TTL). */
 export interface ProxyKeySource {
-  get(): Promise<ProxyKeyRing>;
+  /**
+   * The current ring. With `sealed` (what is about to be opened or verified): a ring that knows its key if the
+   * vault has one — after a rotation another instance sealed under the new key before this one re-read the secret.
+   */
+  get(sealed?: string): Promise<ProxyKeyRing>;
   /** Reads the keys ahead of the first request (start-up prefetch). */
   prefetch(): Promise<void>;
 }
@@ -35,7 +39,7 @@ export function createProxyKeySource(
   });
   // One parsed ring per secret version (the source's key is the value's fingerprint).
   let parsed: { key: string; ring: ProxyKeyRing } | undefined;
-  const get = async (): Promise<ProxyKeyRing> => {
+  const read = async (): Promise<ProxyKeyRing> => {
     const current = await vault.get();
     if (parsed?.key === current.key) return parsed.ring;
     const value = 'clientSecret' in current.credential ? current.credential.clientSecret : undefined;
@@ -48,6 +52,13 @@ export function createProxyKeySource(
     }
     parsed = { key: current.key, ring: new ProxyKeyRing(keys) };
     return parsed.ring;
+  };
+  const get = async (sealed?: string): Promise<ProxyKeyRing> => {
+    const ring = await read();
+    if (sealed === undefined || !ring.lacksKeyOf(sealed) || !parsed) return ring;
+    // An unknown key: read the vault again now rather than at the end of its TTL (at most every 30 s: the
+    // source's own limit on forced re-reads, so tokens naming made-up keys cannot hammer the vault).
+    return vault.invalidate(parsed.key) ? read() : ring;
   };
   return { get, prefetch: () => get().then(() => undefined) };
 }

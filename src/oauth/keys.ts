@@ -1,5 +1,12 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { EncryptJWT, SignJWT, errors as joseErrors, jwtDecrypt, jwtVerify } from 'jose';
+import {
+  EncryptJWT,
+  SignJWT,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtDecrypt,
+  jwtVerify,
+} from 'jose';
 import type { JWTPayload } from 'jose';
 
 /**
@@ -53,6 +60,16 @@ export class ProxyKeyRing {
 
   #byKid(kid: unknown): KeyEntry | undefined {
     return this.#keys.find((k) => k.kid === kid);
+  }
+
+  /** True when `token` (a compact JWE or JWS) names a key this ring does not hold: newer than the ring, or retired. */
+  lacksKeyOf(token: string): boolean {
+    try {
+      const { kid } = decodeProtectedHeader(token);
+      return typeof kid === 'string' && !this.#byKid(kid);
+    } catch {
+      return false;
+    }
   }
 
   /** Seals `claims` as `type`, valid until `expiresAt` (epoch seconds). */

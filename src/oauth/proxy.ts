@@ -51,9 +51,9 @@ export function createOAuthProxy(options: OAuthProxyOptions): OAuthProxy {
   const usedCodes = boundedCache<string, true>(now, { max: MAX_REMEMBERED_CODES });
   const ctx: ProxyContext = {
     settings,
-    keys: () => options.keys.get(),
+    keys: (sealed) => options.keys.get(sealed),
     clients: new ClientResolver({
-      keys: () => options.keys.get(),
+      keys: (sealed) => options.keys.get(sealed),
       // The CIMD draft's one exception: a server on loopback may fetch documents from loopback.
       fetch: { allowLoopback: settings.publicUrl !== undefined && isLoopbackUrl(settings.publicUrl) },
       now,

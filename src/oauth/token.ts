@@ -168,7 +168,7 @@ export async function token(ctx: ProxyContext, request: Request, form: URLSearch
   checkResource(proxyUrls(ctx.settings, request.url), form.get('resource'));
   // Public clients identify themselves by client_id; a registration that no longer verifies is no client.
   const client = await ctx.clients.resolve(required(form, 'client_id'));
-  const keys = await ctx.keys();
+  const keys = await ctx.keys(form.get('code') ?? form.get('refresh_token') ?? undefined);
   const response =
     grant === 'authorization_code'
       ? await authorizationCode(ctx, keys, request, form, client.id)
@@ -188,7 +188,7 @@ export async function unwrapAccessToken(
 ): Promise<UnwrappedToken> {
   let keys: ProxyKeyRing;
   try {
-    keys = await ctx.keys();
+    keys = await ctx.keys(token);
   } catch (error) {
     throw new MetadataUnavailableError('The OAuth proxy keys could not be loaded', { cause: error });
   }

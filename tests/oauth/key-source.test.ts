@@ -70,6 +70,26 @@ describe('createProxyKeySource: Key Vault (emulator)', () => {
 
   const vaultReads = () => emulator.counts()['keyvault.secret'] ?? 0;
 
+  it('after a rotation, a token sealed under the new key makes it read the vault again at once (not at the TTL)', async () => {
+    const old = newKey();
+    const { secretName, source } = vaultSource(encoded(old));
+    const before = await source.get();
+    const rotated = newKey();
+    emulator.setVaultSecret(secretName, encoded(rotated, old));
+    // Another instance read the rotated secret and sealed under its new first key.
+    const token = await new ProxyKeyRing([rotated]).seal('access-token', { at: 'x' }, inAMinute());
+    assert.equal((await before.open('access-token', token)).ok, false);
+    const reads = vaultReads();
+    const ring = await source.get(token);
+    assert.equal((await ring.open('access-token', token)).ok, true);
+    assert.equal(vaultReads(), reads + 1, 'one read');
+    // A key nobody has (a made-up kid) does not hammer the vault: the next forced read waits 30 s.
+    const stranger = await new ProxyKeyRing([newKey()]).seal('access-token', { at: 'x' }, inAMinute());
+    await source.get(stranger);
+    await source.get(stranger);
+    assert.ok(vaultReads() <= reads + 2, `at most one more read: ${vaultReads() - reads}`);
+  });
+
   it('serves the ring the secret holds: its first key seals, every key opens', async () => {
     const [first, second] = [newKey(), newKey()];
     const { source } = vaultSource(encoded(first, second));
