@@ -59,7 +59,7 @@ param oauthProxy string = 'on'
 @description('Key Vault secret holding the OAuth proxy\'s keys (MCP_OAUTH_PROXY_KEY_SECRET_NAME); scripts/infra/set-oauth-proxy-key.sh creates it after provisioning (the azd postprovision hook).')
 param oauthProxyKeySecretName string = 'mcp-oauth-proxy-key'
 
-@description('MCP_OAUTH_REDIRECT_HOSTS: comma-separated host names the OAuth proxy may send sign-ins back to (e.g. claude.ai,chatgpt.com,127.0.0.1,localhost). Empty: any host (the consent page is always shown).')
+@description('MCP_OAUTH_REDIRECT_HOSTS: comma-separated host names the OAuth proxy may send sign-ins back to (e.g. claude.ai,chatgpt.com,127.0.0.1,localhost). Empty: any host (the consent page names it, every first time per client and redirect URI).')
 param oauthRedirectHosts string = ''
 
 @description('Largest request body in bytes the server accepts (MCP_MAX_BODY_BYTES, 413 beyond); the Functions host\'s own limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) is set to twice it, so the server answers, not the host.')

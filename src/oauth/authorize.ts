@@ -191,7 +191,12 @@ export async function authorize(ctx: ProxyContext, request: Request): Promise<Re
       bh: digest(browser.value),
     };
     const keys = await ctx.keys();
-    if (await isApproved(keys, cookies, approvalKey(cidh, redirectUri), nowSec(ctx))) {
+    // A remembered approval spares the page only for a sign-in the person started (an MCP client opening the
+    // browser: Sec-Fetch-Site none). Another site navigating here is shown the page again, so it cannot use the
+    // approval to get a code sent silently (to a loopback port of its choosing, say).
+    const fetchSite = request.headers.get('sec-fetch-site');
+    const startedHere = fetchSite !== 'cross-site' && fetchSite !== 'same-site';
+    if (startedHere && (await isApproved(keys, cookies, approvalKey(cidh, redirectUri), nowSec(ctx)))) {
       ctx.logger.info(`oauth proxy: sign-in of ${clientLabel(client)}, consent remembered`);
       return await toEntra(ctx, urls, tx, { setCookie: browser.setCookie });
     }

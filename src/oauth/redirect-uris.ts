@@ -42,6 +42,10 @@ export function redirectUriProblem(uri: unknown): string | undefined {
   if (url.username || url.password) return 'a redirect URI must not contain user information';
   const scheme = url.protocol.toLowerCase();
   if (FORBIDDEN_SCHEMES.has(scheme)) return `the ${scheme} scheme is not allowed for redirect URIs`;
+  // What the browser is sent to is the parsed form: it must be what the consent page shows and the match compares
+  // (no dot segments, backslashes, or anything else parsing rewrites; a bare origin may omit its slash).
+  if ((scheme === 'https:' || scheme === 'http:') && url.href !== uri && url.href !== `${uri}/`)
+    return 'a redirect URI must be written in its normal form (no dot segments, backslashes or upper-case scheme and host)';
   if (scheme === 'https:') return url.hostname ? undefined : 'an https redirect URI needs a host';
   if (scheme === 'http:') {
     return isLoopbackHost(url.hostname)

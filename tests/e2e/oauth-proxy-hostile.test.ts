@@ -290,6 +290,21 @@ describe('OAuth proxy: hostile requests', () => {
     assert.equal(token.body.error, 'invalid_target');
   });
 
+  it('a remembered approval is not used when another site starts the sign-in (Sec-Fetch-Site: cross-site)', async () => {
+    const clientId = await registeredClient();
+    const { challenge } = pkce();
+    const { browser } = await signIn(clientId, challenge);
+    const again = await browser.request(authorizeUrl(baseParams(clientId, challenge)), {
+      headers: { 'sec-fetch-site': 'none' },
+    });
+    assert.equal(again.status, 302, 'remembered: straight to Entra ID');
+    const fromElsewhere = await browser.request(authorizeUrl(baseParams(clientId, challenge)), {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    assert.equal(fromElsewhere.status, 200, 'the consent page again');
+    assert.match(fromElsewhere.body, /button[^>]*value="approve"/);
+  });
+
   it('the consent form is refused without its CSRF token or without the browser cookie', async () => {
     const clientId = await registeredClient();
     const { challenge } = pkce();

@@ -62,7 +62,12 @@ export class ScriptedBrowser {
   /** One request, no redirect followed. */
   async request(
     url: string,
-    init: { method?: string; form?: Record<string, string>; origin?: string } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      origin?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Hop> {
     const target = new URL(url);
     const headers = new Headers({ accept: 'text/html,application/xhtml+xml' });
@@ -74,6 +79,8 @@ export class ScriptedBrowser {
       body = new URLSearchParams(init.form).toString();
     }
     if (init.origin) headers.set('origin', init.origin);
+    for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
+    for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
     const res = await fetch(target, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
     this.#store(target, res.headers);
     const hop = { url, status: res.status, headers: res.headers, body: await res.text() };

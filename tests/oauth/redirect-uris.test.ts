@@ -23,6 +23,7 @@ describe('redirectUriProblem', () => {
     'com.example.app://callback',
     'io.modelcontextprotocol.client:/cb',
     'cursor://anysphere.cursor-mcp/oauth/callback',
+    'http://127.0.0.1:33418',
   ]) {
     it(`accepts ${uri}`, () => {
       assert.equal(redirectUriProblem(uri), undefined);
@@ -31,6 +32,10 @@ describe('redirectUriProblem', () => {
 
   for (const [uri, problem] of [
     ['http://client.example.com/callback', /loopback/],
+    ['https://claude.ai/api/mcp/auth_callback\\..\\..\\x', /normal form/],
+    ['https://claude.ai/api/../x', /normal form/],
+    ['https://CLAUDE.ai/cb', /normal form/],
+    ['http://127.0.0.1:80/cb', /normal form/],
     ['http://localhost.evil.example/callback', /loopback/],
     ['http://127.0.0.1.nip.io/callback', /loopback/],
     ['http://10.0.0.5/callback', /loopback/],
