@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -244,6 +244,7 @@ async function dispatch(
   const context = new InvocationContext({
     invocationId,
     functionName: route.name,
+    traceContext: invocationTraceContext(req.headers.traceparent, req.headers.tracestate),
     logHandler: (level, ...args) => console.log(`[${route.name}] ${level}:`, ...args),
   });
   let response: InstanceType<typeof HttpResponse>;
@@ -256,6 +257,29 @@ async function dispatch(
   }
   if (received.overLimit) return reply(hostAnswer(500, true));
   return reply(proxiedAnswer(response, invocationId));
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/;
+
+/**
+ * The invocation's trace context as the host hands it to the worker: the host's own span for the invocation, in the
+ * caller's trace when the request carried a valid `traceparent` (W3C Trace Context), else in a new sampled trace.
+ */
+export function invocationTraceContext(
+  traceparent: string | string[] | undefined,
+  tracestate: string | string[] | undefined,
+): { traceParent: string; traceState?: string; attributes: Record<string, string> } {
+  const match = typeof traceparent === 'string' ? TRACEPARENT.exec(traceparent.trim()) : null;
+  // An all-zero trace id is invalid (W3C Trace Context §3.2.2.3): a new trace, as for no traceparent.
+  const incoming = match?.[1] && !/^0+$/.test(match[1]) ? { traceId: match[1], flags: match[2]! } : undefined;
+  const traceId = incoming?.traceId ?? randomBytes(16).toString('hex');
+  const flags = incoming?.flags ?? '01';
+  const state = incoming && typeof tracestate === 'string' ? { traceState: tracestate } : {};
+  return {
+    traceParent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`,
+    ...state,
+    attributes: {},
+  };
 }
 
 function errorAnswer(status: number, reason: string): string {

@@ -51,6 +51,8 @@ interface AppModule {
   httpFunctions: HttpFunctionDefinition[];
   /** Settles when the app's start-up prefetch did (absent in builds from before it). */
   started?: Promise<void>;
+  /** What the host's app-terminate hook runs: exports buffered telemetry. */
+  stop?: () => Promise<void>;
 }
 
 async function importApp(specifier: string): Promise<AppModule> {
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
   // Imported after settings are in place (the module validates them and starts its prefetch when loaded).
-  const { httpFunctions, started } = await importApp(app.specifier);
+  const { httpFunctions, started, stop: stopApp } = await importApp(app.specifier);
   const { startDevHost, toRoutes } = await import('./dev-server.js');
   const port = Number(process.env.PORT ?? 7071);
   const { server, url } = await startDevHost({
@@ -103,7 +105,12 @@ async function main(): Promise<void> {
   console.log(
     `azure-obo-mcp dev host listening: ${url}/mcp (metadata: ${url}/.well-known/oauth-protected-resource/mcp)`,
   );
-  const stop = () => server.close(() => process.exit(0));
+  // As the host on shutdown: stop taking requests, run the app's terminate hook (bounded), exit.
+  const stop = () => {
+    server.close();
+    const hook = stopApp?.() ?? Promise.resolve();
+    void Promise.race([hook, new Promise((done) => setTimeout(done, 5000))]).finally(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -12,7 +12,7 @@ import { authContextFor, scopeConfig } from './entra-token.js';
 import type { EmuRequest, EmuResponse } from './http.js';
 import { checkAuthorizeScopes, parseScopes } from './scopes.js';
 import { nowSec } from './tokens.js';
-import { findUser } from './types.js';
+import { findUser, recordIssued } from './types.js';
 import type { EmulatorState } from './types.js';
 
 function escapeHtml(text: string): string {
@@ -115,6 +115,7 @@ export function authorize(state: EmulatorState, req: EmuRequest): EmuResponse {
       }
     }
     const code = `1.A${randomBytes(96).toString('base64url')}`;
+    recordIssued(state, code);
     state.authCodes.set(code, {
       clientId: client.clientId,
       redirectUri,

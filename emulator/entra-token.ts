@@ -21,7 +21,7 @@ import {
   v2Issuer,
   verifyJwt,
 } from './tokens.js';
-import { findUser } from './types.js';
+import { findUser, recordIssued } from './types.js';
 import type { AuthContext, EmulatorClientApp, EmulatorState, EmulatorUser } from './types.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -227,6 +227,7 @@ async function issueTokens(state: EmulatorState, spec: IssueSpec): Promise<Token
     );
   }
   if (form.get('client_info') === '1') body.client_info = clientInfo(user.oid, state.tenantId);
+  recordIssued(state, body.access_token, body.refresh_token, body.id_token);
   return body;
 }
 

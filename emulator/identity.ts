@@ -11,6 +11,7 @@ import {
   nowSec,
   signJwt,
 } from './tokens.js';
+import { recordIssued } from './types.js';
 import type { EmulatorState } from './types.js';
 
 export const IDENTITY_PATH = '/msi/token';
@@ -78,10 +79,12 @@ export function createIdentityHandler(state: EmulatorState): ServiceHandler {
       now,
       lifetimeSec: state.tokenLifetimeSec,
     });
+    const accessToken = await signJwt(state.key, claims);
+    recordIssued(state, accessToken);
     return {
       status: 200,
       json: {
-        access_token: await signJwt(state.key, claims),
+        access_token: accessToken,
         expires_on: String(now + state.tokenLifetimeSec),
         resource: rawResource,
         token_type: 'Bearer',

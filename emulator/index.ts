@@ -21,7 +21,7 @@ import { IDENTITY_PATH, createIdentityHandler } from './identity.js';
 import { createKeyVaultHandler, putSecret } from './keyvault.js';
 import { ensureSigningKey } from './signing.js';
 import { nowSec, signJwt, userAccessTokenClaims } from './tokens.js';
-import { bump, findUser } from './types.js';
+import { bump, findUser, recordIssued } from './types.js';
 import type {
   CredentialMode,
   EmulatorClientApp,
@@ -121,6 +121,8 @@ export interface Emulator {
   /** kid (= x5t) of the signing key published in JWKS. */
   readonly keyId: string;
   readonly keyVaultSecretName: string;
+  /** Every token, code and secret the emulator handed out (newest 20,000): what a leak scan looks for. */
+  issuedValues(): readonly string[];
   /** Every request to the token and device code endpoints, without values. Cleared by resetCounts(). */
   readonly tokenRequests: TokenRequestRecord[];
   env(mode?: CredentialMode): Record<string, string>;
@@ -198,6 +200,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     interactiveUser: options.interactiveUser,
     authCodeLifetimeSec: options.authCodeLifetimeSec ?? 600,
     authCodes: new Map(),
+    issued: [],
     armTokens: new Map(),
     revokedArmTokens: new Set(),
     armRevokedAt: new Map(),
@@ -236,6 +239,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const emulator: Emulator = {
     tenantId: state.tenantId,
     clientId: state.clientId,
+    issuedValues() {
+      return [...state.issued, state.clientSecret];
+    },
     get clientSecret() {
       return state.clientSecret;
     },
@@ -293,7 +299,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         exp,
         ...(opts.extraClaims ? { extra: opts.extraClaims } : {}),
       });
-      return signJwt(key, claims);
+      const token = await signJwt(key, claims);
+      recordIssued(state, token);
+      return token;
     },
 
     signToken(claims) {
@@ -326,6 +334,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
 
     rotateClientSecret() {
+      recordIssued(state, state.clientSecret);
       state.clientSecret = newClientSecret();
       putSecret(state, state.keyVaultSecretName, state.clientSecret);
       return state.clientSecret;

@@ -225,6 +225,17 @@ export interface EmulatorState {
   armRevokedAt: Map<string, number>;
   /** Keyed by lower-case name. */
   vault: Map<string, VaultSecret>;
+  /** Every token, code and secret handed out, newest last (bounded): what a leak scan looks for. */
+  issued: string[];
+}
+
+/** Most values `issued` keeps. */
+const MAX_ISSUED = 20_000;
+
+/** Records a value the emulator hands out (a token, code or secret). */
+export function recordIssued(state: Pick<EmulatorState, 'issued'>, ...values: (string | undefined)[]): void {
+  for (const value of values) if (value) state.issued.push(value);
+  if (state.issued.length > MAX_ISSUED) state.issued.splice(0, state.issued.length - MAX_ISSUED);
 }
 
 export function findUser(state: Pick<EmulatorState, 'users'>, idOrUpn: string): EmulatorUser | undefined {

@@ -62,6 +62,14 @@ param oauthProxyKeySecretName string = 'mcp-oauth-proxy-key'
 @description('MCP_OAUTH_REDIRECT_HOSTS: comma-separated host names the OAuth proxy may send sign-ins back to (e.g. claude.ai,chatgpt.com,127.0.0.1,localhost). Empty: any host (the consent page names it, every first time per client and redirect URI).')
 param oauthRedirectHosts string = ''
 
+@description('MCP_TELEMETRY_USER: how users appear in the app\'s telemetry: `hash` (default) an HMAC-SHA256 of their object id, `oid` the object id itself, `none` not at all. See README "Operating it".')
+@allowed([
+  'hash'
+  'oid'
+  'none'
+])
+param telemetryUser string = 'hash'
+
 @description('Largest request body in bytes the server accepts (MCP_MAX_BODY_BYTES, 413 beyond); the Functions host\'s own limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) is set to twice it, so the server answers, not the host.')
 @minValue(1024)
 @maxValue(16777216)
@@ -237,6 +245,7 @@ module functionApp 'modules/function-app.bicep' = {
       oauthProxy: oauthProxy
       oauthProxyKeySecretName: useProxy ? oauthProxyKeySecretName : ''
       oauthRedirectHosts: oauthRedirectHosts
+      telemetryUser: telemetryUser
     }
   }
 }

@@ -6,7 +6,7 @@
 //   BENCH_CALLS       calls per throughput run (default 400)
 //   BENCH_COLD_RUNS   fresh instances per cold-start case, median reported (default 3)
 //   BENCH_IMPORT_RUNS fresh processes per import-time figure, median reported (default 15)
-//   BENCH_ONLY        comma-separated parts to run: import,cold,throughput,memory (default all)
+//   BENCH_ONLY        comma-separated parts to run: import,cold,throughput,telemetry,memory (default all)
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -309,6 +309,78 @@ async function throughputRatio(emulator: Emulator): Promise<void> {
   }
 }
 
+/** An OTLP/HTTP collector that takes everything and keeps nothing (the exporters' cost, not a collector's). */
+async function sinkCollector(): Promise<{ url: string; received: () => number; close: () => void }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      received++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received: () => received,
+    close: () => server.close(),
+  };
+}
+
+/** MCP_TELEMETRY=on (OTLP to a local sink) against off: start-up to ready, and throughput. */
+async function telemetryCost(emulator: Emulator): Promise<void> {
+  const sink = await sinkCollector();
+  const off = emulator.env('secret');
+  const on = {
+    ...off,
+    MCP_TELEMETRY: 'on',
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_BSP_SCHEDULE_DELAY: '1000',
+    OTEL_METRIC_EXPORT_INTERVAL: '5000',
+  };
+  try {
+    // Start-up to ready (settings, app import, telemetry SDK, prefetch), fresh processes, alternated.
+    const ready: Record<'off' | 'on', number[]> = { off: [], on: [] };
+    for (let i = 0; i < COLD_RUNS; i++) {
+      for (const [name, env] of [
+        ['off', off],
+        ['on', on],
+      ] as const) {
+        const start = performance.now();
+        const host = await startHost(env);
+        ready[name].push(performance.now() - start);
+        await host.stop();
+      }
+    }
+    const [hostOff, hostOn] = [await startHost(off), await startHost(on)];
+    try {
+      const token = await emulator.issueUserToken({});
+      await throughput(hostOff.url, token, 100);
+      await throughput(hostOn.url, token, 100);
+      const runs: Record<'off' | 'on', number[]> = { off: [], on: [] };
+      for (let i = 0; i < 3; i++) {
+        runs.off.push(await throughput(hostOff.url, token, CALLS));
+        runs.on.push(await throughput(hostOn.url, token, CALLS));
+      }
+      const [o, n] = [median(runs.off), median(runs.on)];
+      await sleep(1500); // the last batch goes out
+      console.log(
+        `
+telemetry (MCP_TELEMETRY=on, OTLP/HTTP to a local sink) vs off:` +
+          `
+  start to ready (median of ${COLD_RUNS})  off ${median(ready.off).toFixed(0)} ms, on ${median(ready.on).toFixed(0)} ms` +
+          `
+  throughput, get_user_info, 10 concurrent clients  off ${o.toFixed(0)} calls/s, on ${n.toFixed(0)} calls/s,` +
+          ` cost ${((1 - n / o) * 100).toFixed(1)} % (target ≤ 5 %; ${sink.received()} exports received)`,
+      );
+    } finally {
+      await Promise.all([hostOff.stop(), hostOn.stop()]);
+    }
+  } finally {
+    sink.close();
+  }
+}
+
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -358,7 +430,7 @@ async function main(): Promise<void> {
     `azure-obo-mcp bench, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${(await import('node:os')).cpus().length} cores, dev host serving the bundle`,
   );
   const only = process.env.BENCH_ONLY?.split(',');
-  const parts = ['import', 'cold', 'throughput', 'memory'];
+  const parts = ['import', 'cold', 'throughput', 'telemetry', 'memory'];
   const unknown = only?.filter((part) => !parts.includes(part)) ?? [];
   if (unknown.length > 0)
     throw new Error(`BENCH_ONLY: unknown part ${unknown.join(', ')} (one of ${parts.join(', ')})`);
@@ -377,6 +449,7 @@ async function main(): Promise<void> {
   try {
     if (wanted('cold')) await coldCalls(emulator);
     if (wanted('throughput')) await throughputRatio(emulator);
+    if (wanted('telemetry')) await telemetryCost(emulator);
     emulator.resetCounts();
     if (wanted('memory')) await memory(emulator);
   } finally {

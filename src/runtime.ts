@@ -11,6 +11,7 @@ import type { ClientCredentialSource } from './obo/credential-source.js';
 import type { ArmAccessToken, OboClient } from './obo/obo-client.js';
 import { createProxyKeySource } from './oauth/key-source.js';
 import type { OAuthProxy } from './oauth/proxy.js';
+import { withTelemetryLog } from './telemetry/telemetry.js';
 import { consoleLogger, redact } from './util/log.js';
 import type { Logger } from './util/log.js';
 
@@ -103,7 +104,7 @@ function logClientPolicy(settings: Settings, logger: Logger): void {
 
 export function createRuntime(
   settings: Settings,
-  logger: Logger = consoleLogger,
+  logger: Logger = withTelemetryLog(consoleLogger),
   env: NodeJS.ProcessEnv = process.env,
   options: RuntimeOptions = {},
 ): Runtime {
@@ -141,6 +142,7 @@ export function createRuntime(
           logger,
           v2Document: () => discovery.current()?.v2Document,
           maxCachedUsers: settings.oboCacheMaxUsers,
+          credentialMode: settings.credential.mode,
         })),
       (error: unknown) => {
         client = undefined; // a failed import is retried by the next caller, not remembered

@@ -93,6 +93,8 @@ type serverSettings = {
   oauthProxyKeySecretName: string
   @description('MCP_OAUTH_REDIRECT_HOSTS (comma-separated, may be empty)')
   oauthRedirectHosts: string
+  @description('MCP_TELEMETRY_USER: how users appear in telemetry')
+  telemetryUser: ('hash' | 'oid' | 'none')
 }
 
 var hasCustomDomain = !empty(customDomain)
@@ -243,6 +245,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // Platform: Application Insights with Entra (not instrumentation key) authentication.
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // Platform: the host reports requests and its logs with OpenTelemetry, so the app's spans (which name the host's
+    // invocation as their parent) join the host's request in one trace.
+    AzureFunctionsJobHost__telemetryMode: 'OpenTelemetry'
     // Platform: the host's own request-body limit (default ~100 MB), above MCP_MAX_BODY_BYTES (see
     // hostBodyLimitBytes) so that the handler, not the host, answers bodies just over the app's limit.
     FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(hostBodyLimitBytes)
@@ -262,6 +267,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     MCP_MAX_BODY_BYTES: string(server.maxBodyBytes)
     MCP_OAUTH_PROXY: server.oauthProxy
     MCP_OAUTH_PROXY_KEY_SECRET_NAME: server.oauthProxyKeySecretName
+    // Telemetry (src/telemetry/): the app's spans and metrics to the same Application Insights, with the identity.
+    MCP_TELEMETRY: 'on'
+    MCP_TELEMETRY_USER: server.telemetryUser
     MCP_OAUTH_REDIRECT_HOSTS: server.oauthRedirectHosts
   }
 }

@@ -70,6 +70,23 @@ resource publisherRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// The charts an operator opens first, over the app's spans and metrics (names: src/telemetry/names.ts).
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(appInsights.id, 'azure-obo-mcp-operations')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'azure-obo-mcp operations'
+    category: 'workbook'
+    sourceId: appInsights.id
+    serializedData: string(loadJsonContent('workbook.json'))
+  }
+}
+
+@description('Resource id of the operations workbook.')
+output workbookId string = workbook.id
+
 @description('Name of the Application Insights component.')
 output applicationInsightsName string = appInsights.name
 

@@ -1,10 +1,12 @@
 import type * as ArmResources from '@azure/arm-resources';
 import type * as ArmSubscriptions from '@azure/arm-resources-subscriptions';
-import type { HttpClient } from '@azure/core-rest-pipeline';
+import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ArmError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { mapArmError } from './errors.js';
+import { ATTR, SPAN } from '../telemetry/names.js';
+import { SpanKind, SpanStatusCode, inSpan, meters, secondsSince } from '../telemetry/telemetry.js';
 
 // What the tools return of ARM's answers: plain, stable shapes, independent of the SDK's models.
 export interface SubscriptionInfo {
@@ -83,6 +85,8 @@ export class ArmClient {
   #refreshed = false;
   // The token the last ARM call was sent with: the one ARM rejects on a 401.
   #lastToken: string | undefined;
+  // The listing in progress (one per client: a client serves one tool call): its pages by URL, for telemetry.
+  #listing = { operation: '', pages: new Map<string, { page: number; attempts: number }>() };
 
   constructor(
     getToken: () => Promise<AccessToken>,
@@ -111,6 +115,7 @@ export class ArmClient {
 
   listSubscriptions(): Promise<Listing<SubscriptionInfo>> {
     return this.#collect(
+      'subscriptions.list',
       'list your subscriptions',
       async (abortSignal) => {
         const [, { SubscriptionClient }, httpClient] = await loadArmSdk();
@@ -129,6 +134,7 @@ export class ArmClient {
 
   listResourceGroups(subscriptionId: string): Promise<Listing<ResourceGroupInfo>> {
     return this.#collect(
+      'resourceGroups.list',
       `list resource groups of subscription ${subscriptionId}`,
       async (abortSignal) => {
         const client = await this.#resourceClient(subscriptionId);
@@ -146,6 +152,7 @@ export class ArmClient {
   listResources(subscriptionId: string, resourceGroup?: string): Promise<Listing<ResourceInfo>> {
     const where = resourceGroup ? `resource group ${resourceGroup}` : `subscription ${subscriptionId}`;
     return this.#collect(
+      resourceGroup ? 'resources.listByResourceGroup' : 'resources.list',
       `list resources of ${where}`,
       async (abortSignal) => {
         const client = await this.#resourceClient(subscriptionId);
@@ -174,14 +181,64 @@ export class ArmClient {
       endpoint: this.options.endpoint,
       $host: this.options.endpoint,
       retryOptions: RETRY_OPTIONS,
+      additionalPolicies: [{ policy: this.#tracing(), position: 'perRetry' as const }],
+    };
+  }
+
+  /** One span (arm.request) and one arm.request.duration per HTTP attempt: page, retry, status; no query. */
+  #tracing(): PipelinePolicy {
+    return {
+      name: 'azureOboMcpTelemetry',
+      sendRequest: (request, next) => {
+        const { operation, pages } = this.#listing;
+        const seen = pages.get(request.url);
+        const page = seen ?? { page: pages.size + 1, attempts: 0 };
+        pages.set(request.url, page);
+        const url = new URL(request.url);
+        const attributes = {
+          [ATTR.httpMethod]: request.method,
+          [ATTR.serverAddress]: url.host,
+          [ATTR.urlPath]: url.pathname,
+          [ATTR.armOperation]: operation,
+          [ATTR.armPage]: page.page,
+          [ATTR.resendCount]: page.attempts++,
+        };
+        const started = performance.now();
+        return inSpan(
+          SPAN.armRequest,
+          attributes,
+          async (span) => {
+            const status = await next(request).then(
+              (response) => response,
+              (error: unknown) => {
+                meters().armDuration.record(secondsSince(started), { [ATTR.armOperation]: operation });
+                throw error;
+              },
+            );
+            span.setAttribute(ATTR.httpStatus, status.status);
+            if (status.status >= 400) {
+              span.setAttribute(ATTR.errorType, String(status.status));
+              span.setStatus({ code: SpanStatusCode.ERROR });
+            }
+            meters().armDuration.record(secondsSince(started), {
+              [ATTR.armOperation]: operation,
+              [ATTR.httpStatus]: status.status,
+            });
+            return status;
+          },
+          { kind: SpanKind.CLIENT },
+        );
+      },
     };
   }
 
   async #collect<S, T>(
+    operation: string,
     what: string,
     list: (signal: AbortSignal) => Promise<AsyncIterable<S>>,
     map: (item: S) => T,
   ): Promise<Listing<T>> {
+    this.#listing = { operation, pages: new Map() };
     try {
       return await this.#collectOnce(what, list, map);
     } catch (error) {

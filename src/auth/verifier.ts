@@ -132,10 +132,19 @@ export class TokenVerifier {
    * out of one of this server's OAuth proxy tokens, so the app itself is an allowed client (the proxy signs users
    * in as it; only a holder of its credential can).
    */
+  /** True when `token` was verified before and is still in the cache (telemetry: auth.cached). */
+  isCached(token: string | undefined, viaProxy = false): boolean {
+    return token !== undefined && token !== '' && this.#verified.has(this.#key(token, viaProxy));
+  }
+
+  #key(token: string, viaProxy: boolean): string {
+    return createHash('sha256').update(token).digest('base64url') + (viaProxy ? ':proxy' : '');
+  }
+
   async verify(token: string | undefined, options: { viaProxy?: boolean } = {}): Promise<VerifiedUser> {
     if (!token) throw new TokenError('token_missing', 'No bearer token was presented.');
     const viaProxy = options.viaProxy === true;
-    const key = createHash('sha256').update(token).digest('base64url') + (viaProxy ? ':proxy' : '');
+    const key = this.#key(token, viaProxy);
     const known = this.#verified.get(key);
     if (known) return known;
     let pending = this.#pending.get(key);

@@ -39,6 +39,29 @@ export type OAuthProxySettings =
       redirectHosts: readonly string[] | undefined;
     };
 
+/** MCP_TELEMETRY: OpenTelemetry traces and metrics, to OTLP and/or Azure Monitor (src/telemetry/). */
+export interface TelemetrySettings {
+  enabled: boolean;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT without a trailing slash (signals go to /v1/traces, /v1/metrics, /v1/logs). */
+  otlpEndpoint: string | undefined;
+  azureMonitor:
+    | {
+        connectionString: string;
+        /** APPLICATIONINSIGHTS_AUTHENTICATION_STRING: Entra-authenticated ingestion with the managed identity. */
+        entraAuthentication: boolean;
+        managedIdentityClientId: string | undefined;
+      }
+    | undefined;
+  /** How users appear: a keyed hash of the object id (default), the object id, or not at all. */
+  user: 'hash' | 'oid' | 'none';
+  /** The HMAC key of `user: 'hash'`. */
+  userKey: string;
+  serviceName: string;
+  metricIntervalMs: number;
+  /** Longest a finished span or log record waits for its batch to be exported. */
+  exportDelayMs: number;
+}
+
 export interface Settings {
   tenantId: string;
   clientId: string;
@@ -63,6 +86,7 @@ export interface Settings {
   /** Most users whose OBO (ARM) tokens are cached; bounds the server's memory. */
   oboCacheMaxUsers: number;
   oauthProxy: OAuthProxySettings;
+  telemetry: TelemetrySettings;
 }
 
 /**
@@ -93,6 +117,15 @@ export const SETTING_NAMES = [
   'MCP_OAUTH_PROXY_KEY',
   'MCP_OAUTH_PROXY_KEY_SECRET_NAME',
   'MCP_OAUTH_REDIRECT_HOSTS',
+  'MCP_TELEMETRY',
+  'MCP_TELEMETRY_USER',
+  'MCP_TELEMETRY_USER_KEY',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_SERVICE_NAME',
+  'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -416,6 +449,118 @@ function oauthProxySettings(env: Env, credential: CredentialSettings): OAuthProx
   return { enabled: true, key, redirectHosts: parse(env, 'MCP_OAUTH_REDIRECT_HOSTS', redirectHosts) };
 }
 
+const telemetryMode = z.pipe(
+  withDefault('off'),
+  z.enum(['off', 'on'], says('Setting MCP_TELEMETRY must be off (the default) or on.')),
+);
+const telemetryUser = z.pipe(
+  withDefault('hash'),
+  z.enum(
+    ['hash', 'oid', 'none'],
+    says('Setting MCP_TELEMETRY_USER must be hash (the default), oid or none.'),
+  ),
+);
+const userKey = text.check(
+  z.refine(
+    (v) => v === undefined || v.length >= 16,
+    says('Setting MCP_TELEMETRY_USER_KEY must have at least 16 characters.'),
+  ),
+);
+// InstrumentationKey=<guid>;IngestionEndpoint=https://…/ as the portal shows it; only the form is checked here.
+const connectionString = text.check(
+  z.refine((v) => {
+    if (v === undefined) return true;
+    const parts = new Map(
+      v.split(';').flatMap((part) => {
+        const at = part.indexOf('=');
+        return at > 0 ? [[part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim()] as const] : [];
+      }),
+    );
+    const key = parts.get('instrumentationkey');
+    const ingestion = parts.get('ingestionendpoint');
+    return (
+      key !== undefined &&
+      GUID.test(key) &&
+      (ingestion === undefined || (URL.canParse(ingestion) && new URL(ingestion).protocol === 'https:'))
+    );
+  }, says('Setting APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string (InstrumentationKey=<guid>;IngestionEndpoint=https://…).')),
+);
+const AUTHENTICATION_FORM =
+  'Setting APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be Authorization=AAD or ClientId=<guid>;Authorization=AAD.';
+const authenticationString = z.pipe(
+  text.check(
+    z.refine((v) => {
+      if (v === undefined) return true;
+      const parts = v
+        .split(';')
+        .filter(Boolean)
+        .map((p) => p.split('=').map((x) => x.trim()));
+      return (
+        parts.some(([k, value]) => k?.toLowerCase() === 'authorization' && value?.toUpperCase() === 'AAD') &&
+        parts.every(
+          ([k, value, ...rest]) =>
+            rest.length === 0 &&
+            ((k?.toLowerCase() === 'authorization' && value?.toUpperCase() === 'AAD') ||
+              (k?.toLowerCase() === 'clientid' && value !== undefined && GUID.test(value))),
+        )
+      );
+    }, says(AUTHENTICATION_FORM)),
+  ),
+  z.transform((v) =>
+    v === undefined
+      ? undefined
+      : {
+          clientId: v
+            .split(';')
+            .map((p) => p.split('=').map((x) => x.trim()))
+            .find(([k]) => k?.toLowerCase() === 'clientid')?.[1],
+        },
+  ),
+);
+
+function telemetrySettings(env: Env, tenant: string, client: string): TelemetrySettings {
+  const enabled = parse(env, 'MCP_TELEMETRY', telemetryMode) === 'on';
+  const user = parse(env, 'MCP_TELEMETRY_USER', telemetryUser);
+  // Without a key of the operator's, the hash is keyed by the deployment: stable, and apart from other deployments.
+  const key = parse(env, 'MCP_TELEMETRY_USER_KEY', userKey) ?? `${tenant}:${client}`;
+  const serviceName = parse(env, 'OTEL_SERVICE_NAME', withDefault('azure-obo-mcp'));
+  const metricIntervalMs = parse(
+    env,
+    'OTEL_METRIC_EXPORT_INTERVAL',
+    positiveInt('OTEL_METRIC_EXPORT_INTERVAL', 60_000, 3_600_000),
+  );
+  const exportDelayMs = parse(
+    env,
+    'OTEL_BSP_SCHEDULE_DELAY',
+    positiveInt('OTEL_BSP_SCHEDULE_DELAY', 5000, 60_000),
+  );
+  const base = { enabled, user, userKey: key, serviceName, metricIntervalMs, exportDelayMs };
+  if (!enabled) return { ...base, otlpEndpoint: undefined, azureMonitor: undefined };
+  const otlpEndpoint = parse(
+    env,
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    httpsUrl('OTEL_EXPORTER_OTLP_ENDPOINT', text, true),
+  );
+  const connection = parse(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING', connectionString);
+  const authentication = parse(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', authenticationString);
+  if (!otlpEndpoint && !connection) {
+    throw new ConfigError(
+      'With MCP_TELEMETRY=on, set OTEL_EXPORTER_OTLP_ENDPOINT (an OTLP/HTTP collector) or APPLICATIONINSIGHTS_CONNECTION_STRING (Azure Monitor), or both.',
+    );
+  }
+  return {
+    ...base,
+    otlpEndpoint,
+    azureMonitor: connection
+      ? {
+          connectionString: connection,
+          entraAuthentication: authentication !== undefined,
+          managedIdentityClientId: authentication?.clientId,
+        }
+      : undefined,
+  };
+}
+
 /** Reads and validates all settings; throws a ConfigError naming the first bad setting (never its value). */
 export function loadSettings(env: Env = process.env): Settings {
   const tenant = parse(env, 'ENTRA_TENANT_ID', tenantId);
@@ -461,5 +606,6 @@ export function loadSettings(env: Env = process.env): Settings {
     ),
     oboCacheMaxUsers: parse(env, 'OBO_CACHE_MAX_USERS', positiveInt('OBO_CACHE_MAX_USERS', 1000, 1_000_000)),
     oauthProxy: oauthProxySettings(env, credential),
+    telemetry: telemetrySettings(env, tenant, client),
   };
 }

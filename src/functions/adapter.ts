@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { readAtMost } from '../util/body.js';
 import type { ChunkReader } from '../util/body.js';
 import type { Logger } from '../util/log.js';
+import { withTelemetryLog } from '../telemetry/telemetry.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 // At most what the host itself accepts: infra sets FUNCTIONS_REQUEST_BODY_SIZE_LIMIT to twice MCP_MAX_BODY_BYTES,
@@ -108,13 +109,13 @@ export async function toResponseInit(response: Response): Promise<HttpResponseIn
   };
 }
 
-/** A logger writing to the invocation's log stream (Application Insights in Azure). */
+/** A logger writing to the invocation's log stream (Application Insights in Azure), and to OTLP when exported. */
 export function contextLogger(context: InvocationContext): Logger {
-  return {
+  return withTelemetryLog({
     info: (m, ...a) => context.log(m, ...a),
     warn: (m, ...a) => context.warn(m, ...a),
     error: (m, ...a) => context.error(m, ...a),
-  };
+  });
 }
 
 /** A generic 500 for a failure the flow did not anticipate: no stack, no internals, an id to quote. */

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { getRuntime } from '../runtime.js';
 import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
 import type { HttpFunctionDefinition } from './index.js';
+import { invocationParent } from '../telemetry/telemetry.js';
 import type * as Handler from '../mcp/handler.js';
 
 type HandlerModule = typeof Handler;
@@ -25,7 +26,12 @@ export async function mcpHandler(
 ): Promise<HttpResponseInit> {
   try {
     const { handleMcpRequest } = await loadHandler();
-    const response = await handleMcpRequest(toWebRequest(request), getRuntime(), contextLogger(context));
+    const response = await handleMcpRequest(
+      toWebRequest(request),
+      getRuntime(),
+      contextLogger(context),
+      invocationParent(context.traceContext),
+    );
     return await toResponseInit(response);
   } catch (error) {
     return internalError(context, error);

@@ -11,4 +11,8 @@ export interface ToolContext {
   /** Runs the (cached) OBO exchange first, so its failures surface before ARM is called. */
   arm: () => Promise<ArmClient>;
   logger: Logger;
+  /** The MCP client acting for the user, as telemetry names it (`mcp.client`). */
+  client?: string;
+  /** Told each tool call's outcome (the request's span sums them up). */
+  onToolResult?: (outcome: 'ok' | 'tool_error') => void;
 }

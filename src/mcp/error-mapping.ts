@@ -1,6 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AppError, ArmError, CredentialError, OboError, TimeoutError } from '../errors.js';
 import type { CredentialErrorCode, OboErrorCode } from '../errors.js';
+import { ATTR } from '../telemetry/names.js';
+import { activeSpan } from '../telemetry/telemetry.js';
 import { fingerprint, redact } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 
@@ -42,6 +44,8 @@ function result(text: string): CallToolResult {
  */
 export function toolError(error: unknown, tool: string, logger: Logger): CallToolResult {
   const incident = fingerprint(`${Date.now()}:${Math.random()}`);
+  // The tool call's span (mcp.tool_call) carries the code; the text stays the caller's.
+  activeSpan().setAttribute(ATTR.errorType, error instanceof AppError ? error.code : 'internal_error');
   if (error instanceof AppError) {
     const cause = error.cause instanceof Error ? `; cause: ${redact(error.cause.message)}` : '';
     logger.warn(

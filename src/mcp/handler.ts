@@ -9,10 +9,16 @@ import type { Settings } from '../config/settings.js';
 import { AppError, OboError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readAtMost } from '../util/body.js';
-import { fingerprint, redact } from '../util/log.js';
+import { clientTelemetryLabel } from '../oauth/client-label.js';
+import { redact } from '../util/log.js';
 import { ORIGIN_NOT_ALLOWED, allowedOrigin, preflightHeaders } from '../util/cors.js';
 import type { Logger } from '../util/log.js';
-import { ARM_TOOLS, createMcpServer } from './server.js';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import { ATTR, SPAN } from '../telemetry/names.js';
+import { activeSpan, inSpan, meters, secondsSince, userAttributes } from '../telemetry/telemetry.js';
+import type { ArmAccessToken } from '../obo/obo-client.js';
+import { ARM_TOOLS, TOOLS, createMcpServer } from './server.js';
 
 // Batches left the MCP spec in 2025-06-18; older clients still send small ones, and each message may cost an
 // ARM listing, so a request carries at most this many.
@@ -91,11 +97,6 @@ export interface Caller {
   client: string;
 }
 
-/** A proxy client id as the log shows it: a registration (long, signed) by a hash of its id. */
-function clientLabel(clientId: string): string {
-  return clientId.startsWith('https://') ? clientId : `registered:${fingerprint(clientId)}`;
-}
-
 /**
  * Step 2: the verified caller, or the 401/403/503 challenge. Runs before the body is read. An access token of the
  * OAuth proxy is opened first; the Entra token inside is then verified exactly like a plain one.
@@ -106,19 +107,34 @@ async function authenticate(
   cors: HeaderMap,
   logger: Logger,
 ): Promise<Caller | Response> {
+  // The request's span says whether the token was verified before (auth.cached); a verification span of its own
+  // only for the work of verifying (a cached answer costs microseconds, and most requests are cached).
+  const requestSpan = activeSpan();
+  const verify = (token: string | undefined, viaProxy: boolean) => {
+    if (runtime.verifier.isCached(token, viaProxy)) {
+      requestSpan.setAttributes({ [ATTR.authCached]: true, [ATTR.authViaProxy]: viaProxy });
+      return runtime.verifier.verify(token, { viaProxy });
+    }
+    requestSpan.setAttributes({ [ATTR.authCached]: false, [ATTR.authViaProxy]: viaProxy });
+    return inSpan(SPAN.verifyBearer, { [ATTR.authViaProxy]: viaProxy }, () =>
+      runtime.verifier.verify(token, { viaProxy }),
+    );
+  };
   try {
     const bearer = bearerToken(request.headers.get('authorization'));
     if (bearer !== undefined && runtime.proxy && isProxyToken(bearer)) {
-      const { entraToken, clientId } = await (await runtime.proxy()).unwrap(bearer, request.url);
-      const user = await runtime.verifier.verify(entraToken, { viaProxy: true });
-      return { user, client: clientLabel(clientId) };
+      const unwrapped = await (await runtime.proxy()).unwrap(bearer, request.url);
+      const user = await verify(unwrapped.entraToken, true);
+      return { user, client: clientTelemetryLabel(unwrapped.clientId) };
     }
-    const user = await runtime.verifier.verify(bearer);
+    const user = await verify(bearer, false);
     return { user, client: `entra:${user.clientAppId ?? 'unknown'}` };
   } catch (error) {
     const challenge = error instanceof AppError && challengeFor(error, runtime.settings, request.url);
     if (!challenge) throw error;
     logger.warn(`mcp: rejected request: ${error.code}`);
+    activeSpan().setAttribute(ATTR.errorType, error.code);
+    meters().verificationFailures.add(1, { [ATTR.errorType]: error.code });
     return challengeResponse(challenge, cors);
   }
 }
@@ -135,6 +151,33 @@ function describeCall(message: unknown): string {
       return redact(`${method}${tool}`).slice(0, 80);
     })
     .join(', ');
+}
+
+// MCP methods as telemetry names them; anything else is `other` (the method is the caller's free text).
+const METHODS = new Set([
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'prompts/list',
+  'completion/complete',
+  'logging/setLevel',
+  'notifications/initialized',
+  'notifications/cancelled',
+]);
+
+/** The request span's method and tool: known names only, `batch` for several messages. */
+function callAttributes(message: unknown): Record<string, string> {
+  if (Array.isArray(message)) return { [ATTR.mcpMethod]: 'batch' };
+  if (message === null || typeof message !== 'object') return { [ATTR.mcpMethod]: 'invalid' };
+  const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+  if (typeof method !== 'string') return { [ATTR.mcpMethod]: 'response' };
+  const attributes = { [ATTR.mcpMethod]: METHODS.has(method) ? method : 'other' };
+  if (method !== 'tools/call') return attributes;
+  const name = params?.name;
+  return { ...attributes, [ATTR.tool]: typeof name === 'string' && TOOLS.has(name) ? name : 'unknown' };
 }
 
 /** Step 3: the JSON-RPC message (or small batch), read up to MCP_MAX_BODY_BYTES and parsed. */
@@ -196,9 +239,12 @@ async function prepareArm(
   logger: Logger,
 ): Promise<CallerArm | Response> {
   let oboFailure: Error | undefined;
+  // The pre-flight's token serves the first ARM client, so a tool call looks the token up once.
+  let preflight: Promise<ArmAccessToken> | undefined;
   if (callsArmTool(message)) {
     try {
-      await runtime.obo.getArmToken(user);
+      preflight = runtime.obo.getArmToken(user);
+      await preflight;
     } catch (error) {
       const challenge = error instanceof OboError && challengeFor(error, runtime.settings, request.url);
       if (challenge) return reauthenticate(challenge, cors, logger);
@@ -208,8 +254,10 @@ async function prepareArm(
   // A fresh exchange later in this request (after ARM rejected the cached token) may need a new sign-in too.
   let reauthentication: OboError | undefined;
   const token = async () => {
+    const pending = preflight ?? runtime.obo.getArmToken(user);
+    preflight = undefined;
     try {
-      return await runtime.obo.getArmToken(user);
+      return await pending;
     } catch (error) {
       if (error instanceof OboError && error.needsReauthentication) reauthentication ??= error;
       throw error;
@@ -218,8 +266,13 @@ async function prepareArm(
   return {
     arm: async () => {
       if (oboFailure !== undefined) throw oboFailure;
-      await token(); // surfaces OBO failures before ARM is called
-      return runtime.armClient(user, token);
+      // Surfaces OBO failures before ARM is called; the client's first request then uses this token.
+      let first: ArmAccessToken | undefined = await token();
+      return runtime.armClient(user, () => {
+        const ready = first;
+        first = undefined;
+        return ready ? Promise.resolve(ready) : token();
+      });
     },
     reauthentication: () => reauthentication,
   };
@@ -234,13 +287,22 @@ function reauthenticate(challenge: Challenge, cors: HeaderMap, logger: Logger): 
 async function serve(
   request: Request,
   message: unknown,
-  user: VerifiedUser,
+  caller: Caller,
   callerArm: CallerArm,
   runtime: Runtime,
   cors: HeaderMap,
   logger: Logger,
+  report: RequestReport,
 ): Promise<Response> {
-  const server = createMcpServer({ user, logger, arm: callerArm.arm });
+  const server = createMcpServer({
+    user: caller.user,
+    logger,
+    arm: callerArm.arm,
+    client: caller.client,
+    onToolResult: (outcome) => {
+      if (outcome === 'tool_error') report.outcome = 'tool_error';
+    },
+  });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
@@ -257,7 +319,10 @@ async function serve(
     const text = await response.text();
     const needed = callerArm.reauthentication();
     const challenge = needed && challengeFor(needed, runtime.settings, request.url);
-    if (challenge) return reauthenticate(challenge, cors, logger);
+    if (challenge) {
+      report.outcome = 'reauthentication';
+      return reauthenticate(challenge, cors, logger);
+    }
     return new Response(response.status === 202 || text === '' ? null : text, {
       status: response.status,
       headers: out,
@@ -267,21 +332,76 @@ async function serve(
   }
 }
 
-/** Handles one request to `/mcp`, step by step; each step either answers or hands on. */
-export async function handleMcpRequest(
+/** What the request's span and duration metric say of it, filled in step by step. */
+interface RequestReport {
+  outcome: 'ok' | 'preflight' | 'bad_request' | 'rejected' | 'reauthentication' | 'tool_error' | 'error';
+  attributes: Record<string, string>;
+}
+
+async function handleSteps(
   request: Request,
   runtime: Runtime,
   logger: Logger,
+  report: RequestReport,
+  span: ReturnType<typeof activeSpan>,
 ): Promise<Response> {
+  report.outcome = 'bad_request';
   const cors = checkMethodAndOrigin(request, runtime.settings);
-  if (cors instanceof Response) return cors;
+  if (cors instanceof Response) {
+    if (request.method === 'OPTIONS') report.outcome = 'preflight';
+    return cors;
+  }
+  report.outcome = 'rejected';
   const caller = await authenticate(request, runtime, cors, logger);
   if (caller instanceof Response) return caller;
-  const { user } = caller;
+  report.attributes[ATTR.client] = caller.client;
+  span.setAttributes({ [ATTR.client]: caller.client, ...userAttributes(caller.user.oid) });
+  report.outcome = 'bad_request';
   const read = await readMessage(request, runtime.settings.maxBodyBytes, cors);
   if (read instanceof Response) return read;
+  Object.assign(report.attributes, callAttributes(read.message));
+  span.setAttributes(report.attributes);
   logger.info(`mcp: ${describeCall(read.message)} by client ${caller.client}`);
-  const callerArm = await prepareArm(read.message, user, runtime, cors, request, logger);
+  report.outcome = 'reauthentication';
+  const callerArm = await prepareArm(read.message, caller.user, runtime, cors, request, logger);
   if (callerArm instanceof Response) return callerArm;
-  return serve(request, read.message, user, callerArm, runtime, cors, logger);
+  report.outcome = 'ok';
+  return serve(request, read.message, caller, callerArm, runtime, cors, logger, report);
+}
+
+/**
+ * Handles one request to `/mcp`, step by step; each step either answers or hands on. Its span (mcp.request) is a
+ * child of `parent`, the Functions host's invocation; INTERNAL, as the host already reports the HTTP request.
+ */
+export function handleMcpRequest(
+  request: Request,
+  runtime: Runtime,
+  logger: Logger,
+  parent?: Context,
+): Promise<Response> {
+  const started = performance.now();
+  const report: RequestReport = { outcome: 'error', attributes: {} };
+  return inSpan(
+    SPAN.mcpRequest,
+    {},
+    async (span) => {
+      try {
+        const response = await handleSteps(request, runtime, logger, report, span);
+        span.setAttributes({ [ATTR.outcome]: report.outcome, [ATTR.httpStatus]: response.status });
+        if (report.outcome !== 'ok' && report.outcome !== 'preflight')
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        return response;
+      } catch (error) {
+        report.outcome = 'error';
+        span.setAttribute(ATTR.outcome, 'error');
+        throw error;
+      } finally {
+        meters().requestDuration.record(secondsSince(started), {
+          ...report.attributes,
+          [ATTR.outcome]: report.outcome,
+        });
+      }
+    },
+    { parent },
+  );
 }

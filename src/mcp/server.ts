@@ -21,6 +21,9 @@ export const ARM_TOOLS: ReadonlySet<string> = new Set([
   'list_resources',
 ]);
 
+/** Every tool's name (telemetry names a tools/call of anything else `unknown`). */
+export const TOOLS: ReadonlySet<string> = new Set(['get_user_info', ...ARM_TOOLS]);
+
 /** Server name and version announced in `initialize`. */
 export const SERVER_INFO = { name: 'azure-obo-mcp', version: '0.1.0' } as const;
 

@@ -16,6 +16,9 @@ import {
   rememberApproval,
   requestCookies,
 } from './cookies.js';
+import { ATTR } from '../telemetry/names.js';
+import { activeSpan, markFailed, meters } from '../telemetry/telemetry.js';
+import { clientTelemetryLabel } from './client-label.js';
 import { digest } from './keys.js';
 import { proxyScope, proxyUrls } from './metadata.js';
 import type { ProxyUrls } from './metadata.js';
@@ -47,6 +50,8 @@ export interface Transaction {
   sc: string;
   /** SHA-256 of the browser cookie the sign-in started in. */
   bh: string;
+  /** The client as telemetry names it (mcp.client), for the steps after this one. */
+  tc: string;
 }
 
 interface ConsentForm extends Transaction {
@@ -182,7 +187,13 @@ export async function authorize(ctx: ProxyContext, request: Request): Promise<Re
     const cookies = requestCookies(request);
     const browser = browserBinding(cookies);
     const cidh = digest(client.id);
+    const tc = clientTelemetryLabel(client.id);
+    activeSpan().setAttributes({
+      [ATTR.client]: tc,
+      [ATTR.oauthClientType]: client.kind === 'metadata-document' ? 'metadata_document' : 'registration',
+    });
     const tx: Transaction = {
+      tc,
       cidh,
       ru: redirectUri,
       ...(state !== undefined ? { st: state } : {}),
@@ -198,6 +209,7 @@ export async function authorize(ctx: ProxyContext, request: Request): Promise<Re
     const startedHere = fetchSite !== 'cross-site' && fetchSite !== 'same-site';
     if (startedHere && (await isApproved(keys, cookies, approvalKey(cidh, redirectUri), nowSec(ctx)))) {
       ctx.logger.info(`oauth proxy: sign-in of ${clientLabel(client)}, consent remembered`);
+      recordDecision(tc, 'remembered');
       return await toEntra(ctx, urls, tx, { setCookie: browser.setCookie });
     }
     const jti = randomUUID();
@@ -225,6 +237,12 @@ export async function authorize(ctx: ProxyContext, request: Request): Promise<Re
   }
 }
 
+/** A consent decision on the request's span and in oauth.consent.decisions. */
+function recordDecision(client: string, decision: 'approve' | 'deny' | 'remembered'): void {
+  activeSpan().setAttribute(ATTR.oauthDecision, decision);
+  meters().consentDecisions.add(1, { [ATTR.client]: client, [ATTR.oauthDecision]: decision });
+}
+
 /** A client as the log shows it: a metadata document by its URL, a registration by name and a short hash of its id. */
 export function clientLabel(client: Pick<ProxyClient, 'id' | 'kind' | 'name'>): string {
   return client.kind === 'metadata-document'
@@ -233,6 +251,7 @@ export function clientLabel(client: Pick<ProxyClient, 'id' | 'kind' | 'name'>): 
 }
 
 function forbiddenPage(detail: string): Response {
+  markFailed('browser_mismatch');
   return pageResponse(errorPage(403, 'This sign-in cannot continue in this browser', detail));
 }
 
@@ -246,6 +265,7 @@ export async function consent(ctx: ProxyContext, request: Request, form: URLSear
   const keys = await ctx.keys(form.get('transaction') ?? undefined);
   const opened = await keys.open<ConsentForm>('consent-form', form.get('transaction') ?? '');
   if (!opened.ok) {
+    markFailed('consent_form_invalid');
     return pageResponse(
       errorPage(400, 'This consent page has expired', 'The sign-in took too long or the page is not valid.'),
     );
@@ -263,9 +283,11 @@ export async function consent(ctx: ProxyContext, request: Request, form: URLSear
     );
   }
   const { jti: _jti, iat: _iat, exp: _exp, ...transaction } = tx;
+  activeSpan().setAttribute(ATTR.client, tx.tc);
   switch (form.get('decision')) {
     case 'deny':
       ctx.logger.info('oauth proxy: consent denied');
+      recordDecision(tx.tc, 'deny');
       return redirectError(
         tx.ru,
         new OAuthProxyError('access_denied', 'The user denied access.'),
@@ -274,10 +296,12 @@ export async function consent(ctx: ProxyContext, request: Request, form: URLSear
       );
     case 'approve': {
       ctx.logger.info('oauth proxy: consent approved');
+      recordDecision(tx.tc, 'approve');
       const remembered = await rememberApproval(keys, cookies, approvalKey(tx.cidh, tx.ru), nowSec(ctx));
       return toEntra(ctx, urls, transaction, { setCookie: remembered });
     }
     default:
+      markFailed('no_decision');
       return pageResponse(
         errorPage(400, 'No decision was made', 'Choose Allow or Deny on the consent page.'),
       );
@@ -308,6 +332,7 @@ export async function callback(ctx: ProxyContext, request: Request): Promise<Res
   const keys = await ctx.keys(q.get('state') ?? undefined);
   const opened = await keys.open<UpstreamState>('state', q.get('state') ?? '');
   if (!opened.ok) {
+    markFailed(opened.reason === 'expired' ? 'state_expired' : 'state_invalid');
     return pageResponse(
       errorPage(
         400,
@@ -321,7 +346,11 @@ export async function callback(ctx: ProxyContext, request: Request): Promise<Res
   if (!browser || digest(browser) !== st.bh) {
     return forbiddenPage('The sign-in was started in another browser (or its cookies were removed).');
   }
-  const back = (error: OAuthProxyError) => redirectError(st.ru, error, st.st, urls.issuer);
+  activeSpan().setAttribute(ATTR.client, st.tc);
+  const back = (error: OAuthProxyError) => {
+    meters().signIns.add(1, { [ATTR.client]: st.tc, [ATTR.outcome]: error.code });
+    return redirectError(st.ru, error, st.st, urls.issuer);
+  };
   const entraError = q.get('error');
   if (entraError !== null) {
     const code = ENTRA_ERRORS.has(entraError) ? entraError : 'server_error';
@@ -373,5 +402,6 @@ export async function callback(ctx: ProxyContext, request: Request): Promise<Res
   };
   const ours = await keys.seal('code', { ...claims }, nowSec(ctx) + CODE_SEC);
   ctx.logger.info('oauth proxy: sign-in completed at Entra ID; code issued');
+  meters().signIns.add(1, { [ATTR.client]: st.tc, [ATTR.outcome]: 'ok' });
   return redirectResponse(st.ru, { code: ours, state: st.st, iss: urls.issuer });
 }

@@ -4,7 +4,10 @@ import { AppError, CredentialError, OAuthProxyError } from '../errors.js';
 import { readAtMost } from '../util/body.js';
 import { fingerprint } from '../util/log.js';
 import type { Logger } from '../util/log.js';
+import { ATTR } from '../telemetry/names.js';
+import { activeSpan, markFailed } from '../telemetry/telemetry.js';
 import { authorize, callback, consent } from './authorize.js';
+import { clientTelemetryLabel } from './client-label.js';
 import type { ProxyContext } from './context.js';
 import { nowSec } from './context.js';
 import { authorizationServerMetadata } from './metadata.js';
@@ -69,6 +72,10 @@ async function registration(ctx: ProxyContext, request: Request): Promise<Respon
     throw new OAuthProxyError('invalid_client_metadata', 'The registration is not valid JSON.');
   }
   const registered = await register(parsed, await ctx.keys(), nowSec(ctx));
+  activeSpan().setAttributes({
+    [ATTR.client]: clientTelemetryLabel(String(registered.client_id)),
+    [ATTR.oauthClientType]: 'registration',
+  });
   ctx.logger.info(`oauth proxy: client registered (${fingerprint(String(registered.client_id))})`);
   return jsonResponse(201, registered);
 }
@@ -141,6 +148,7 @@ export async function handleProxyRequest(
       logger.warn(`oauth proxy: ${endpoint} failed: ${known.code}`);
     }
     if (PAGES.has(endpoint)) {
+      markFailed(known.code);
       return pageResponse(errorPage(known.status, 'This sign-in request cannot be completed', known.message));
     }
     return oauthErrorJson(known);

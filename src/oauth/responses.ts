@@ -2,6 +2,7 @@
 // (RFC 6749 §5.2, RFC 7591 §3.2.2), a redirect back to a trusted redirect URI (RFC 6749 §4.1.2.1 with RFC 9207's
 // `iss`), or an error page when there is no trusted place to send the browser.
 import { OAuthProxyError } from '../errors.js';
+import { markFailed } from '../telemetry/telemetry.js';
 import { errorPage } from './pages.js';
 import type { Page } from './pages.js';
 
@@ -23,6 +24,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 export function oauthErrorJson(error: OAuthProxyError): Response {
+  markFailed(error.code);
   return jsonResponse(
     error.status,
     { error: error.code, error_description: oauthDescription(error.message) },
@@ -42,6 +44,7 @@ export function pageResponse(page: Page, setCookie?: string): Response {
  * `invalid_client`).
  */
 export function authorizationErrorPage(error: OAuthProxyError, request: Request): Response {
+  markFailed(error.code);
   const accept = request.headers.get('accept') ?? '';
   if (/\bapplication\/json\b/i.test(accept) && !/\btext\/html\b/i.test(accept)) {
     return oauthErrorJson(
@@ -75,6 +78,7 @@ export function redirectError(
   state: string | undefined,
   issuer: string,
 ): Response {
+  markFailed(error.code);
   return redirectResponse(redirectUri, {
     error: error.code,
     error_description: oauthDescription(error.message),

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 // The proxy's token endpoint and the tokens it hands out. Clients never hold an Entra token: the access token is
 // sealed (JWE) around Entra's access token and the client id, the refresh token around Entra's refresh token and
 // the client it was issued to. /mcp opens the access token and verifies the Entra token inside as usual.
+import { ATTR } from '../telemetry/names.js';
+import { activeSpan } from '../telemetry/telemetry.js';
+import { clientTelemetryLabel } from './client-label.js';
 import { MetadataUnavailableError, OAuthProxyError, TokenError } from '../errors.js';
 import { CODE_SEC, PKCE_VALUE, checkResource, grantedScope, s256 } from './authorize.js';
 import type { CodeClaims } from './authorize.js';
@@ -165,9 +168,11 @@ export async function token(ctx: ProxyContext, request: Request, form: URLSearch
       'Supported grant types: authorization_code, refresh_token.',
     );
   }
+  activeSpan().setAttribute(ATTR.oauthGrantType, grant);
   checkResource(proxyUrls(ctx.settings, request.url), form.get('resource'));
   // Public clients identify themselves by client_id; a registration that no longer verifies is no client.
   const client = await ctx.clients.resolve(required(form, 'client_id'));
+  activeSpan().setAttribute(ATTR.client, clientTelemetryLabel(client.id));
   const keys = await ctx.keys(form.get('code') ?? form.get('refresh_token') ?? undefined);
   const response =
     grant === 'authorization_code'

@@ -2,6 +2,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { KeyVaultSecret, GetSecretOptions, SecretClient } from '@azure/keyvault-secrets';
 import { CredentialError } from '../errors.js';
 import { boundedCache, entryTtl } from '../util/cache.js';
+import { ATTR, SPAN } from '../telemetry/names.js';
+import { inSpan } from '../telemetry/telemetry.js';
 import { fingerprint } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
@@ -153,7 +155,11 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
     return this.#client;
   }
 
-  async #read(): Promise<CurrentCredential> {
+  #read(): Promise<CurrentCredential> {
+    return inSpan(SPAN.credentialRead, { [ATTR.credentialSource]: 'key_vault' }, () => this.#readSecret());
+  }
+
+  async #readSecret(): Promise<CurrentCredential> {
     const { vaultUrl, secretName, timeoutMs } = this.options;
     let secret: KeyVaultSecret;
     try {

@@ -1,6 +1,8 @@
 import type { TokenCredential } from '@azure/identity';
 import { CredentialError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
+import { ATTR, SPAN } from '../telemetry/names.js';
+import { inSpan } from '../telemetry/telemetry.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { identityError } from './errors.js';
 
@@ -34,7 +36,13 @@ export class ManagedIdentityAssertionSource implements ClientCredentialSource {
     return this.#inflight;
   }
 
-  async #fetch(): Promise<string> {
+  #fetch(): Promise<string> {
+    return inSpan(SPAN.credentialRead, { [ATTR.credentialSource]: 'managed_identity' }, () =>
+      this.#request(),
+    );
+  }
+
+  async #request(): Promise<string> {
     try {
       const token = await withTimeout('Managed identity endpoint', this.timeoutMs, (abortSignal) =>
         this.identity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal }),

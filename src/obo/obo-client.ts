@@ -20,6 +20,8 @@ import type { ClientCredentialSource, CurrentCredential } from './credential-sou
 import { MAX_RETRY_AFTER_SEC, mapMsalError } from './msal-errors.js';
 import { msalConfiguration, withAppCredential } from './msal-config.js';
 import { FailedAnswers } from './failed-answers.js';
+import { ATTR, SPAN } from '../telemetry/names.js';
+import { errorType, inSpan, meters, secondsSince } from '../telemetry/telemetry.js';
 
 export const ARM_SCOPE = 'https://management.azure.com/user_impersonation';
 
@@ -42,6 +44,8 @@ export interface OboClientOptions {
   v2Document?: () => string | undefined;
   /** Most users whose ARM tokens are kept; older ones are evicted. */
   maxCachedUsers?: number;
+  /** OBO_CREDENTIAL, as telemetry names it (obo.credential_mode). */
+  credentialMode?: string;
   now?: () => number;
 }
 
@@ -116,6 +120,8 @@ export class OboClient {
   #app: { key: string; cca: ConfidentialClientApplication } | undefined;
   readonly #network: MsalNetworkClient;
   readonly #failedAnswers = new FailedAnswers();
+  // Token hashes with an exchange in flight: a lookup finding one shares it (telemetry: coalesced).
+  readonly #inflight = new Set<string>();
   /** Entra answered 429 with Retry-After: no exchange for anyone before this (epoch ms). */
   #throttledUntil = 0;
   readonly #now: () => number;
@@ -142,17 +148,49 @@ export class OboClient {
   getArmToken(user: VerifiedUser): Promise<ArmAccessToken> {
     const key = tokenKey(user.token);
     const failed = this.#failures.get(key);
-    if (failed) return Promise.reject(failed);
-    return this.#cache.forceFetch(key, { context: user });
+    const cache = failed
+      ? 'remembered_failure'
+      : this.#cache.has(key)
+        ? 'hit'
+        : this.#inflight.has(key)
+          ? 'coalesced'
+          : 'miss';
+    const attributes = {
+      [ATTR.oboCache]: cache,
+      [ATTR.oboCredentialMode]: this.options.credentialMode ?? 'unknown',
+    };
+    return inSpan(SPAN.obo, attributes, async () => {
+      try {
+        if (failed) throw failed;
+        const token = await this.#cache.forceFetch(key, { context: user });
+        meters().oboExchanges.add(1, { [ATTR.oboCache]: cache });
+        return token;
+      } catch (error) {
+        meters().oboExchanges.add(1, {
+          [ATTR.oboCache]: cache,
+          [ATTR.errorType]: errorType(error),
+          ...(error instanceof OboError && error.aadsts !== undefined
+            ? { [ATTR.oboAadsts]: error.aadsts }
+            : {}),
+        });
+        throw error;
+      }
+    });
   }
 
   async #load(key: string, user: VerifiedUser, entry: { ttl?: number }): Promise<ArmAccessToken> {
     let token: ArmAccessToken;
+    const started = performance.now();
+    this.#inflight.add(key);
     try {
       token = await this.#exchange(user.token);
+      meters().oboDuration.record(secondsSince(started), {});
     } catch (error) {
+      meters().oboDuration.record(secondsSince(started), { [ATTR.errorType]: errorType(error) });
       if (error instanceof OboError && USER_CAUSED.has(error.code)) this.#rememberFailure(key, user, error);
       throw error;
+    } finally {
+      this.#inflight.delete(key);
     }
     const lifetimeEnd = Math.min(token.expiresOnTimestamp, user.expiresAt * 1000);
     entry.ttl = entryTtl(lifetimeEnd - REFRESH_SKEW_MS - this.#now());

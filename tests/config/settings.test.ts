@@ -94,6 +94,22 @@ describe('loadSettings', () => {
         `${MARK}.example/path`,
         { ...BASE, MCP_OAUTH_PROXY: 'on', MCP_OAUTH_PROXY_KEY: 'A'.repeat(43) },
       ],
+      ['MCP_TELEMETRY', `${MARK}-mode`, BASE],
+      ['MCP_TELEMETRY_USER', `${MARK}-mode`, BASE],
+      ['MCP_TELEMETRY_USER_KEY', MARK, BASE],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', `ftp://${MARK}.example`, { ...BASE, MCP_TELEMETRY: 'on' }],
+      ['OTEL_METRIC_EXPORT_INTERVAL', MARK, BASE],
+      ['OTEL_BSP_SCHEDULE_DELAY', MARK, BASE],
+      [
+        'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        `InstrumentationKey=${MARK}`,
+        { ...BASE, MCP_TELEMETRY: 'on' },
+      ],
+      [
+        'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+        `Authorization=${MARK}`,
+        { ...BASE, MCP_TELEMETRY: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      ],
     ];
 
     for (const [name, value, env] of cases) {
@@ -116,6 +132,7 @@ describe('loadSettings', () => {
         ...cases.map(([name]) => name),
         'KEY_VAULT_SECRET_NAME',
         'MCP_OAUTH_PROXY_KEY_SECRET_NAME',
+        'OTEL_SERVICE_NAME', // any name is one
       ]);
       assert.deepEqual(
         SETTING_NAMES.filter((name) => !covered.has(name)),
@@ -297,5 +314,56 @@ describe('loadSettings', () => {
         fails({ ...BASE, ENTRA_ALLOWED_CLIENT_IDS: value! }, 'ENTRA_ALLOWED_CLIENT_IDS');
       });
     }
+  });
+});
+
+describe('MCP_TELEMETRY', () => {
+  const TENANT = BASE.ENTRA_TENANT_ID;
+  it('is off by default: no exporter is read, users would appear hashed', () => {
+    const { telemetry } = loadSettings({ ...BASE, OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' });
+    assert.equal(telemetry.enabled, false);
+    assert.equal(telemetry.user, 'hash');
+    assert.equal(telemetry.userKey, `${TENANT}:${BASE.ENTRA_CLIENT_ID}`);
+  });
+
+  it('on needs an exporter, and says which settings', () => {
+    fails({ ...BASE, MCP_TELEMETRY: 'on' }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  });
+
+  it('on with OTLP: the endpoint without a trailing slash; http allowed (a local collector)', () => {
+    const { telemetry } = loadSettings({
+      ...BASE,
+      MCP_TELEMETRY: 'on',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318/',
+    });
+    assert.equal(telemetry.otlpEndpoint, 'http://localhost:4318');
+    assert.equal(telemetry.azureMonitor, undefined);
+  });
+
+  it('on with Application Insights: Entra authentication with the identity named in the authentication string', () => {
+    const clientId = '11111111-2222-4333-8444-555555555555';
+    const { telemetry } = loadSettings({
+      ...BASE,
+      MCP_TELEMETRY: 'on',
+      APPLICATIONINSIGHTS_CONNECTION_STRING:
+        'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${clientId};Authorization=AAD`,
+    });
+    assert.deepEqual(
+      { ...telemetry.azureMonitor, connectionString: undefined },
+      { connectionString: undefined, entraAuthentication: true, managedIdentityClientId: clientId },
+    );
+  });
+
+  it('an Application Insights connection string with a plain-http ingestion endpoint is refused', () => {
+    fails(
+      {
+        ...BASE,
+        MCP_TELEMETRY: 'on',
+        APPLICATIONINSIGHTS_CONNECTION_STRING:
+          'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=http://ingest.example/',
+      },
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    );
   });
 });

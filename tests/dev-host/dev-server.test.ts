@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HttpHandler, HttpMethod } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../../src/functions/index.js';
 import { toResponseInit } from '../../src/functions/adapter.js';
-import { DRAIN_BYTES, startDevHost, toRoutes } from '../../dev-host/dev-server.js';
+import { DRAIN_BYTES, invocationTraceContext, startDevHost, toRoutes } from '../../dev-host/dev-server.js';
 import { rawExchange, requestHead } from './raw-http.js';
 
 const echo: HttpFunctionDefinition = {
@@ -313,6 +313,28 @@ describe("dev host: the host's request-body limit (FUNCTIONS_REQUEST_BODY_SIZE_L
         [[500, 'close', '']],
       );
       assert.equal(ending, 'end');
+    }
+  });
+});
+
+describe('invocationTraceContext (the host hands each invocation a trace context)', () => {
+  it("continues a caller's valid traceparent with a span of its own, keeping tracestate", () => {
+    const tc = invocationTraceContext('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'az=1');
+    assert.match(tc.traceParent, /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    assert.ok(!tc.traceParent.includes('b7ad6b7169203331'));
+    assert.equal(tc.traceState, 'az=1');
+  });
+
+  it('starts a new sampled trace for a missing or malformed traceparent', () => {
+    for (const incoming of [
+      undefined,
+      'nonsense',
+      '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+    ]) {
+      const tc = invocationTraceContext(incoming, 'az=1');
+      assert.match(tc.traceParent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      assert.ok(!tc.traceParent.startsWith('00-000000'));
+      assert.equal(tc.traceState, undefined);
     }
   });
 });

@@ -26,6 +26,13 @@ const NOT_SET_BY_INFRA: Readonly<Record<string, string>> = {
   UPSTREAM_TIMEOUT_MS: "tuning knob: the code's default (10 s) suits Entra ID, Key Vault and ARM",
   MCP_OAUTH_PROXY_KEY:
     'local development only: in Azure the keys live in Key Vault (MCP_OAUTH_PROXY_KEY_SECRET_NAME), created by scripts/infra/set-oauth-proxy-key.sh',
+  MCP_TELEMETRY_USER_KEY:
+    'optional: without it the user hash is keyed by the deployment (tenant and client id); an operator who wants only key holders to link hashes to users sets a secret by hand',
+  OTEL_EXPORTER_OTLP_ENDPOINT:
+    'local development (an OTLP collector): in Azure the app exports to Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING)',
+  OTEL_SERVICE_NAME: "the code's default (azure-obo-mcp) is the role name the workbook and README use",
+  OTEL_METRIC_EXPORT_INTERVAL: "tuning knob: the code's default (60 s) is Azure Monitor's usual interval",
+  OTEL_BSP_SCHEDULE_DELAY: "tuning knob: the code's default (5 s) batches spans between exports",
   OBO_CACHE_MAX_USERS:
     "tuning knob: the code's default (1000 users' ARM tokens) bounds memory at a few MiB; raise it by hand for busy apps",
 };
@@ -35,8 +42,8 @@ const PLATFORM_SETTINGS: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__accountName: 'host storage account, identity-based (no connection string, no key)',
   AzureWebJobsStorage__credential: 'managedidentity: the host authenticates to storage with the identity',
   AzureWebJobsStorage__clientId: 'which user-assigned identity the host uses for storage',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra (AAD) authentication of telemetry with the identity',
+  AzureFunctionsJobHost__telemetryMode:
+    "OpenTelemetry: the host reports its requests with OpenTelemetry, the parents of the app's spans",
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT:
     "the host's request-body limit (default ~100 MB), twice MCP_MAX_BODY_BYTES: bounded, yet above the app's so that the handler answers 413, not the host 500",
 };

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { toolError } from '../error-mapping.js';
 import { structuredResult } from './result.js';
+import { traced } from './traced.js';
 
 const output = {
   count: z.number().int(),
@@ -30,16 +31,17 @@ export function registerGetSubscriptions(server: McpServer, ctx: ToolContext): v
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    async () => {
-      try {
-        const { items, truncated } = await (await ctx.arm()).listSubscriptions();
-        return structuredResult(
-          { count: items.length, truncated, subscriptions: items },
-          `Found ${items.length} subscription(s)${truncated ? ' (truncated)' : ''}.`,
-        );
-      } catch (error) {
-        return toolError(error, 'get_subscriptions', ctx.logger);
-      }
-    },
+    () =>
+      traced(ctx, 'get_subscriptions', async () => {
+        try {
+          const { items, truncated } = await (await ctx.arm()).listSubscriptions();
+          return structuredResult(
+            { count: items.length, truncated, subscriptions: items },
+            `Found ${items.length} subscription(s)${truncated ? ' (truncated)' : ''}.`,
+          );
+        } catch (error) {
+          return toolError(error, 'get_subscriptions', ctx.logger);
+        }
+      }),
   );
 }

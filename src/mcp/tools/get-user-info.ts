@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { structuredResult } from './result.js';
+import { traced } from './traced.js';
 
 const output = {
   upn: z.string().nullable().describe('User principal name or preferred_username'),
@@ -24,20 +25,21 @@ export function registerGetUserInfo(server: McpServer, ctx: ToolContext): void {
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    () => {
-      const { user } = ctx;
-      const info = {
-        upn: user.upn ?? null,
-        name: user.name ?? null,
-        oid: user.oid,
-        tenantId: user.tenantId,
-        scopes: user.scopes,
-        tokenVersion: user.version,
-      };
-      return structuredResult(
-        info,
-        `Signed in as ${info.upn ?? '(unknown)'}${info.name ? ` (${info.name})` : ''} in tenant ${info.tenantId}, token version ${info.tokenVersion}.`,
-      );
-    },
+    () =>
+      traced(ctx, 'get_user_info', () => {
+        const { user } = ctx;
+        const info = {
+          upn: user.upn ?? null,
+          name: user.name ?? null,
+          oid: user.oid,
+          tenantId: user.tenantId,
+          scopes: user.scopes,
+          tokenVersion: user.version,
+        };
+        return structuredResult(
+          info,
+          `Signed in as ${info.upn ?? '(unknown)'}${info.name ? ` (${info.name})` : ''} in tenant ${info.tenantId}, token version ${info.tokenVersion}.`,
+        );
+      }),
   );
 }

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { toolError } from '../error-mapping.js';
 import { structuredResult } from './result.js';
+import { traced } from './traced.js';
 import { subscriptionId } from './schemas.js';
 
 const output = {
@@ -29,16 +30,17 @@ export function registerListResourceGroups(server: McpServer, ctx: ToolContext):
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    async (args) => {
-      try {
-        const { items, truncated } = await (await ctx.arm()).listResourceGroups(args.subscriptionId);
-        return structuredResult(
-          { subscriptionId: args.subscriptionId, count: items.length, truncated, resourceGroups: items },
-          `Found ${items.length} resource group(s) in ${args.subscriptionId}${truncated ? ' (truncated)' : ''}.`,
-        );
-      } catch (error) {
-        return toolError(error, 'list_resource_groups', ctx.logger);
-      }
-    },
+    (args) =>
+      traced(ctx, 'list_resource_groups', async () => {
+        try {
+          const { items, truncated } = await (await ctx.arm()).listResourceGroups(args.subscriptionId);
+          return structuredResult(
+            { subscriptionId: args.subscriptionId, count: items.length, truncated, resourceGroups: items },
+            `Found ${items.length} resource group(s) in ${args.subscriptionId}${truncated ? ' (truncated)' : ''}.`,
+          );
+        } catch (error) {
+          return toolError(error, 'list_resource_groups', ctx.logger);
+        }
+      }),
   );
 }

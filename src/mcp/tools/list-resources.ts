@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { toolError } from '../error-mapping.js';
 import { structuredResult } from './result.js';
+import { traced } from './traced.js';
 import { resourceGroupName, subscriptionId } from './schemas.js';
 
 const output = {
@@ -33,33 +34,34 @@ export function registerListResources(server: McpServer, ctx: ToolContext): void
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    async (args) => {
-      try {
-        const { items, truncated } = await (
-          await ctx.arm()
-        ).listResources(args.subscriptionId, args.resourceGroup);
-        const scope = args.resourceGroup
-          ? `resource group ${args.resourceGroup}`
-          : `subscription ${args.subscriptionId}`;
-        return structuredResult(
-          {
-            subscriptionId: args.subscriptionId,
-            ...(args.resourceGroup ? { resourceGroup: args.resourceGroup } : {}),
-            count: items.length,
-            truncated,
-            resources: items.map((r) => ({
-              name: r.name,
-              type: r.type,
-              id: r.id,
-              ...(r.location ? { location: r.location } : {}),
-              ...(r.resourceGroup ? { resourceGroup: r.resourceGroup } : {}),
-            })),
-          },
-          `Found ${items.length} resource(s) in ${scope}${truncated ? ' (truncated)' : ''}.`,
-        );
-      } catch (error) {
-        return toolError(error, 'list_resources', ctx.logger);
-      }
-    },
+    (args) =>
+      traced(ctx, 'list_resources', async () => {
+        try {
+          const { items, truncated } = await (
+            await ctx.arm()
+          ).listResources(args.subscriptionId, args.resourceGroup);
+          const scope = args.resourceGroup
+            ? `resource group ${args.resourceGroup}`
+            : `subscription ${args.subscriptionId}`;
+          return structuredResult(
+            {
+              subscriptionId: args.subscriptionId,
+              ...(args.resourceGroup ? { resourceGroup: args.resourceGroup } : {}),
+              count: items.length,
+              truncated,
+              resources: items.map((r) => ({
+                name: r.name,
+                type: r.type,
+                id: r.id,
+                ...(r.location ? { location: r.location } : {}),
+                ...(r.resourceGroup ? { resourceGroup: r.resourceGroup } : {}),
+              })),
+            },
+            `Found ${items.length} resource(s) in ${scope}${truncated ? ' (truncated)' : ''}.`,
+          );
+        } catch (error) {
+          return toolError(error, 'list_resources', ctx.logger);
+        }
+      }),
   );
 }
