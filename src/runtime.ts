@@ -11,7 +11,7 @@ import type { ClientCredentialSource } from './obo/credential-source.js';
 import type { ArmAccessToken, OboClient } from './obo/obo-client.js';
 import { createProxyKeySource } from './oauth/key-source.js';
 import type { OAuthProxy } from './oauth/proxy.js';
-import { withTelemetryLog } from './telemetry/telemetry.js';
+import { withTelemetryLog } from './telemetry/state.js';
 import { consoleLogger, redact } from './util/log.js';
 import type { Logger } from './util/log.js';
 

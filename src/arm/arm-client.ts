@@ -1,12 +1,12 @@
 import type * as ArmResources from '@azure/arm-resources';
 import type * as ArmSubscriptions from '@azure/arm-resources-subscriptions';
-import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ArmError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { mapArmError } from './errors.js';
-import { ATTR, SPAN } from '../telemetry/names.js';
-import { SpanKind, SpanStatusCode, inSpan, meters, secondsSince } from '../telemetry/telemetry.js';
+import type { ArmListing } from './tracing-policy.js';
+import type * as TracingPolicy from './tracing-policy.js';
 
 // What the tools return of ARM's answers: plain, stable shapes, independent of the SDK's models.
 export interface SubscriptionInfo {
@@ -58,7 +58,8 @@ const DEFAULT_MAX_ITEMS = 1000;
 // keeps the retries inside the listing's time budget instead of outliving it.
 const RETRY_OPTIONS = { maxRetries: 3, maxRetryDelayInMs: 8000 };
 
-type ArmSdk = [typeof ArmResources, typeof ArmSubscriptions, HttpClient];
+type ArmSdk = [typeof ArmResources, typeof ArmSubscriptions, HttpClient, ArmTracing];
+type ArmTracing = typeof TracingPolicy.armTracingPolicy;
 let sdk: Promise<ArmSdk> | undefined;
 
 /**
@@ -71,6 +72,8 @@ export function loadArmSdk(): Promise<ArmSdk> {
     import('@azure/arm-resources'),
     import('@azure/arm-resources-subscriptions'),
     import('@azure/core-rest-pipeline').then(({ createDefaultHttpClient }) => createDefaultHttpClient()),
+    // With the SDK, not before: it brings the OpenTelemetry API, which stays off the app's start path.
+    import('./tracing-policy.js').then(({ armTracingPolicy }) => armTracingPolicy),
   ]).catch((error: unknown) => {
     sdk = undefined; // a failed import is retried by the next call, not remembered
     throw error;
@@ -86,7 +89,7 @@ export class ArmClient {
   // The token the last ARM call was sent with: the one ARM rejects on a 401.
   #lastToken: string | undefined;
   // The listing in progress (one per client: a client serves one tool call): its pages by URL, for telemetry.
-  #listing = { operation: '', pages: new Map<string, { page: number; attempts: number }>() };
+  #listing: ArmListing = { operation: '', pages: new Map() };
 
   constructor(
     getToken: () => Promise<AccessToken>,
@@ -118,8 +121,8 @@ export class ArmClient {
       'subscriptions.list',
       'list your subscriptions',
       async (abortSignal) => {
-        const [, { SubscriptionClient }, httpClient] = await loadArmSdk();
-        const client = new SubscriptionClient(this.#credential, this.#clientOptions(httpClient));
+        const [, { SubscriptionClient }, httpClient, tracing] = await loadArmSdk();
+        const client = new SubscriptionClient(this.#credential, this.#clientOptions(httpClient, tracing));
         return client.subscriptions.list({ abortSignal });
       },
       (s) => ({
@@ -171,64 +174,21 @@ export class ArmClient {
   }
 
   async #resourceClient(subscriptionId: string) {
-    const [{ ResourceManagementClient }, , httpClient] = await loadArmSdk();
-    return new ResourceManagementClient(this.#credential, subscriptionId, this.#clientOptions(httpClient));
+    const [{ ResourceManagementClient }, , httpClient, tracing] = await loadArmSdk();
+    return new ResourceManagementClient(
+      this.#credential,
+      subscriptionId,
+      this.#clientOptions(httpClient, tracing),
+    );
   }
 
-  #clientOptions(shared: HttpClient) {
+  #clientOptions(shared: HttpClient, tracing: ArmTracing) {
     return {
       httpClient: this.options.httpClient ?? shared,
       endpoint: this.options.endpoint,
       $host: this.options.endpoint,
       retryOptions: RETRY_OPTIONS,
-      additionalPolicies: [{ policy: this.#tracing(), position: 'perRetry' as const }],
-    };
-  }
-
-  /** One span (arm.request) and one arm.request.duration per HTTP attempt: page, retry, status; no query. */
-  #tracing(): PipelinePolicy {
-    return {
-      name: 'azureOboMcpTelemetry',
-      sendRequest: (request, next) => {
-        const { operation, pages } = this.#listing;
-        const seen = pages.get(request.url);
-        const page = seen ?? { page: pages.size + 1, attempts: 0 };
-        pages.set(request.url, page);
-        const url = new URL(request.url);
-        const attributes = {
-          [ATTR.httpMethod]: request.method,
-          [ATTR.serverAddress]: url.host,
-          [ATTR.urlPath]: url.pathname,
-          [ATTR.armOperation]: operation,
-          [ATTR.armPage]: page.page,
-          [ATTR.resendCount]: page.attempts++,
-        };
-        const started = performance.now();
-        return inSpan(
-          SPAN.armRequest,
-          attributes,
-          async (span) => {
-            const status = await next(request).then(
-              (response) => response,
-              (error: unknown) => {
-                meters().armDuration.record(secondsSince(started), { [ATTR.armOperation]: operation });
-                throw error;
-              },
-            );
-            span.setAttribute(ATTR.httpStatus, status.status);
-            if (status.status >= 400) {
-              span.setAttribute(ATTR.errorType, String(status.status));
-              span.setStatus({ code: SpanStatusCode.ERROR });
-            }
-            meters().armDuration.record(secondsSince(started), {
-              [ATTR.armOperation]: operation,
-              [ATTR.httpStatus]: status.status,
-            });
-            return status;
-          },
-          { kind: SpanKind.CLIENT },
-        );
-      },
+      additionalPolicies: [{ policy: tracing(this.#listing), position: 'perRetry' as const }],
     };
   }
 

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { readAtMost } from '../util/body.js';
 import type { ChunkReader } from '../util/body.js';
 import type { Logger } from '../util/log.js';
-import { withTelemetryLog } from '../telemetry/telemetry.js';
+import { withTelemetryLog } from '../telemetry/state.js';
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 // At most what the host itself accepts: infra sets FUNCTIONS_REQUEST_BODY_SIZE_LIMIT to twice MCP_MAX_BODY_BYTES,

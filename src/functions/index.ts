@@ -6,7 +6,7 @@ import { getRuntime } from '../runtime.js';
 import { mcpFunction } from './mcp.js';
 import { metadataFunctions } from './protected-resource-metadata.js';
 import { oauthFunctions } from './oauth.js';
-import { startTelemetry, stopTelemetry } from '../telemetry/telemetry.js';
+import { startTelemetry, stopTelemetry } from '../telemetry/state.js';
 import { consoleLogger } from '../util/log.js';
 
 export interface HttpFunctionDefinition {

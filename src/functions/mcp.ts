@@ -2,7 +2,6 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { getRuntime } from '../runtime.js';
 import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
 import type { HttpFunctionDefinition } from './index.js';
-import { invocationParent } from '../telemetry/telemetry.js';
 import type * as Handler from '../mcp/handler.js';
 
 type HandlerModule = typeof Handler;
@@ -30,7 +29,7 @@ export async function mcpHandler(
       toWebRequest(request),
       getRuntime(),
       contextLogger(context),
-      invocationParent(context.traceContext),
+      context.traceContext,
     );
     return await toResponseInit(response);
   } catch (error) {

@@ -5,9 +5,6 @@ import { ORIGIN_NOT_ALLOWED, allowedOrigin, documentCorsHeaders, preflightHeader
 import { contextLogger, internalError, toResponseInit, toWebRequest } from './adapter.js';
 import { documentFunction } from './document.js';
 import type { HttpFunctionDefinition } from './index.js';
-import { SpanStatusCode } from '@opentelemetry/api';
-import { ATTR, SPAN } from '../telemetry/names.js';
-import { inSpan, invocationParent } from '../telemetry/telemetry.js';
 
 // As the host answers a path with no function: the proxy's routes do not exist while MCP_OAUTH_PROXY=off.
 const NOT_FOUND: HttpResponseInit = { status: 404 };
@@ -21,18 +18,13 @@ async function answer(
     const runtime = getRuntime();
     if (!runtime.proxy) return NOT_FOUND;
     const proxy = await runtime.proxy();
-    // INTERNAL, a child of the host's invocation: the host already reports the HTTP request itself.
-    return await inSpan(
-      SPAN.oauth(endpoint),
-      {},
-      async (span) => {
-        const response = await proxy.handle(endpoint, toWebRequest(request), contextLogger(context));
-        span.setAttribute(ATTR.httpStatus, response.status);
-        if (response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
-        return toResponseInit(response);
-      },
-      { parent: invocationParent(context.traceContext) },
+    const response = await proxy.handle(
+      endpoint,
+      toWebRequest(request),
+      contextLogger(context),
+      context.traceContext,
     );
+    return await toResponseInit(response);
   } catch (error) {
     return internalError(context, error);
   }

@@ -14,9 +14,10 @@ import { redact } from '../util/log.js';
 import { ORIGIN_NOT_ALLOWED, allowedOrigin, preflightHeaders } from '../util/cors.js';
 import type { Logger } from '../util/log.js';
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { Context } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../telemetry/names.js';
-import { activeSpan, inSpan, meters, secondsSince, userAttributes } from '../telemetry/telemetry.js';
+import { userAttributes } from '../telemetry/state.js';
+import { activeSpan, inSpan, invocationParent, meters, secondsSince } from '../telemetry/telemetry.js';
+import type { InvocationTraceContext } from '../telemetry/telemetry.js';
 import type { ArmAccessToken } from '../obo/obo-client.js';
 import { ARM_TOOLS, TOOLS, createMcpServer } from './server.js';
 
@@ -371,13 +372,13 @@ async function handleSteps(
 
 /**
  * Handles one request to `/mcp`, step by step; each step either answers or hands on. Its span (mcp.request) is a
- * child of `parent`, the Functions host's invocation; INTERNAL, as the host already reports the HTTP request.
+ * child of the Functions host's invocation (`traceContext`); INTERNAL, as the host already reports the HTTP request.
  */
 export function handleMcpRequest(
   request: Request,
   runtime: Runtime,
   logger: Logger,
-  parent?: Context,
+  traceContext?: InvocationTraceContext,
 ): Promise<Response> {
   const started = performance.now();
   const report: RequestReport = { outcome: 'error', attributes: {} };
@@ -402,6 +403,6 @@ export function handleMcpRequest(
         });
       }
     },
-    { parent },
+    { parent: invocationParent(traceContext) },
   );
 }

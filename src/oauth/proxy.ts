@@ -4,6 +4,9 @@ import type { ClientCredentialSource } from '../obo/credential-source.js';
 import { boundedCache } from '../util/cache.js';
 import { isLoopbackUrl } from '../util/loopback.js';
 import type { Logger } from '../util/log.js';
+import { ATTR, SPAN } from '../telemetry/names.js';
+import { SpanStatusCode, inSpan, invocationParent } from '../telemetry/telemetry.js';
+import type { InvocationTraceContext } from '../telemetry/telemetry.js';
 import { ClientResolver } from './clients.js';
 import type { ProxyContext } from './context.js';
 import { EntraSignIn } from './entra-sign-in.js';
@@ -16,7 +19,13 @@ import type { UnwrappedToken } from './token.js';
 export type { ProxyEndpoint } from './handler.js';
 
 export interface OAuthProxy {
-  handle(endpoint: ProxyEndpoint, request: Request, logger: Logger): Promise<Response>;
+  /** `traceContext`: the host's invocation, the parent of the endpoint's span (oauth.<endpoint>). */
+  handle(
+    endpoint: ProxyEndpoint,
+    request: Request,
+    logger: Logger,
+    traceContext?: InvocationTraceContext,
+  ): Promise<Response>;
   /** Opens one of the proxy's access tokens presented at /mcp (throws TokenError when it is not one). */
   unwrap(token: string, requestUrl: string): Promise<UnwrappedToken>;
 }
@@ -78,8 +87,24 @@ export function createOAuthProxy(options: OAuthProxyOptions): OAuthProxy {
     now,
   };
   return {
-    handle: (endpoint, request, requestLogger) =>
-      handleProxyRequest(endpoint, { ...ctx, logger: requestLogger }, request, requestLogger),
+    // INTERNAL, a child of the host's invocation: the host already reports the HTTP request itself.
+    handle: (endpoint, request, requestLogger, traceContext) =>
+      inSpan(
+        SPAN.oauth(endpoint),
+        {},
+        async (span) => {
+          const response = await handleProxyRequest(
+            endpoint,
+            { ...ctx, logger: requestLogger },
+            request,
+            requestLogger,
+          );
+          span.setAttribute(ATTR.httpStatus, response.status);
+          if (response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+          return response;
+        },
+        { parent: invocationParent(traceContext) },
+      ),
     unwrap: (token, requestUrl) => unwrapAccessToken(ctx, token, requestUrl),
   };
 }

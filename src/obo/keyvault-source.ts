@@ -3,7 +3,7 @@ import type { KeyVaultSecret, GetSecretOptions, SecretClient } from '@azure/keyv
 import { CredentialError } from '../errors.js';
 import { boundedCache, entryTtl } from '../util/cache.js';
 import { ATTR, SPAN } from '../telemetry/names.js';
-import { inSpan } from '../telemetry/telemetry.js';
+import { tracedOffStartPath } from '../telemetry/state.js';
 import { fingerprint } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { withTimeout } from '../util/timeout.js';
@@ -156,7 +156,9 @@ export class KeyVaultCredentialSource implements ClientCredentialSource {
   }
 
   #read(): Promise<CurrentCredential> {
-    return inSpan(SPAN.credentialRead, { [ATTR.credentialSource]: 'key_vault' }, () => this.#readSecret());
+    return tracedOffStartPath(SPAN.credentialRead, { [ATTR.credentialSource]: 'key_vault' }, () =>
+      this.#readSecret(),
+    );
   }
 
   async #readSecret(): Promise<CurrentCredential> {

@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { CredentialError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { ATTR, SPAN } from '../telemetry/names.js';
-import { inSpan } from '../telemetry/telemetry.js';
+import { tracedOffStartPath } from '../telemetry/state.js';
 import type { ClientCredentialSource, CurrentCredential } from './credential-source.js';
 import { identityError } from './errors.js';
 
@@ -37,7 +37,7 @@ export class ManagedIdentityAssertionSource implements ClientCredentialSource {
   }
 
   #fetch(): Promise<string> {
-    return inSpan(SPAN.credentialRead, { [ATTR.credentialSource]: 'managed_identity' }, () =>
+    return tracedOffStartPath(SPAN.credentialRead, { [ATTR.credentialSource]: 'managed_identity' }, () =>
       this.#request(),
     );
   }

@@ -2,6 +2,10 @@
 // infra/modules/workbook.bicep). Stable: rename one and saved queries break. OpenTelemetry's semantic conventions
 // where one exists (mcp.*, gen_ai.*, http.*, error.type, enduser.*), this app's own otherwise.
 
+/** The instrumentation scope of every span and metric, and its version. */
+export const SCOPE = 'azure-obo-mcp';
+export const VERSION = '0.1.0';
+
 export const SPAN = {
   /** One POST /mcp (SERVER; in Application Insights a request). */
   mcpRequest: 'mcp.request',

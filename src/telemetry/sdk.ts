@@ -13,7 +13,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { TelemetrySettings } from '../config/settings.js';
 import { managedIdentityCredential } from '../obo/identity.js';
-import { VERSION } from './telemetry.js';
+import { VERSION } from './names.js';
 
 // OpenTelemetry's SeverityNumber values (api-logs) for the levels exported.
 const SEVERITY = { warn: 13, error: 17 } as const;

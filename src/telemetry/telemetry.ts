@@ -1,8 +1,7 @@
 // What the request path uses to report itself: spans and metrics through the OpenTelemetry API only. Without an SDK
 // (MCP_TELEMETRY=off, the default) every call here is the API's no-op; with one (./sdk.ts, loaded only when on) the
 // same calls export. Nothing here may take a token, code, secret, assertion, state or URL query: callers pass codes.
-import { createHmac } from 'node:crypto';
-import { format } from 'node:util';
+// Imported by the lazily loaded request path only (the API stays off the start path); ./state.ts is what starts.
 import {
   INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
@@ -14,23 +13,14 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { Attributes, Context, Counter, Histogram, Meter, Span } from '@opentelemetry/api';
-import type { TelemetrySettings } from '../config/settings.js';
-import { AppError, OboError } from '../errors.js';
-import type { Logger } from '../util/log.js';
-import { ATTR, METRIC } from './names.js';
+import { OboError } from '../errors.js';
+import { ATTR, METRIC, SCOPE, VERSION } from './names.js';
+import { errorType, sdkGeneration } from './state.js';
 
-export { SpanKind, SpanStatusCode };
-export const SCOPE = 'azure-obo-mcp';
-export const VERSION = '0.1.0';
+export { SpanKind, SpanStatusCode, errorType };
 
 // A proxy: it delegates to the SDK's tracer once one is registered, so it can be taken at module load.
 const tracer = trace.getTracer(SCOPE, VERSION);
-
-/** An error as telemetry names it: this app's stable code, or the class name of anything else (never a message). */
-export function errorType(error: unknown): string {
-  if (error instanceof AppError) return error.code;
-  return error instanceof Error ? error.name : 'unknown';
-}
 
 /** Marks `span` failed by `error`'s type. No exception event: its message and stack may carry internals. */
 export function failSpan(span: Span, error: unknown): void {
@@ -76,10 +66,14 @@ export function markFailed(code: string): void {
   span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
-/** A context for the host's invocation (InvocationContext.traceContext), so our spans are children of its request. */
-export function invocationParent(
-  traceContext: { traceParent?: string | null; traceState?: string | null } | undefined,
-): Context {
+/** The Functions host's trace context of an invocation (InvocationContext.traceContext). */
+export interface InvocationTraceContext {
+  traceParent?: string | null;
+  traceState?: string | null;
+}
+
+/** A context for the host's invocation, so our spans are children of its request. */
+export function invocationParent(traceContext: InvocationTraceContext | undefined): Context {
   const carrier: Record<string, string> = {};
   if (traceContext?.traceParent) carrier.traceparent = traceContext.traceParent;
   if (traceContext?.traceState) carrier.tracestate = traceContext.traceState;
@@ -125,69 +119,16 @@ function createInstruments(meter: Meter): Instruments {
 
 // The metrics API has no proxy meter: instruments made before the SDK registers would stay no-ops, so they are
 // made on first use and again once the SDK is in place.
-let instruments: Instruments | undefined;
+let instruments: { generation: number; made: Instruments } | undefined;
 
 export function meters(): Instruments {
-  return (instruments ??= createInstruments(metrics.getMeter(SCOPE, VERSION)));
+  const generation = sdkGeneration();
+  if (instruments?.generation !== generation)
+    instruments = { generation, made: createInstruments(metrics.getMeter(SCOPE, VERSION)) };
+  return instruments.made;
 }
 
 /** Seconds since `startMs` (a performance.now() value), for the latency histograms. */
 export function secondsSince(startMs: number): number {
   return (performance.now() - startMs) / 1000;
-}
-
-interface Active {
-  user: TelemetrySettings['user'];
-  userKey: string;
-  log: ((level: 'warn' | 'error', message: string) => void) | undefined;
-  shutdown: () => Promise<void>;
-}
-
-let active: Active | undefined;
-
-/** How the user appears on spans (MCP_TELEMETRY_USER); nothing while telemetry is off. */
-export function userAttributes(oid: string): Attributes {
-  if (!active || active.user === 'none') return {};
-  if (active.user === 'oid') return { [ATTR.userId]: oid };
-  return { [ATTR.userPseudoId]: createHmac('sha256', active.userKey).update(oid).digest('hex') };
-}
-
-/** Passes `logger`'s warnings and errors on to the OpenTelemetry log exporter too, when there is one (OTLP). */
-export function withTelemetryLog(logger: Logger): Logger {
-  const emit = (level: 'warn' | 'error', message: string, args: unknown[]) =>
-    active?.log?.(level, args.length > 0 ? format(message, ...args) : message);
-  // Warnings and errors only: an info line per request would double what every request exports, and the
-  // console (the host's log in Azure) has them all.
-  return {
-    info: (m, ...a) => logger.info(m, ...a),
-    warn: (m, ...a) => (logger.warn(m, ...a), emit('warn', m, a)),
-    error: (m, ...a) => (logger.error(m, ...a), emit('error', m, a)),
-  };
-}
-
-let starting: Promise<void> | undefined;
-
-/**
- * MCP_TELEMETRY=on: loads the SDK and its exporters (a chunk of their own, off the module-load path) and registers
- * them. Once; never rejects (telemetry failing must not fail the app): a failure is one log line.
- */
-export function startTelemetry(settings: TelemetrySettings, logger: Logger): Promise<void> {
-  if (!settings.enabled) return Promise.resolve();
-  starting ??= import('./sdk.js')
-    .then(async ({ startSdk }) => {
-      const sdk = await startSdk(settings);
-      active = { user: settings.user, userKey: settings.userKey, log: sdk.log, shutdown: sdk.shutdown };
-      instruments = undefined;
-      logger.info(`telemetry: exporting to ${sdk.destinations.join(' and ')}.`);
-    })
-    .catch((error: unknown) => {
-      logger.warn(`telemetry: not started (${errorType(error)}); the app runs without it.`);
-    });
-  return starting;
-}
-
-/** Exports what is buffered and stops (the app is shutting down). */
-export async function stopTelemetry(): Promise<void> {
-  await starting;
-  await active?.shutdown();
 }

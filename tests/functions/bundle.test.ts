@@ -144,10 +144,15 @@ const LAZY_ONLY: [string, RegExp][] = [
   ['the ARM SDKs and their Azure core', /\bnode_modules\/@azure\/(?:arm-|core-)/],
   ["zod's classic API", /\bnode_modules\/zod\/(?:v4\/)?classic\//],
   ["zod's JSON Schema code", /\bnode_modules\/zod\/.*json-schema|\bnode_modules\/zod-to-json-schema\//],
+  [
+    'OpenTelemetry (the API comes with the request path, the SDK only with MCP_TELEMETRY=on)',
+    /\bnode_modules\/@opentelemetry\//,
+  ],
 ];
-// ~25% over today's 157 KB (functions.mjs and its static chunks); a zod core shared with the lazy classic zod
-// (233 KB) or settings on classic zod (247 KB) exceed it.
-const STATIC_GRAPH_BUDGET = 200_000;
+// Was ~25% over the 157 KB of issue 10 (functions.mjs and its static chunks); the OAuth proxy's and telemetry's
+// settings and start-up code since brought it to ~201 KB. A zod core shared with the lazy classic zod (233 KB),
+// settings on classic zod (247 KB) or the OpenTelemetry API on the start path (217 KB) exceed it.
+const STATIC_GRAPH_BUDGET = 210_000;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bundle-'));

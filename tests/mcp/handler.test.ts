@@ -35,7 +35,7 @@ function runtime(answers: (ArmAccessToken | Error)[]): { runtime: Runtime; oboCa
     },
     evict: () => undefined,
   };
-  const verifier = { verify: () => Promise.resolve(USER) };
+  const verifier = { verify: () => Promise.resolve(USER), isCached: () => false };
   const armClient: Runtime['armClient'] = (user, token) => armClientFor(settings, obo, user, token);
   return { runtime: { settings, verifier, obo, armClient } as unknown as Runtime, oboCalls: () => calls };
 }
@@ -147,11 +147,22 @@ describe('handleMcpRequest and On-Behalf-Of', () => {
   });
 
   it('a new sign-in needed later in the request (fresh exchange) → 401, not a tool error', async () => {
+    // The pre-flight's token serves the first tool call; the second looks its token up afresh.
     const { runtime: rt, oboCalls } = runtime([TOKEN, new OboError('invalid_grant', 'm')]);
-    const res = await handleMcpRequest(post(call('get_subscriptions')), rt, logger);
+    const res = await handleMcpRequest(
+      post([call('get_subscriptions'), call('get_subscriptions', 2)]),
+      rt,
+      logger,
+    );
     assert.equal(oboCalls(), 2);
     assert.equal(res.status, 401);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+  });
+
+  it('a tool call looks its ARM token up once: the pre-flight token serves the ARM client', async () => {
+    const { runtime: rt, oboCalls } = runtime([TOKEN]);
+    await handleMcpRequest(post(call('get_subscriptions')), rt, logger);
+    assert.equal(oboCalls(), 1);
   });
 
   it('no exchange for requests without an ARM tool call', async () => {

@@ -9,13 +9,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { OboError, TokenError } from '../../src/errors.js';
-import {
-  errorType,
-  inSpan,
-  invocationParent,
-  markFailed,
-  userAttributes,
-} from '../../src/telemetry/telemetry.js';
+import { errorType, inSpan, invocationParent, markFailed } from '../../src/telemetry/telemetry.js';
+import { userAttributes } from '../../src/telemetry/state.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
