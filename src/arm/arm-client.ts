@@ -5,6 +5,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ArmError } from '../errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { mapArmError } from './errors.js';
+import { telemetryActive } from '../telemetry/state.js';
 import type { ArmListing } from './tracing-policy.js';
 import type * as TracingPolicy from './tracing-policy.js';
 
@@ -188,7 +189,10 @@ export class ArmClient {
       endpoint: this.options.endpoint,
       $host: this.options.endpoint,
       retryOptions: RETRY_OPTIONS,
-      additionalPolicies: [{ policy: tracing(this.#listing), position: 'perRetry' as const }],
+      // Telemetry off, no policy: nothing per request that only telemetry needs.
+      additionalPolicies: telemetryActive()
+        ? [{ policy: tracing(this.#listing), position: 'perRetry' as const }]
+        : [],
     };
   }
 

@@ -520,6 +520,19 @@ const authenticationString = z.pipe(
 
 function telemetrySettings(env: Env, tenant: string, client: string): TelemetrySettings {
   const enabled = parse(env, 'MCP_TELEMETRY', telemetryMode) === 'on';
+  // Off, no other telemetry setting is read: a stray OTEL_* variable cannot stop an app that exports nothing.
+  if (!enabled) {
+    return {
+      enabled,
+      otlpEndpoint: undefined,
+      azureMonitor: undefined,
+      user: 'none',
+      userKey: '',
+      serviceName: 'azure-obo-mcp',
+      metricIntervalMs: 60_000,
+      exportDelayMs: 5000,
+    };
+  }
   const user = parse(env, 'MCP_TELEMETRY_USER', telemetryUser);
   // Without a key of the operator's, the hash is keyed by the deployment: stable, and apart from other deployments.
   const key = parse(env, 'MCP_TELEMETRY_USER_KEY', userKey) ?? `${tenant}:${client}`;
@@ -535,7 +548,6 @@ function telemetrySettings(env: Env, tenant: string, client: string): TelemetryS
     positiveInt('OTEL_BSP_SCHEDULE_DELAY', 5000, 60_000),
   );
   const base = { enabled, user, userKey: key, serviceName, metricIntervalMs, exportDelayMs };
-  if (!enabled) return { ...base, otlpEndpoint: undefined, azureMonitor: undefined };
   const otlpEndpoint = parse(
     env,
     'OTEL_EXPORTER_OTLP_ENDPOINT',

@@ -15,7 +15,7 @@ import { ORIGIN_NOT_ALLOWED, allowedOrigin, preflightHeaders } from '../util/cor
 import type { Logger } from '../util/log.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../telemetry/names.js';
-import { userAttributes } from '../telemetry/state.js';
+import { telemetryActive, userAttributes } from '../telemetry/state.js';
 import { activeSpan, inSpan, invocationParent, meters, secondsSince } from '../telemetry/telemetry.js';
 import type { InvocationTraceContext } from '../telemetry/telemetry.js';
 import type { ArmAccessToken } from '../obo/obo-client.js';
@@ -112,6 +112,7 @@ async function authenticate(
   // only for the work of verifying (a cached answer costs microseconds, and most requests are cached).
   const requestSpan = activeSpan();
   const verify = (token: string | undefined, viaProxy: boolean) => {
+    if (!telemetryActive()) return runtime.verifier.verify(token, { viaProxy });
     if (runtime.verifier.isCached(token, viaProxy)) {
       requestSpan.setAttributes({ [ATTR.authCached]: true, [ATTR.authViaProxy]: viaProxy });
       return runtime.verifier.verify(token, { viaProxy });

@@ -50,8 +50,8 @@ export interface Transaction {
   sc: string;
   /** SHA-256 of the browser cookie the sign-in started in. */
   bh: string;
-  /** The client as telemetry names it (mcp.client), for the steps after this one. */
-  tc: string;
+  /** The client as telemetry names it (mcp.client), for the steps after this one (absent: sealed before it was). */
+  tc?: string;
 }
 
 interface ConsentForm extends Transaction {
@@ -283,11 +283,11 @@ export async function consent(ctx: ProxyContext, request: Request, form: URLSear
     );
   }
   const { jti: _jti, iat: _iat, exp: _exp, ...transaction } = tx;
-  activeSpan().setAttribute(ATTR.client, tx.tc);
+  activeSpan().setAttribute(ATTR.client, tx.tc ?? 'unknown');
   switch (form.get('decision')) {
     case 'deny':
       ctx.logger.info('oauth proxy: consent denied');
-      recordDecision(tx.tc, 'deny');
+      recordDecision(tx.tc ?? 'unknown', 'deny');
       return redirectError(
         tx.ru,
         new OAuthProxyError('access_denied', 'The user denied access.'),
@@ -296,7 +296,7 @@ export async function consent(ctx: ProxyContext, request: Request, form: URLSear
       );
     case 'approve': {
       ctx.logger.info('oauth proxy: consent approved');
-      recordDecision(tx.tc, 'approve');
+      recordDecision(tx.tc ?? 'unknown', 'approve');
       const remembered = await rememberApproval(keys, cookies, approvalKey(tx.cidh, tx.ru), nowSec(ctx));
       return toEntra(ctx, urls, transaction, { setCookie: remembered });
     }
@@ -346,9 +346,10 @@ export async function callback(ctx: ProxyContext, request: Request): Promise<Res
   if (!browser || digest(browser) !== st.bh) {
     return forbiddenPage('The sign-in was started in another browser (or its cookies were removed).');
   }
-  activeSpan().setAttribute(ATTR.client, st.tc);
+  const client = st.tc ?? 'unknown';
+  activeSpan().setAttribute(ATTR.client, client);
   const back = (error: OAuthProxyError) => {
-    meters().signIns.add(1, { [ATTR.client]: st.tc, [ATTR.outcome]: error.code });
+    meters().signIns.add(1, { [ATTR.client]: client, [ATTR.outcome]: error.code });
     return redirectError(st.ru, error, st.st, urls.issuer);
   };
   const entraError = q.get('error');
@@ -402,6 +403,6 @@ export async function callback(ctx: ProxyContext, request: Request): Promise<Res
   };
   const ours = await keys.seal('code', { ...claims }, nowSec(ctx) + CODE_SEC);
   ctx.logger.info('oauth proxy: sign-in completed at Entra ID; code issued');
-  meters().signIns.add(1, { [ATTR.client]: st.tc, [ATTR.outcome]: 'ok' });
+  meters().signIns.add(1, { [ATTR.client]: client, [ATTR.outcome]: 'ok' });
   return redirectResponse(st.ru, { code: ours, state: st.st, iss: urls.issuer });
 }

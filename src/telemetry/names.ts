@@ -7,7 +7,7 @@ export const SCOPE = 'azure-obo-mcp';
 export const VERSION = '0.1.0';
 
 export const SPAN = {
-  /** One POST /mcp (SERVER; in Application Insights a request). */
+  /** One POST /mcp (INTERNAL, a child of the host's request; in Application Insights a dependency, type InProc). */
   mcpRequest: 'mcp.request',
   /** One tools/call inside it. */
   toolCall: 'mcp.tool_call',
@@ -19,7 +19,7 @@ export const SPAN = {
   credentialRead: 'credential.read',
   /** One HTTP request to Azure Resource Manager (every page, every retry; CLIENT). */
   armRequest: 'arm.request',
-  /** The OAuth proxy's endpoints (SERVER): oauth.register, oauth.authorize, oauth.consent, oauth.callback, oauth.token, oauth.metadata. */
+  /** The OAuth proxy's endpoints (INTERNAL, like mcp.request): oauth.register, oauth.authorize, oauth.consent, oauth.callback, oauth.token, oauth.metadata. */
   oauth: (endpoint: string) => `oauth.${endpoint}`,
 } as const;
 

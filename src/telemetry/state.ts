@@ -70,6 +70,11 @@ export async function stopTelemetry(): Promise<void> {
   await active?.shutdown();
 }
 
+/** True once the SDK runs (MCP_TELEMETRY=on and started): work done only for telemetry can be skipped otherwise. */
+export function telemetryActive(): boolean {
+  return active !== undefined;
+}
+
 /** Bumped when the SDK registers: instruments made before then are no-ops and are made again. */
 export function sdkGeneration(): number {
   return generation;

@@ -95,11 +95,27 @@ describe('loadSettings', () => {
         { ...BASE, MCP_OAUTH_PROXY: 'on', MCP_OAUTH_PROXY_KEY: 'A'.repeat(43) },
       ],
       ['MCP_TELEMETRY', `${MARK}-mode`, BASE],
-      ['MCP_TELEMETRY_USER', `${MARK}-mode`, BASE],
-      ['MCP_TELEMETRY_USER_KEY', MARK, BASE],
+      [
+        'MCP_TELEMETRY_USER',
+        `${MARK}-mode`,
+        { ...BASE, MCP_TELEMETRY: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      ],
+      [
+        'MCP_TELEMETRY_USER_KEY',
+        MARK,
+        { ...BASE, MCP_TELEMETRY: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      ],
       ['OTEL_EXPORTER_OTLP_ENDPOINT', `ftp://${MARK}.example`, { ...BASE, MCP_TELEMETRY: 'on' }],
-      ['OTEL_METRIC_EXPORT_INTERVAL', MARK, BASE],
-      ['OTEL_BSP_SCHEDULE_DELAY', MARK, BASE],
+      [
+        'OTEL_METRIC_EXPORT_INTERVAL',
+        MARK,
+        { ...BASE, MCP_TELEMETRY: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      ],
+      [
+        'OTEL_BSP_SCHEDULE_DELAY',
+        MARK,
+        { ...BASE, MCP_TELEMETRY: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      ],
       [
         'APPLICATIONINSIGHTS_CONNECTION_STRING',
         `InstrumentationKey=${MARK}`,
@@ -319,11 +335,25 @@ describe('loadSettings', () => {
 
 describe('MCP_TELEMETRY', () => {
   const TENANT = BASE.ENTRA_TENANT_ID;
-  it('is off by default: no exporter is read, users would appear hashed', () => {
-    const { telemetry } = loadSettings({ ...BASE, OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' });
+  it('is off by default, and off no other telemetry setting is read (a stray OTEL_* value cannot stop the app)', () => {
+    const { telemetry } = loadSettings({
+      ...BASE,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url',
+      OTEL_METRIC_EXPORT_INTERVAL: 'soon',
+      MCP_TELEMETRY_USER: 'everyone',
+    });
     assert.equal(telemetry.enabled, false);
+  });
+
+  it('on: users appear hashed, keyed by the deployment unless a key is set', () => {
+    const on = { ...BASE, MCP_TELEMETRY: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    const { telemetry } = loadSettings(on);
     assert.equal(telemetry.user, 'hash');
     assert.equal(telemetry.userKey, `${TENANT}:${BASE.ENTRA_CLIENT_ID}`);
+    assert.equal(
+      loadSettings({ ...on, MCP_TELEMETRY_USER_KEY: 'k'.repeat(32) }).telemetry.userKey,
+      'k'.repeat(32),
+    );
   });
 
   it('on needs an exporter, and says which settings', () => {
