@@ -80,6 +80,22 @@ async function callTool(url: string, token: string, tool: string, headers: Recor
   }
 }
 
+/** `step`, or a failure naming it (with the host's last log lines) after 20 s: a hang must not become a timeout. */
+async function within<T>(what: string, step: Promise<T>, of: DevHost): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer in 20 s\n${of.logs().slice(-3000)}`)),
+      20_000,
+    );
+  });
+  try {
+    return await Promise.race([step, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const inTrace = (traceId: string, service: string) => () => {
   const spans = receiver.spans(service).filter((s) => s.traceId === traceId);
   return spans.some((s) => s.name === 'mcp.request' && s.attributes['mcp.method.name'] === 'tools/call')
@@ -293,26 +309,42 @@ describe('telemetry (MCP_TELEMETRY=on, OTLP)', () => {
     const transport = new StreamableHTTPClientTransport(new URL(proxyHost.mcpUrl), {
       authProvider: provider,
     });
-    await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
+    await within(
+      'sign-in',
+      assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError),
+      proxyHost,
+    );
     const code = provider.callback?.searchParams.get('code');
     assert.ok(code);
     handedOut.push(code, provider.authorizationUrl?.searchParams.get('state') ?? '');
-    await transport.finishAuth(code);
+    await within('token request', transport.finishAuth(code), proxyHost);
     const tokens = provider.tokens();
     assert.ok(tokens?.access_token && tokens.refresh_token);
     handedOut.push(tokens.access_token, tokens.refresh_token, proxyHost.key);
     const client = new Client({ name: 'e2e', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(proxyHost.mcpUrl), { authProvider: provider }),
+    await within(
+      'connect with the tokens',
+      client.connect(
+        new StreamableHTTPClientTransport(new URL(proxyHost.mcpUrl), { authProvider: provider }),
+      ),
+      proxyHost,
     );
-    assert.notEqual((await client.callTool({ name: 'get_user_info', arguments: {} })).isError, true);
-    await client.close();
+    const info = await within(
+      'get_user_info',
+      client.callTool({ name: 'get_user_info', arguments: {} }),
+      proxyHost,
+    );
+    assert.notEqual(info.isError, true);
+    await within('close', client.close(), proxyHost);
 
     const steps = ['oauth.register', 'oauth.authorize', 'oauth.consent', 'oauth.callback', 'oauth.token'];
     const spans = await receiver.waitFor('proxy spans', () => {
       const found = receiver.spans('proxy');
+      // The tool call's request span ends after the tool's: wait for both requests (initialize, tools/call).
+      const done = found.filter((s) => s.name === 'mcp.request' && s.attributes['mcp.outcome'] === 'ok');
       return steps.every((n) => found.some((s) => s.name === n)) &&
-        found.some((s) => s.name === 'mcp.tool_call')
+        found.some((s) => s.name === 'mcp.tool_call') &&
+        done.some((s) => s.attributes['mcp.method.name'] === 'tools/call')
         ? found
         : undefined;
     });
